@@ -1,0 +1,1 @@
+"""Answers questions about a news event with verbatim, source-cited quotes."""

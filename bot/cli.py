@@ -1,0 +1,185 @@
+"""The command line: the Discord bot when a token is set, else the local harness.
+
+    python -m bot                      run the Discord bot, or the harness without a token
+    python -m bot ask QUESTION         answer one question (--json, -k N, --corpus DIR)
+    python -m bot repl                 ask questions interactively, or one per input line
+    python -m bot sources              list the loaded articles
+    python -m bot eval [FILE]          score answers against a question file
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.answer import RANKED_QUOTES, Engine, QuestionError
+from bot.corpus import CorpusError
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+BUNDLED_EVAL = Path(__file__).resolve().parent.parent / "eval" / "questions.json"
+HISTORY_FILE = Path.home() / ".newsquote_history"
+
+
+def default_corpus() -> Path:
+    """CORPUS_DIR from the environment, else the corpus bundled with the project."""
+    return Path(os.environ.get("CORPUS_DIR") or BUNDLED_CORPUS)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Answer questions about the news with verbatim, cited quotes.",
+    )
+    parser.add_argument("--corpus", type=Path, default=None, help="folder of article files")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command")
+
+    ask = commands.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="+", help="the question, in plain words")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("-k", type=int, default=5, help="how many quotes (1-15, default 5)")
+    ask.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
+    repl = commands.add_parser("repl", help="ask questions at a prompt, or one per input line")
+    repl.add_argument("--json", action="store_true", help="print answers as JSON")
+    repl.add_argument("-k", type=int, default=5, help="how many quotes (1-15, default 5)")
+    repl.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
+    sources = commands.add_parser("sources", help="list the loaded articles")
+    sources.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
+    evaluate = commands.add_parser("eval", help="score the answers on a question file")
+    evaluate.add_argument("file", type=Path, nargs="?", default=BUNDLED_EVAL)
+    evaluate.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
+    bench = commands.add_parser("bench", help="measure start-up and latency at scale")
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="options for the benchmark")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _run(args)
+    except (CorpusError, QuestionError, ValueError) as error:
+        print(_sentence(error), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _sentence(error: Exception) -> str:
+    if isinstance(error, CorpusError):
+        return "Could not load the corpus: " + "; ".join(f"{n} {why}" for n, why in error.problems) + "."
+    return str(error)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "bench":
+        from bot.bench import main as bench_main
+
+        return bench_main(args.args)
+    corpus = args.corpus or default_corpus()
+    if args.command is None:
+        if os.environ.get("DISCORD_TOKEN"):
+            from bot.discord_app import run_bot
+
+            return run_bot()
+        print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
+        return _repl(Engine.load(corpus), k=5, as_json=False)
+    if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
+        raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
+    if args.command == "ask":
+        from bot.answer import validate_question
+
+        question = validate_question(" ".join(args.question))  # before loading anything
+        engine = Engine.load(corpus)
+        print(_render(engine, question, args.k, args.json))
+        return 0
+    engine = Engine.load(corpus)
+    if args.command == "repl":
+        return _repl(engine, args.k, args.json)
+    if args.command == "sources":
+        return _sources(engine)
+    return _eval(engine, args.file)
+
+
+def _render(engine: Engine, question: str, k: int, as_json: bool) -> str:
+    from bot.render import as_json as to_json
+    from bot.render import as_text
+
+    answer = engine.ask(question)
+    quotes = answer.quotes[:k]
+    return to_json(answer, quotes) if as_json else as_text(answer, quotes)
+
+
+def _repl(engine: Engine, k: int, as_json: bool) -> int:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        _enable_history()
+        print(f"{len(engine.articles)} articles loaded. Ask a question; an empty line or Ctrl-D quits.")
+    while True:
+        try:
+            line = input("? ") if interactive else sys.stdin.readline()
+        except EOFError:
+            print()
+            return 0
+        if not interactive and not line:
+            return 0
+        if not line.strip():
+            if interactive:
+                return 0
+            continue
+        try:
+            print(_render(engine, line, k, as_json))
+        except QuestionError as error:
+            print(error)
+        print()
+
+
+def _enable_history() -> None:
+    try:
+        import atexit
+        import readline
+    except ImportError:  # not on every platform
+        return
+    try:
+        readline.read_history_file(HISTORY_FILE)
+    except OSError:
+        pass
+    atexit.register(_save_history, readline)
+
+
+def _save_history(readline) -> None:
+    try:
+        readline.write_history_file(HISTORY_FILE)
+    except OSError:
+        pass
+
+
+def _sources(engine: Engine) -> int:
+    from bot.render import describe_source
+
+    counts = engine.passage_counts()
+    for number, article in enumerate(engine.articles, 1):
+        print(f"{number}. {describe_source(article)} ({counts[article.id]} passages) - {article.path.name}")
+    return 0
+
+
+def _eval(engine: Engine, path: Path) -> int:
+    from bot.evaluation import evaluate, load_questions
+
+    verdicts = evaluate(engine, load_questions(path))
+    for v in verdicts:
+        print(f"{'PASS' if v.passed else 'FAIL'}  {v.kind:<4}  {v.id}: {v.detail}")
+    passed = sum(v.passed for v in verdicts)
+    print(f"{passed}/{len(verdicts)} passed")
+    return 0 if passed == len(verdicts) else 1

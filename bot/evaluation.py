@@ -1,0 +1,79 @@
+"""Scoring answers against a question file in the format of `eval/questions.json`.
+
+The rules are those of the shared eval README: only quotes count, cut to five quotes
+and 1,800 characters; matching ignores case, runs of white space and the difference
+between curly and straight quotation marks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answer, Engine
+
+MAX_QUOTES = 5
+MAX_QUOTE_CHARS = 1800
+KINDS = ("fact", "list", "none")
+_FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "„": '"', "‚": "'"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one question fared."""
+
+    id: str
+    kind: str
+    passed: bool
+    detail: str
+
+
+def fold(text: str) -> str:
+    """Text as the eval compares it: lower case, single spaces, straight quotes."""
+    return re.sub(r"\s+", " ", text.translate(_FOLD)).strip().lower()
+
+
+def load_questions(path: Path) -> list[dict]:
+    """The questions in an eval file; ValueError with one sentence if it is malformed."""
+    try:
+        questions = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a readable JSON question file ({error}).") from None
+    if not isinstance(questions, list):
+        raise ValueError(f"{path} must hold a JSON list of questions.")
+    for number, q in enumerate(questions, 1):
+        if not isinstance(q, dict) or q.get("kind") not in KINDS or not q.get("question"):
+            raise ValueError(f"{path}: question {number} needs a 'question' and a 'kind' in {KINDS}.")
+    return questions
+
+
+def quoted_text(answer: Answer) -> str:
+    """The quote text the eval sees: at most five quotes and 1,800 characters."""
+    text = " ".join(quote.text for quote in answer.quotes[:MAX_QUOTES])
+    return fold(text[:MAX_QUOTE_CHARS])
+
+
+def judge(question: dict, answer: Answer) -> Verdict:
+    """Pass or fail one answer by the rules of its question's kind."""
+    quoted = quoted_text(answer)
+    qid, kind = question.get("id", question["question"]), question["kind"]
+    if kind == "none":
+        passed = not answer.quotes
+        return Verdict(qid, kind, passed, "abstained" if passed else "quoted something")
+    if kind == "fact":
+        passed = any(fold(e) in quoted for e in question["evidence"])
+        return Verdict(qid, kind, passed, "evidence quoted" if passed else "no evidence quoted")
+    found = [
+        name
+        for name, aliases in question["entities"].items()
+        if any(fold(alias) in quoted for alias in aliases)
+    ]
+    need = question.get("min_entities", 1)
+    return Verdict(qid, kind, len(found) >= need, f"{len(found)}/{need} entities: {', '.join(found)}")
+
+
+def evaluate(engine: Engine, questions: list[dict]) -> list[Verdict]:
+    """A verdict for every question."""
+    return [judge(q, engine.ask(q["question"])) for q in questions]

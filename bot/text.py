@@ -1,0 +1,108 @@
+"""Sentence splitting and word tokens: the one place nltk is used.
+
+Passages and questions go through the same `tokenize`, so a word matches itself
+wherever it appears. Nothing here needs nltk's downloadable data: Punkt runs with
+our own abbreviation list, tokens come from nltk's `RegexpTokenizer`, and the
+stopword list lives in `bot/data/`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from importlib import resources
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.regexp import RegexpTokenizer
+
+# Punkt stores abbreviations lower-cased and without their final period. Single
+# letters cover initials ("Donald J. Trump", "Michael B. Hancock").
+ABBREVIATIONS = frozenset(
+    {
+        "d.c", "u.s", "u.k", "u.n", "n.y", "l.a", "e.g", "i.e", "a.m", "p.m", "vs", "etc",
+        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "gov", "sen", "rep", "reps", "sens", "lt",
+        "gen", "col", "capt", "sgt", "supt", "pres", "atty", "dept", "inc", "corp",
+        "co", "ltd", "jan", "feb", "mar", "apr", "aug", "sep", "sept", "oct", "nov", "dec",
+        "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind",
+        "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev",
+        "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo",
+    }
+    | set("abcdefghijklmnopqrstuvwxyz")
+)
+
+# A word, a number with thousands separators or decimals, a dotted acronym (U.S.),
+# an @handle or #hashtag, or a contraction. Hyphenated words split into their parts.
+TOKEN_PATTERN = r"[@#]?\w+(?:[.,']\w+)*"
+
+_CONTRACTION_ENDINGS = frozenset({"s", "t", "ve", "re", "ll", "d", "m"})
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+
+
+@cache
+def _sentence_splitter() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+@cache
+def _word_splitter() -> RegexpTokenizer:
+    return RegexpTokenizer(TOKEN_PATTERN)
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """The English stopword list shipped in `bot/data/stopwords-en.txt`."""
+    text = resources.files("bot").joinpath("data/stopwords-en.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+_stemmer = SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-cased word, memoised: a corpus repeats its words a lot."""
+    return _stemmer.stem(word)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in one paragraph of `text`."""
+    return list(_sentence_splitter().span_tokenize(text))
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the raw word tokens in `text` (before any normalising)."""
+    return list(_word_splitter().span_tokenize(text))
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(raw: str) -> str | None:
+    """One raw token to its index term, or None for a stopword or an empty token."""
+    word = raw.translate(_TYPOGRAPHIC)
+    if word in ("US", "U.S", "U.S."):
+        return "u.s"  # the country, not the pronoun (a stopword)
+    word = word.lower().lstrip("@#")
+    if _THOUSANDS.match(word):
+        word = word.replace(",", "")
+    if "'" in word:
+        if word in stopwords():
+            return None
+        head, _, tail = word.partition("'")
+        word = head if tail in _CONTRACTION_ENDINGS else head + tail
+    if "." in word and not word.replace(".", "").isdigit():
+        word = word.replace(".", "")  # D.C. -> dc
+    word = word.replace(",", "")
+    if not word or word in stopwords():
+        return None
+    return stem(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
+    words = _word_splitter().tokenize(text)
+    return [term for term in map(normalize_word, words) if term is not None]
