@@ -8,6 +8,7 @@ renderer can show the first few and page through the rest.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -17,7 +18,8 @@ from pathlib import Path
 from bot.chunking import Passage, Sentence, make_passages, split_sentences
 from bot.corpus import Article, load_corpus
 from bot.index import Index
-from bot.query import Concept, analyse
+from bot.query import Concept, analyse, answer_kind
+from bot.text import tokenize
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +30,31 @@ PASSAGE_POOL = 40
 # A passage answers only if it covers this share of the question's informative weight
 # (idf-weighted, framing words excluded); chosen with `python -m bot eval --sweep`.
 MIN_COVERAGE = 0.6
+# A word no article uses weighs this share of the rarest word's idf (a name weighs it all).
+UNKNOWN_WORD_SHARE = 0.6
+# A synonym covers its concept almost as well as the question's own word.
+EXPANSION_CREDIT = 0.8
 # Quotes after the first must score at least this share of the best one.
 MIN_RELATIVE_SCORE = 0.3
+# A quote's own sentence(s) must cover at least this share of the question by themselves.
+MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
-_LIST_QUESTION = re.compile(r"^\s*(which|what|who)\b.*\b\w+s\b|^\s*(list|name)\b", re.I)
+# Sentences that hold what a "how many" or "when" question asks for.
+_NUMBER = re.compile(r"\d")
+_TIME = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|week|today|"
+    r"tomorrow|yesterday|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|\d{4}-\d{2}-\d{2}|hours?|days?|months?)\b",
+    re.I,
+)
+# "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
+_LIST_QUESTION = re.compile(
+    r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'.-]+")
+# A name in more than this share of passages (ICE, Trump) tells quotes apart poorly.
+COMMON_NAME_SHARE = 0.2
 
 
 class QuestionError(ValueError):
@@ -128,6 +151,9 @@ class Engine:
         self.articles = tuple(articles)
         self.index = Index(passages)
         self.passages = self.index.passages
+        n = len(self.passages)
+        share = COMMON_NAME_SHARE * n
+        self._common_name_idf = math.log((n - share + 0.5) / (share + 0.5)) if n > 1 else 0.0
         self._avg_sentence_terms = _mean(
             len(s.terms) for p in self.passages for s in p.sentences
         )
@@ -161,12 +187,13 @@ class Engine:
         if not concepts:
             return Answer(question, (), ())
         weights = self._concept_weights(concepts)
+        kind = answer_kind(question)
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
         candidates = [
             c
             for hit in hits
             if self._coverage(concepts, weights, hit.passage.terms) >= MIN_COVERAGE
-            for c in self._candidates(hit.passage, hit.score, concepts, weights)
+            for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
         ]
         if not candidates:
             return Answer(question, (), ())
@@ -180,7 +207,12 @@ class Engine:
         for concept in concepts:
             idfs = [self.index.idf(t) for t in concept.weights if self.index.idf(t) is not None]
             own = self.index.idf(concept.term)
-            weight = own if own is not None else max(idfs, default=self.index.max_idf)
+            if own is not None:
+                weight = own
+            elif idfs:
+                weight = max(idfs)
+            else:  # a word no article uses: a name counts fully, an everyday word less
+                weight = self.index.max_idf * (1.0 if concept.capitalised else UNKNOWN_WORD_SHARE)
             weights.append(0.0 if concept.framing else weight)
         return weights
 
@@ -191,7 +223,8 @@ class Engine:
         if total == 0:
             return 1.0 if any(c.term in present for c in concepts) else 0.0
         matched = sum(
-            w * max((cw for t, cw in c.weights.items() if t in present), default=0.0)
+            w * max((1.0 if t == c.term else EXPANSION_CREDIT for t in c.weights if t in present),
+                    default=0.0)
             for c, w in zip(concepts, weights, strict=True)
         )
         return matched / total
@@ -215,27 +248,48 @@ class Engine:
         return score
 
     def _candidates(
-        self, passage: Passage, passage_score: float, concepts: list[Concept], weights: list[float]
+        self,
+        passage: Passage,
+        passage_score: float,
+        concepts: list[Concept],
+        weights: list[float],
+        kind: str | None,
     ) -> list[_Candidate]:
         """The sentences of a passage that match the question, scored in context."""
         found = []
+        body = passage.article.body
         for number, sentence in enumerate(passage.sentences):
-            score = self._sentence_score(concepts, sentence)
-            if score <= 0:
-                continue
             first = last = number
-            text_length = sentence.end - sentence.start
-            if text_length < 60 and len(passage.sentences) > 1:
+            if sentence.end - sentence.start < 60 and len(passage.sentences) > 1:
                 # A very short sentence ("We have no choice.") reads better with its neighbour.
                 if number + 1 < len(passage.sentences):
                     last = number + 1
                 else:
                     first = number - 1
-            terms = frozenset(t for s in passage.sentences[first : last + 1] for t in s.terms)
-            found.append(_Candidate(passage, first, last, score + 0.5 * passage_score, terms))
+            span = passage.sentences[first : last + 1]
+            terms = frozenset(t for s in span for t in s.terms)
+            coverage = self._coverage(concepts, weights, terms)
+            if coverage < MIN_QUOTE_COVERAGE:
+                continue
+            score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
+            text = body[span[0].start : span[-1].end]
+            if (kind == "number" and _NUMBER.search(text)) or (kind == "time" and _TIME.search(text)):
+                score *= 1.5
+            found.append(_Candidate(passage, first, last, score + 0.3 * passage_score, terms))
         return found
 
     # -- composing -------------------------------------------------------------------
+
+    def _names(self, candidate: _Candidate) -> set[str]:
+        """The uncommon names a quote mentions (capitalised words inside its sentences)."""
+        text = candidate.article.body[candidate.start : candidate.end]
+        floor = self._common_name_idf
+        return {
+            term
+            for word in _NAME.findall(text)
+            for term in tokenize(word)
+            if (self.index.idf(term) or 0.0) > floor
+        }
 
     def _compose(
         self, question: str, candidates: list[_Candidate], limit: int, is_list: bool
@@ -252,11 +306,17 @@ class Engine:
 
         chosen: list[list[_Candidate]] = []  # each: the kept candidate, then its duplicates
         diversity = 0.5 if is_list else 0.25
+        names = {id(c): self._names(c) for c in pool} if is_list else {}
+        named: set[str] = set()
         while pool and len(chosen) < limit:
             def adjusted(c: _Candidate) -> float:
                 overlap = max((_jaccard(c.terms, g[0].terms) for g in chosen), default=0.0)
                 same_article = sum(g[0].article.id == c.article.id for g in chosen)
-                return c.score * (1 - diversity * overlap) * (1 - 0.1 * diversity * same_article)
+                score = c.score * (1 - diversity * overlap) * (1 - 0.1 * diversity * same_article)
+                if is_list:  # a list answer wants quotes that name someone new
+                    own = names[id(c)]
+                    score *= 0.5 + 0.5 * (len(own - named) / len(own) if own else 0.0)
+                return score
 
             pick = max(pool, key=adjusted)
             pool.remove(pick)
@@ -268,6 +328,7 @@ class Engine:
             if any(_overlaps(pick, g[0]) for g in chosen):
                 continue  # the same words from a neighbouring window
             chosen.append([pick])
+            named |= names.get(id(pick), set())
 
         numbers: dict[str, int] = {}
         sources: list[Article] = []

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from bot.text import tokenize
+from bot.text import tokenize, words
 
 EXPANSION_WEIGHT = 0.5
+PHRASAL_WEIGHT = 0.6
+PHRASE_PART_WEIGHT = 0.3
 # Words that frame a question rather than say what it is about ("what did X say about Y").
 # They still search, but lightly, and a passage is not judged relevant for having them.
 FRAMING = frozenset(
@@ -16,9 +19,23 @@ FRAMING = frozenset(
         "say said says tell told think thought react reaction respond response happen happened "
         "happening mean explain describe know anyone anybody someone something thing things "
         "about regarding news article articles story stories report reports reported "
-        "also really actually please much many"
+        "also really actually please much many ever still even way kind sort one "
+        "go going gone went get got gotten make made come came take took give gave "
+        "suppose supposed speak spoke spoken talk talked want wanted need needed try tried "
+        "let like would could might may must shall do done long use using used"
     )
 )
+NUMBER_CUE = re.compile(r"\bhow (many|much|long)\b|\bnumber of\b|\bwhat (size|amount)\b", re.I)
+TIME_CUE = re.compile(r"^\s*when\b|\bwhat (day|date|time)\b|\bhow soon\b", re.I)
+
+
+def answer_kind(question: str) -> str | None:
+    """"number" or "time" when the question asks for one, else None."""
+    if NUMBER_CUE.search(question):
+        return "number"
+    if TIME_CUE.search(question):
+        return "time"
+    return None
 
 
 @dataclass(frozen=True)
@@ -28,46 +45,78 @@ class Concept:
     term: str
     weights: dict[str, float]
     framing: bool
+    capitalised: bool = False  # written as a name, not as the question's first word
+
+
+@dataclass(frozen=True)
+class _Entry:
+    words: tuple[str, ...]  # every word, stemmed, stopwords kept: "called off" -> call, off
+    terms: tuple[str, ...]  # its index terms: "called off" -> call
+
+    @property
+    def searchable(self) -> bool:
+        """Whether searching for its terms means what it means (not so for "called off")."""
+        return bool(self.terms) and len(self.terms) == len(self.words)
 
 
 @cache
-def synonym_groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """The groups in `bot/data/synonyms.txt`, each entry as its tuple of index terms."""
+def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
+    """The groups in `bot/data/synonyms.txt`."""
     text = resources.files("bot").joinpath("data/synonyms.txt").read_text("utf-8")
     groups = []
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        entries = {tuple(tokenize(entry)) for entry in line.split(",")}
-        groups.append(tuple(entry for entry in entries if entry))
+        entries = {_Entry(tuple(w[0] for w in words(e)), tuple(tokenize(e))) for e in line.split(",")}
+        groups.append(tuple(sorted((e for e in entries if e.words), key=lambda e: e.words)))
     return tuple(groups)
 
 
 @cache
-def _groups_by_entry() -> dict[tuple[str, ...], list[int]]:
+def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
     index: dict[tuple[str, ...], list[int]] = {}
     for number, group in enumerate(synonym_groups()):
         for entry in group:
-            index.setdefault(entry, []).append(number)
+            index.setdefault(entry.words, []).append(number)
     return index
 
 
 def analyse(question: str) -> list[Concept]:
-    """The question's concepts, in order, each term once."""
-    terms = list(dict.fromkeys(tokenize(question)))
-    found = _groups_by_entry()
+    """The question's concepts, in order, each term once.
+
+    A word or phrase listed in the synonyms file also searches for the rest of its
+    group. A phrasal verb ("called off", "put off") is matched with its particle,
+    and then its bare verb ("call", "put") counts for less on its own.
+    """
+    sequence = words(question)
+    found = _groups_by_words()
+    groups: dict[str, set[int]] = {}
+    phrasal: set[str] = set()
+    for first in range(len(sequence)):
+        for size in (1, 2, 3):
+            span = sequence[first : first + size]
+            if len(span) < size:
+                break
+            numbers = found.get(tuple(w[0] for w in span))
+            if not numbers:
+                continue
+            span_terms = [w[1] for w in span if w[1] is not None]
+            for term in span_terms:
+                groups.setdefault(term, set()).update(numbers)
+            if len(span_terms) < size:
+                phrasal.update(span_terms)
+
+    capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
     concepts = []
-    for position, term in enumerate(terms):
-        groups = set(found.get((term,), []))
-        for size in (2, 3):  # phrases such as "kick out" or "los angeles"
-            for first in range(max(0, position - size + 1), position + 1):
-                phrase = tuple(terms[first : first + size])
-                if len(phrase) == size:
-                    groups.update(found.get(phrase, []))
-        weights = {term: 1.0}
-        for number in sorted(groups):
+    for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
+        weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
+        for number in sorted(groups.get(term, ())):
             for entry in synonym_groups()[number]:
-                for other in entry:
-                    weights.setdefault(other, EXPANSION_WEIGHT)
-        concepts.append(Concept(term, weights, term in FRAMING))
+                if entry.searchable:
+                    # A phrase's words are searched one by one, so each counts for less.
+                    weight = EXPANSION_WEIGHT if len(entry.terms) == 1 else PHRASE_PART_WEIGHT
+                    for other in entry.terms:
+                        weights[other] = max(weights.get(other, 0.0), weight)
+        framing = term in FRAMING and term not in phrasal
+        concepts.append(Concept(term, weights, framing, term in capitalised))
     return concepts

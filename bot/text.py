@@ -35,6 +35,11 @@ ABBREVIATIONS = frozenset(
 # an @handle or #hashtag, or a contraction. Hyphenated words split into their parts.
 TOKEN_PATTERN = r"[@#]?\w+(?:[.,']\w+)*"
 
+# Kept out of the stopword list and folded into one term, "not".
+NEGATIONS = frozenset(
+    "not no nor never won't don't doesn't didn't isn't aren't wasn't weren't can't cannot "
+    "couldn't wouldn't shouldn't haven't hasn't hadn't".split()
+)
 _CONTRACTION_ENDINGS = frozenset({"s", "t", "ve", "re", "ll", "d", "m"})
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
@@ -70,9 +75,25 @@ def stem(word: str) -> str:
     return _stemmer.stem(word)
 
 
+_LINKS = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|[@#]\w+")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences in one paragraph of `text`."""
-    return list(_sentence_splitter().span_tokenize(text))
+    """Character spans of the sentences in one paragraph of `text`.
+
+    A fragment that is not a sentence of its own (a tweet's trailing links and
+    "— Name (@handle) June 22, 2019" signature) stays with the sentence before it.
+    """
+    spans: list[tuple[int, int]] = []
+    for start, end in _sentence_splitter().span_tokenize(text):
+        piece = text[start:end]
+        words = _WORD.findall(_LINKS.sub(" ", piece))
+        if spans and (len(words) < 3 or piece.startswith(("—", "–", "http", "pic.twitter"))):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
@@ -89,13 +110,17 @@ def normalize_word(raw: str) -> str | None:
     word = word.lower().lstrip("@#")
     if _THOUSANDS.match(word):
         word = word.replace(",", "")
+    if word in NEGATIONS:
+        return "not"  # "refused" is often "would not", so negation stays searchable
     if "'" in word:
         if word in stopwords():
             return None
         head, _, tail = word.partition("'")
         word = head if tail in _CONTRACTION_ENDINGS else head + tail
     if "." in word and not word.replace(".", "").isdigit():
-        word = word.replace(".", "")  # D.C. -> dc
+        parts = word.split(".")
+        # D.C. -> dc, but MoveOn.org -> moveon and a missing space ("Sunday.The") splits
+        word = "".join(parts) if all(len(p) <= 2 for p in parts) else parts[0]
     word = word.replace(",", "")
     if not word or word in stopwords():
         return None
@@ -106,3 +131,14 @@ def tokenize(text: str) -> list[str]:
     """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
     words = _word_splitter().tokenize(text)
     return [term for term in map(normalize_word, words) if term is not None]
+
+
+def words(text: str) -> list[tuple[str, str | None, bool]]:
+    """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
+    and whether it was written with a capital letter."""
+    triples = []
+    for raw in _word_splitter().tokenize(text):
+        plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
+        capital = raw.lstrip("@#")[:1].isupper()
+        triples.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital))
+    return triples
