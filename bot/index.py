@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from bot.chunking import Passage
+from bot.scoring import Okapi, TermMatrix, top
 
 # Measured with `python -m bot eval --sweep` on the eval set (see the README).
 K1 = 1.2
@@ -24,14 +24,25 @@ class Hit:
     score: float
 
 
+class TokenizedPassages(list):
+    """A list of passages that also carries their terms as ids, so the index need not redo it."""
+
+    def __init__(self, passages: Sequence[Passage], matrix: TermMatrix) -> None:
+        super().__init__(passages)
+        if len(matrix) != len(self):
+            raise ValueError("the term matrix does not match the passages")
+        self.matrix = matrix
+
+
 class Index:
-    """rank-bm25's Okapi BM25 over pre-tokenised passages.
+    """rank-bm25's Okapi BM25 over pre-tokenised passages, scored from postings.
 
     Okapi's idf is log((N - n + 0.5) / (n + 0.5)): zero for a term in exactly half the
     passages and negative above that. rank-bm25 floors negative idfs at epsilon times
     the mean idf but leaves an exact zero alone, so we floor zeros the same way: a
     common word then still counts a little instead of nothing. An empty corpus makes
-    rank-bm25 divide by zero; we refuse it with a ValueError instead.
+    rank-bm25 divide by zero; we refuse it with a ValueError instead. `bm25` is a
+    `bot.scoring.Okapi`: rank-bm25's numbers (k1, b, idf, get_scores) from postings.
     """
 
     def __init__(
@@ -39,14 +50,12 @@ class Index:
     ) -> None:
         if not passages:
             raise ValueError("cannot index an empty corpus")
+        matrix = getattr(passages, "matrix", None)
+        if not isinstance(matrix, TermMatrix) or len(matrix) != len(passages):
+            matrix = TermMatrix.from_documents(p.terms for p in passages)
         self.passages = list(passages)
-        self.bm25 = BM25Okapi([p.terms for p in self.passages], k1=k1, b=b, epsilon=epsilon)
-        floor = epsilon * self.bm25.average_idf
-        for term, idf in self.bm25.idf.items():
-            if idf <= 0:
-                self.bm25.idf[term] = floor
+        self.bm25 = Okapi(matrix, k1=k1, b=b, epsilon=epsilon)
         self.max_idf = max(self.bm25.idf.values())
-        self._postings: dict[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -57,14 +66,9 @@ class Index:
 
     def scores(self, weights: Mapping[str, float]) -> np.ndarray:
         """BM25 score of every passage for a weighted query (weight 1 each = `get_scores`)."""
-        total = np.zeros(len(self.passages))
-        for term, weight in weights.items():
-            if term in self.bm25.idf:
-                total += weight * self.bm25.get_scores([term])
-        return total
+        return self.bm25.weighted_scores(weights)
 
     def search(self, weights: Mapping[str, float], limit: int) -> list[Hit]:
-        """The best `limit` passages with a positive score, best first."""
+        """The best `limit` passages with a positive score, best first (ties: corpus order)."""
         scores = self.scores(weights)
-        order = np.argsort(-scores, kind="stable")[:limit]
-        return [Hit(self.passages[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [Hit(self.passages[i], float(scores[i])) for i in top(scores, limit)]

@@ -1,0 +1,182 @@
+"""rank-bm25's Okapi BM25 from postings: the same numbers, at the cost of the query's terms.
+
+rank-bm25's `get_scores` walks every document in Python for every query term. Here each
+term keeps the passages that hold it and each one's contribution, computed once with
+the very floating-point operations (and order) rank-bm25 uses, so a query touches only
+its own postings and the scores are bit-for-bit those of `BM25Okapi.get_scores`.
+The corpus statistics (avgdl, idf, the idf floor's average) follow rank-bm25's formulas
+in the same summation order; `tests/test_scoring.py` proves them equal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TermMatrix:
+    """Documents as term ids (CSR): doc d's ids are `ids[indptr[d]:indptr[d + 1]]`."""
+
+    vocab: tuple[str, ...]
+    indptr: np.ndarray  # int64, one more than the documents
+    ids: np.ndarray  # int32 ids into `vocab`
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Sequence[str]]) -> TermMatrix:
+        """Token lists to ids; the vocabulary is numbered in order of first appearance."""
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        lengths = [0]
+        for document in documents:
+            ids.extend([vocab.setdefault(term, len(vocab)) for term in document])
+            lengths.append(len(document))
+        return cls(
+            tuple(vocab),
+            np.cumsum(np.asarray(lengths, dtype=np.int64)),
+            np.asarray(ids, dtype=np.int32),
+        )
+
+    def compact(self) -> TermMatrix:
+        """The same documents over only the terms they use (rank-bm25 knows no others)."""
+        used = np.zeros(len(self.vocab), dtype=bool)
+        used[self.ids] = True
+        if used.all():
+            return self
+        renumber = (np.cumsum(used) - 1).astype(np.int32)
+        vocab = tuple(term for term, keep in zip(self.vocab, used.tolist(), strict=True) if keep)
+        return TermMatrix(vocab, self.indptr, renumber[self.ids])
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Per term: the documents holding it (ascending) and their BM25 contributions."""
+
+    vocab: dict[str, int]
+    offsets: np.ndarray  # int64, len(vocab) + 1
+    docs: np.ndarray  # int32
+    contributions: np.ndarray  # float64: idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+
+    def span(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(doc ids, contributions) for `term`, or None when no document has it."""
+        number = self.vocab.get(term)
+        if number is None:
+            return None
+        start, end = self.offsets[number], self.offsets[number + 1]
+        return self.docs[start:end], self.contributions[start:end]
+
+
+class Okapi:
+    """rank-bm25's BM25Okapi model (k1, b, epsilon, avgdl, idf) served from postings.
+
+    `idf` is floored the way our index wants it: a term whose Okapi idf is zero or
+    negative gets epsilon times the average idf (rank-bm25 floors only negatives).
+    """
+
+    def __init__(
+        self, matrix: TermMatrix, k1: float, b: float, epsilon: float
+    ) -> None:
+        if len(matrix) == 0:
+            raise ValueError("cannot index an empty corpus")
+        if len(matrix.ids) == 0:
+            raise ValueError("cannot index a corpus whose passages have no terms")
+        matrix = matrix.compact()
+        self.k1, self.b, self.epsilon = k1, b, epsilon
+        self.corpus_size = len(matrix)
+        self.doc_len = np.diff(matrix.indptr)
+        self.avgdl = int(self.doc_len.sum()) / self.corpus_size
+        terms, docs, tf = _term_doc_counts(matrix)
+        df = np.bincount(terms, minlength=len(matrix.vocab))
+        raw = _okapi_idf(df, self.corpus_size)
+        order = _first_appearance(matrix, docs[_starts(terms, len(matrix.vocab))])
+        # rank-bm25 adds the idfs one by one in first-appearance order; cumsum does too.
+        self.average_idf = float(np.cumsum(raw[order])[-1]) / len(raw)
+        floor = self.epsilon * self.average_idf
+        idf = np.where(raw > 0, raw, floor)
+        self.idf = dict(zip(matrix.vocab, idf.tolist(), strict=True))
+        self.postings = Postings(
+            vocab={term: number for number, term in enumerate(matrix.vocab)},
+            offsets=np.concatenate(([0], np.cumsum(df))).astype(np.int64),
+            docs=docs.astype(np.int32),
+            contributions=self._contributions(idf[terms], tf, self.doc_len[docs]),
+        )
+
+    def _contributions(self, idf: np.ndarray, tf: np.ndarray, dl: np.ndarray) -> np.ndarray:
+        # Operation for operation rank-bm25's get_scores, so the results match bit for bit.
+        k1, b = self.k1, self.b
+        return idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / self.avgdl)))
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """What `BM25Okapi.get_scores(query)` returns: a score per document (repeats count)."""
+        score = np.zeros(self.corpus_size)
+        for term in query:
+            found = self.postings.span(term)
+            if found is not None:
+                docs, contributions = found
+                score[docs] += contributions
+        return score
+
+    def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
+        """Sum over terms of weight * get_scores([term]), added in the mapping's order."""
+        total = np.zeros(self.corpus_size)
+        for term, weight in weights.items():
+            found = self.postings.span(term)
+            if found is not None:
+                docs, contributions = found
+                total[docs] += weight * contributions
+        return total
+
+
+def top(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the best `limit` positive scores, best first, ties by index.
+
+    The same order as `np.argsort(-scores, kind="stable")[:limit]` keeping positives,
+    but linear: np.argpartition finds the cut, only the survivors are sorted.
+    """
+    if limit <= 0:
+        return np.empty(0, dtype=np.intp)
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > limit:
+        values = scores[positive]
+        cut = values[np.argpartition(values, len(values) - limit)[len(values) - limit]]
+        positive = positive[values >= cut]  # ties at the cut stay, for a stable order
+    order = np.lexsort((positive, -scores[positive]))
+    return positive[order[:limit]]
+
+
+def _term_doc_counts(matrix: TermMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, doc, tf) for every distinct pair, sorted by term then doc."""
+    n_docs = len(matrix)
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(matrix.indptr))
+    keys = matrix.ids.astype(np.int64) * n_docs + doc_of
+    keys.sort()
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    tf = np.diff(np.append(first, len(keys))).astype(np.float64)
+    pairs = keys[first]
+    return pairs // n_docs, pairs % n_docs, tf
+
+
+def _starts(terms: np.ndarray, n_terms: int) -> np.ndarray:
+    """Index of each term's first (term, doc) pair; every term of the vocabulary has one."""
+    return np.searchsorted(terms, np.arange(n_terms))
+
+
+def _okapi_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """rank-bm25's idf, log(N - n + 0.5) - log(n + 0.5), with math.log as it uses."""
+    values, inverse = np.unique(df, return_inverse=True)
+    table = np.array([math.log(n_docs - int(n) + 0.5) - math.log(int(n) + 0.5) for n in values])
+    return table[inverse]
+
+
+def _first_appearance(matrix: TermMatrix, first_doc: np.ndarray) -> np.ndarray:
+    """Term ids in the order rank-bm25 meets them: by first document, then position in it."""
+    doc_of = np.repeat(np.arange(len(matrix), dtype=np.int64), np.diff(matrix.indptr))
+    in_first = np.flatnonzero(first_doc[matrix.ids] == doc_of)  # token positions, ascending
+    _, first = np.unique(matrix.ids[in_first], return_index=True)
+    return matrix.ids[in_first[np.sort(first)]]
