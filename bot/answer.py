@@ -39,6 +39,7 @@ MIN_RELATIVE_SCORE = 0.3
 # A quote's own sentence(s) must cover at least this share of the question by themselves.
 MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
+PAIR_BONUS = 0.5
 # Sentences that hold what a "how many" or "when" question asks for.
 _NUMBER = re.compile(r"\d")
 _TIME = re.compile(
@@ -197,7 +198,7 @@ class Engine:
         ]
         if not candidates:
             return Answer(question, (), ())
-        return self._compose(question, candidates, limit, bool(_LIST_QUESTION.search(question)))
+        return self._compose(question, concepts, candidates, limit)
 
     # -- scoring ---------------------------------------------------------------------
 
@@ -258,6 +259,8 @@ class Engine:
         """The sentences of a passage that match the question, scored in context."""
         found = []
         body = passage.article.body
+        terms_in_order = [c.term for c in concepts if not c.framing]
+        pairs = set(zip(terms_in_order, terms_in_order[1:], strict=False))
         for number, sentence in enumerate(passage.sentences):
             first = last = number
             if sentence.end - sentence.start < 60 and len(passage.sentences) > 1:
@@ -272,6 +275,10 @@ class Engine:
             if coverage < MIN_QUOTE_COVERAGE:
                 continue
             score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
+            # Words the question puts side by side ("police departments") count more so.
+            sequence = [t for s in span for t in s.terms]
+            together = set(zip(sequence, sequence[1:], strict=False)) & pairs
+            score *= 1 + PAIR_BONUS * len(together)
             text = body[span[0].start : span[-1].end]
             if (kind == "number" and _NUMBER.search(text)) or (kind == "time" and _TIME.search(text)):
                 score *= 1.5
@@ -280,19 +287,20 @@ class Engine:
 
     # -- composing -------------------------------------------------------------------
 
-    def _names(self, candidate: _Candidate) -> set[str]:
+    def _names(self, candidate: _Candidate, asked: set[str]) -> set[str]:
         """The uncommon names a quote mentions (capitalised words inside its sentences)."""
         text = candidate.article.body[candidate.start : candidate.end]
         floor = self._common_name_idf
         return {
             term
             for word in _NAME.findall(text)
+            if not _TIME.fullmatch(word)
             for term in tokenize(word)
-            if (self.index.idf(term) or 0.0) > floor
+            if (self.index.idf(term) or 0.0) > floor and term not in asked
         }
 
     def _compose(
-        self, question: str, candidates: list[_Candidate], limit: int, is_list: bool
+        self, question: str, concepts: list[Concept], candidates: list[_Candidate], limit: int
     ) -> Answer:
         """Pick diverse quotes, merge ones that several articles carry, number the sources."""
         best: dict[tuple[str, int, int], _Candidate] = {}
@@ -305,8 +313,10 @@ class Engine:
         pool = [c for c in pool if c.score >= MIN_RELATIVE_SCORE * top]
 
         chosen: list[list[_Candidate]] = []  # each: the kept candidate, then its duplicates
+        is_list = bool(_LIST_QUESTION.search(question))
         diversity = 0.5 if is_list else 0.25
-        names = {id(c): self._names(c) for c in pool} if is_list else {}
+        asked = {t for c in concepts for t in c.weights}
+        names = {id(c): self._names(c, asked) for c in pool} if is_list else {}
         named: set[str] = set()
         while pool and len(chosen) < limit:
             def adjusted(c: _Candidate) -> float:
@@ -315,7 +325,8 @@ class Engine:
                 score = c.score * (1 - diversity * overlap) * (1 - 0.1 * diversity * same_article)
                 if is_list:  # a list answer wants quotes that name someone new
                     own = names[id(c)]
-                    score *= 0.5 + 0.5 * (len(own - named) / len(own) if own else 0.0)
+                    new = len(own - named)
+                    score *= (0.5 + 0.5 * (new / len(own) if own else 0.0)) * (1 + 0.1 * min(new, 5))
                 return score
 
             pick = max(pool, key=adjusted)

@@ -10,7 +10,7 @@ from importlib import resources
 from bot.text import tokenize, words
 
 EXPANSION_WEIGHT = 0.5
-PHRASAL_WEIGHT = 0.6
+PHRASAL_WEIGHT = 0.3
 PHRASE_PART_WEIGHT = 0.3
 # Words that frame a question rather than say what it is about ("what did X say about Y").
 # They still search, but lightly, and a passage is not judged relevant for having them.

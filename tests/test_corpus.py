@@ -1,0 +1,125 @@
+"""Loading article files: front matter, repairs, debris, and clear errors for bad files."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import CorpusError, load_corpus, parse_article
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def parse(text: str, name: str = "story.md"):
+    return parse_article(text.encode("utf-8"), Path(name))
+
+
+def test_front_matter_gives_metadata():
+    """title, outlet, date and url come from the front matter."""
+    article = parse(
+        "---\ntitle: Raids delayed\noutlet: WTOP\ndate: 2019-06-22\nurl: https://example.org/a\n---\n"
+        "The raids were delayed.\n"
+    )
+    assert (article.title, article.outlet, article.date, article.url) == (
+        "Raids delayed", "WTOP", "2019-06-22", "https://example.org/a",
+    )
+    assert article.body == "The raids were delayed."
+
+
+def test_plain_file_takes_its_title_from_the_headline():
+    """Without front matter a headline first line becomes the title, not body text."""
+    article = parse("Cities refuse to cooperate\n\nMayors said no to ICE.\n", "plain.txt")
+    assert article.title == "Cities refuse to cooperate"
+    assert article.body == "Mayors said no to ICE."
+
+
+def test_plain_file_without_headline_is_titled_by_file_name():
+    """A file that starts with a sentence keeps it and is titled by its file name."""
+    article = parse("Mayors said no to ICE.\n", "mayors-said-no.txt")
+    assert article.title == "mayors-said-no"
+    assert article.body == "Mayors said no to ICE."
+
+
+def test_lines_broken_mid_sentence_are_mended():
+    """Hard-wrapped lines and a paragraph split mid-sentence join into one sentence."""
+    article = parse(
+        "---\ntitle: t\n---\nPresident Donald\nTrump tweeted. ICE officers are heroes and the\n\n"
+        "President's move helps.\n\nA new paragraph.\n"
+    )
+    assert article.body == (
+        "President Donald Trump tweeted. ICE officers are heroes and the President's move helps."
+        "\n\nA new paragraph."
+    )
+    assert len(article.paragraphs) == 2
+
+
+def test_curly_quotes_debris_and_stray_spaces_are_cleaned():
+    """Curly quotes become straight, page debris and doubled spaces disappear."""
+    article = parse(
+        "---\ntitle: t\n---\nShe said \u201ccruel\u201d and  Trump\u2019s\u00a0plan.\nLOADINGERROR LOADING\n\n"
+        "Popular in the Community\n\nWhat's Hot\n"
+    )
+    assert article.body == "She said \"cruel\" and Trump's plan."
+
+
+def test_leading_dateline_becomes_the_date():
+    """A pasted " date 2019-06-22" prefix is metadata, not body text."""
+    article = parse(" date 2019-06-22 (Bloomberg) -- Trump spoke.\n", "b.txt")
+    assert article.date == "2019-06-22"
+    assert article.outlet == "Bloomberg"
+    assert article.body.startswith("(Bloomberg) -- Trump spoke.")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("---\ntitle: t\nno colon here\n---\nBody.", "line 3 is not 'key: value'"),
+        ("---\ntitle: t\nBody.", "never closes"),
+        ("---\nauthor: me\n---\nBody.", "unknown key 'author'"),
+        ("---\ndate: June 22\n---\nBody.", "not YYYY-MM-DD"),
+        ("---\ndate: 2019-02-30\n---\nBody.", "not YYYY-MM-DD"),
+        ("---\nurl: example.org\n---\nBody.", "not an http(s) address"),
+        ("---\ntitle: t\n---\n\n", "has no article text"),
+    ],
+)
+def test_malformed_front_matter_names_file_and_problem(text, problem):
+    """A broken file is refused with its name and what is wrong."""
+    with pytest.raises(CorpusError) as caught:
+        parse(text, "broken.md")
+    assert "broken.md" in str(caught.value)
+    assert problem in str(caught.value)
+
+
+def test_non_utf8_file_is_refused():
+    """A file that is not UTF-8 text gets a clear refusal."""
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        parse_article("caf\xe9".encode("latin-1"), Path("latin.txt"))
+
+
+def test_corpus_errors_name_every_bad_file(tmp_path):
+    """load_corpus reports all bad files at once, so a moderator can fix them together."""
+    (tmp_path / "good.md").write_text("Fine text.\n")
+    (tmp_path / "bad1.md").write_text("---\nwho: x\n---\nText.\n")
+    (tmp_path / "bad2.txt").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(tmp_path)
+    assert [name for name, _ in caught.value.problems] == ["bad1.md", "bad2.txt"]
+
+
+def test_empty_or_missing_folder_is_refused(tmp_path):
+    """A folder with no articles, or no folder at all, is an error, not an empty index."""
+    with pytest.raises(CorpusError, match="holds no"):
+        load_corpus(tmp_path)
+    with pytest.raises(CorpusError, match="is not a folder"):
+        load_corpus(tmp_path / "missing")
+
+
+def test_bundled_corpus_loads_clean():
+    """The five bundled articles load with no debris and the metadata they show."""
+    articles = load_corpus(CORPUS)
+    assert len(articles) == 5
+    for article in articles:
+        for debris in ("LOADINGERROR", "Popular in the Community", "What's Hot", " date 2019"):
+            assert debris not in article.body
+        assert "\n\n\n" not in article.body and "  " not in article.body
+    outlets = {a.outlet for a in articles}
+    assert {"Bloomberg", "WTOP"} <= outlets
