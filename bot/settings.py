@@ -93,7 +93,9 @@ def load_settings(
 
     prefix = environ.get("COMMAND_PREFIX") or "!"
     if not prefix.strip() or prefix != prefix.strip():
-        problems.append(f"COMMAND_PREFIX must be non-blank with no spaces around it, not {prefix!r}")
+        problems.append(
+            f"COMMAND_PREFIX must be non-blank with no spaces around it, not {prefix!r}"
+        )
         prefix = "!"
 
     corpus = Path(text("CORPUS_DIR")) if text("CORPUS_DIR") else BUNDLED_CORPUS
@@ -118,7 +120,9 @@ def load_settings(
         button_timeout=seconds("BUTTON_TIMEOUT", 180.0),
     )
     if settings.button_timeout > 840:  # interaction tokens expire after 15 minutes
-        problems.append(f"BUTTON_TIMEOUT must be at most 840 seconds, not {settings.button_timeout:g}")
+        problems.append(
+            f"BUTTON_TIMEOUT must be at most 840 seconds, not {settings.button_timeout:g}"
+        )
     if settings.max_question_chars > 1000:
         problems.append(
             f"MAX_QUESTION_CHARS must be at most 1000, not {settings.max_question_chars}"

@@ -1,0 +1,209 @@
+"""The Discord bot: `create_bot` (tests use it too), `run_bot`, and the one error handler.
+
+The engine does the answering; this layer only adapts it to Discord. The bot holds
+the current `Engine` in `bot.engine`; a reload replaces it in one assignment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer import Engine, QuestionError
+from bot.corpus import CorpusError
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.ask", "bot.cogs.admin")
+DESCRIPTION = (
+    "I answer questions about the June 2019 ICE raids only with word-for-word quotes "
+    "from news articles, each cited."
+)
+
+
+class Refusal(commands.CheckFailure):
+    """An expected refusal; its message is the one plain sentence the user sees."""
+
+
+class NewsBot(commands.Bot):
+    """A commands.Bot that carries the settings and the current engine."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(
+            command_prefix=settings.command_prefix,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            description=DESCRIPTION,
+            help_command=commands.DefaultHelpCommand(no_category="Other", dm_help=False),
+            owner_ids=set(settings.owner_ids),
+            strip_after_prefix=True,
+            case_insensitive=True,
+        )
+        self.settings = settings
+        self.engine: Engine | None = engine
+
+    async def setup_hook(self) -> None:
+        """Index the corpus if no engine was given, load the cogs, route app-command errors."""
+        if self.engine is None:
+            self.engine = await load_engine(self.settings)
+        self.tree.on_error = self.on_app_command_error
+        for extension in COGS:
+            await self.load_extension(extension)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    # -- the one error handler -----------------------------------------------------------
+
+    async def on_command_error(self, ctx: commands.Context, error: Exception) -> None:  # type: ignore[override]
+        """Turn a command's error into one plain sentence for the user."""
+        if isinstance(error, commands.CommandNotFound):
+            return
+        await tell(ctx, self.explain(error, ctx))
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Same as on_command_error, for errors the app-command tree reports directly."""
+        text = self.explain(error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as failure:
+            log.warning("could not report an error to the user: %s", failure)
+
+    def explain(self, error: BaseException, ctx: commands.Context | None = None) -> str:
+        """The sentence a user sees for `error`; unexpected errors are logged with a short id."""
+        error = _unwrap(error)
+        prefix = ctx.clean_prefix if ctx is not None else self.settings.command_prefix
+        if isinstance(error, QuestionError | Refusal):
+            return str(error)
+        if isinstance(error, commands.CommandOnCooldown):
+            wait = max(1, round(error.retry_after + 0.49))
+            rate = error.cooldown
+            return (
+                f"You can ask {rate.rate} questions every {rate.per:g} seconds; "
+                f"please try again in {wait} second{'s' if wait != 1 else ''}."
+            )
+        if isinstance(error, commands.UserInputError) and ctx is not None and ctx.command:
+            command = ctx.command
+            usage = f"{prefix}{command.qualified_name} {command.signature}".strip()
+            example = command.extras.get("example")
+            for_example = f", for example `{prefix}{example}`" if example else ""
+            return f"Usage: `{usage}`{for_example}."
+        if isinstance(error, commands.NotOwner):
+            return "Only the bot's owner can do that."
+        if isinstance(error, commands.NoPrivateMessage):
+            return "That command only works in a server channel."
+        if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
+            return "You can't use that command here."
+        if isinstance(error, discord.Forbidden):
+            reference = _log_unexpected(error)
+            return f"I lack a permission I need for that (error {reference})."
+        reference = _log_unexpected(error)
+        return (
+            f"Sorry, something went wrong on my side (error {reference}); "
+            "a moderator can look that id up in the bot's log."
+        )
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(
+        error,
+        commands.CommandInvokeError
+        | commands.HybridCommandError
+        | app_commands.CommandInvokeError
+        | commands.ConversionError,
+    ):
+        inner = getattr(error, "original", None) or error.__cause__
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+def _log_unexpected(error: BaseException) -> str:
+    reference = secrets.token_hex(3)
+    log.error(
+        "unexpected error %s: %s",
+        reference,
+        error,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return reference
+
+
+async def tell(ctx: commands.Context, text: str) -> None:
+    """Reply with a plain sentence: privately to a slash command, else as a quiet reply."""
+    try:
+        if ctx.interaction is not None:
+            await ctx.send(text, ephemeral=True)
+        else:
+            await ctx.reply(text, mention_author=False)
+    except discord.HTTPException as failure:
+        log.warning("could not report an error to the user: %s", failure)
+
+
+async def load_engine(settings: Settings) -> Engine:
+    """Index the corpus off the event loop and log what it holds and how long it took."""
+    started = time.perf_counter()
+    engine = await asyncio.to_thread(Engine.load, settings.corpus_dir)
+    log.info(
+        "index ready: %d articles, %d passages in %.2f s from %s",
+        len(engine.articles),
+        len(engine.passages),
+        time.perf_counter() - started,
+        settings.corpus_dir,
+    )
+    return engine
+
+
+def create_bot(settings: Settings, engine: Engine | None = None) -> commands.Bot:
+    """Build the bot without connecting; without `engine`, it indexes the corpus at setup."""
+    return NewsBot(settings, engine)
+
+
+def run_bot() -> int:
+    """Load settings and `.env`, configure logging, index the corpus and run until stopped."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not settings.token:
+        print("DISCORD_TOKEN is not set, so the bot cannot connect to Discord.", file=sys.stderr)
+        return 2
+    try:
+        engine = asyncio.run(load_engine(settings))
+    except CorpusError as error:
+        problems = "; ".join(f"{name} {why}" for name, why in error.problems)
+        print(f"Could not load the corpus: {problems}.", file=sys.stderr)
+        return 2
+    bot = create_bot(settings, engine)
+    try:
+        bot.run(settings.token, log_handler=None)
+    except discord.LoginFailure:
+        print("Discord refused the token; check DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "Enable the Message Content intent for this bot in the Discord developer portal.",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
