@@ -155,6 +155,17 @@ class Engine:
         n = len(self.passages)
         share = COMMON_NAME_SHARE * n
         self._common_name_idf = math.log((n - share + 0.5) / (share + 0.5)) if n > 1 else 0.0
+        # The sentence before each passage, across a paragraph break: it often names who
+        # is speaking ("Hancock suggested ..." then '"...," he tweeted.').
+        self._before: dict[tuple[str, int], tuple[str, ...]] = {}
+        by_article: dict[str, dict[int, Sentence]] = {}
+        for passage in self.passages:
+            for sentence in passage.sentences:
+                by_article.setdefault(passage.article.id, {})[sentence.start] = sentence
+        for article_id, sentences in by_article.items():
+            ordered = [sentences[start] for start in sorted(sentences)]
+            for previous, sentence in zip(ordered, ordered[1:], strict=False):
+                self._before[(article_id, sentence.start)] = previous.terms
         self._avg_sentence_terms = _mean(
             len(s.terms) for p in self.passages for s in p.sentences
         )
@@ -193,7 +204,7 @@ class Engine:
         candidates = [
             c
             for hit in hits
-            if self._coverage(concepts, weights, hit.passage.terms) >= MIN_COVERAGE
+            if self._coverage(concepts, weights, self._context_terms(hit.passage)) >= MIN_COVERAGE
             for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
         ]
         if not candidates:
@@ -216,6 +227,11 @@ class Engine:
                 weight = self.index.max_idf * (1.0 if concept.capitalised else UNKNOWN_WORD_SHARE)
             weights.append(0.0 if concept.framing else weight)
         return weights
+
+    def _context_terms(self, passage: Passage) -> list[str]:
+        """A passage's terms plus those of the sentence just before it."""
+        before = self._before.get((passage.article.id, passage.start), ())
+        return [*before, *passage.terms]
 
     def _coverage(self, concepts: list[Concept], weights: list[float], terms) -> float:
         """Share of the question's informative weight that `terms` match."""

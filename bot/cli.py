@@ -4,7 +4,7 @@
     python -m bot ask QUESTION         answer one question (--json, -k N, --corpus DIR)
     python -m bot repl                 ask questions interactively, or one per input line
     python -m bot sources              list the loaded articles
-    python -m bot eval [FILE]          score answers against a question file
+    python -m bot eval [FILE...]       score answers against question files (--sweep)
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     sources.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     evaluate = commands.add_parser("eval", help="score the answers on a question file")
-    evaluate.add_argument("file", type=Path, nargs="?", default=BUNDLED_EVAL)
+    evaluate.add_argument("file", type=Path, nargs="*", default=[BUNDLED_EVAL])
+    evaluate.add_argument(
+        "--sweep", action="store_true", help="compare passage window sizes and strides instead"
+    )
     evaluate.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     bench = commands.add_parser("bench", help="measure start-up and latency at scale")
@@ -107,12 +110,25 @@ def _run(args: argparse.Namespace) -> int:
         engine = Engine.load(corpus)
         print(_render(engine, question, args.k, args.json))
         return 0
+    if args.command == "eval" and args.sweep:
+        return _sweep(corpus, args.file)
     engine = Engine.load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
     return _eval(engine, args.file)
+
+
+def _sweep(corpus: Path, files: list[Path]) -> int:
+    from bot.evaluation import load_questions, sweep
+
+    sets = {f"{path.parent.name}/{path.name}": load_questions(path) for path in files}
+    sizes = {name: len(questions) for name, questions in sets.items()}
+    print("window stride  " + "  ".join(f"{name} (of {sizes[name]})" for name in sets))
+    for window, stride, passed in sweep(corpus, sets):
+        print(f"{window:>6} {stride:>6}  " + "  ".join(f"{passed[n]:>{len(n) + 7}}" for n in sets))
+    return 0
 
 
 def _render(engine: Engine, question: str, k: int, as_json: bool) -> str:
@@ -177,10 +193,10 @@ def _sources(engine: Engine) -> int:
     return 0
 
 
-def _eval(engine: Engine, path: Path) -> int:
+def _eval(engine: Engine, paths: list[Path]) -> int:
     from bot.evaluation import evaluate, load_questions
 
-    verdicts = evaluate(engine, load_questions(path))
+    verdicts = evaluate(engine, [q for path in paths for q in load_questions(path)])
     for v in verdicts:
         print(f"{'PASS' if v.passed else 'FAIL'}  {v.kind:<4}  {v.id}: {v.detail}")
     passed = sum(v.passed for v in verdicts)

@@ -77,3 +77,29 @@ def judge(question: dict, answer: Answer) -> Verdict:
 def evaluate(engine: Engine, questions: list[dict]) -> list[Verdict]:
     """A verdict for every question."""
     return [judge(q, engine.ask(q["question"])) for q in questions]
+
+
+def sweep(
+    folder: Path, question_sets: dict[str, list[dict]], windows=(1, 2, 3, 4, 5), strides=(1, 2)
+) -> list[tuple[int, int, dict[str, int]]]:
+    """Passes per question set for each passage window and stride (stride <= window)."""
+    from bot.chunking import make_passages, split_sentences
+    from bot.corpus import load_corpus
+
+    articles = load_corpus(folder)
+    sentences = {a.id: split_sentences(a) for a in articles}
+    rows = []
+    for window in windows:
+        for stride in strides:
+            if stride > window:
+                continue
+            passages = [
+                p for a in articles for p in make_passages(a, sentences[a.id], window, stride)
+            ]
+            engine = Engine(articles, passages)
+            passed = {
+                name: sum(v.passed for v in evaluate(engine, questions))
+                for name, questions in question_sets.items()
+            }
+            rows.append((window, stride, passed))
+    return rows
