@@ -1,0 +1,118 @@
+"""The local harness as people run it: `python -m bot ...` output and its errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+    )
+
+
+def test_ask_prints_numbered_quotes_and_sources():
+    """`ask` prints quotes with citation marks and a source list with the same numbers."""
+    result = run("ask", "which police departments refused")
+    assert result.returncode == 0, result.stderr
+    quotes, _, sources = result.stdout.partition("\nSources:\n")
+    assert quotes.startswith('1. "')
+    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", quotes)}
+    listed = {int(line[1 : line.index("]")]) for line in sources.splitlines() if line}
+    assert cited == listed
+
+
+def test_ask_json_has_the_documented_shape_and_k():
+    """`ask --json -k 2` gives two quotes with text, offsets, score and full sources."""
+    result = run("ask", "--json", "-k", "2", "who is the acting director of ICE")
+    payload = json.loads(result.stdout)
+    assert payload["answered"] is True and len(payload["quotes"]) == 2
+    for quote in payload["quotes"]:
+        assert {"text", "start", "end", "score", "sources"} <= quote.keys()
+        for source in quote["sources"]:
+            assert {"id", "path", "title", "outlet", "date", "url"} <= source.keys()
+
+
+def test_unanswerable_question_says_so():
+    """A question the corpus does not answer prints one sentence and no quotes."""
+    result = run("ask", "who won the 2019 NBA finals")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "I found nothing relevant to that in the articles I have."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "   "), "Please ask a question"),
+        (("ask", "x" * 10_000), "characters long"),
+        (("ask", "--corpus", "/no/such/folder", "hello"), "is not a folder"),
+        (("ask", "-k", "0", "hello"), "-k must be between"),
+    ],
+)
+def test_bad_input_gets_one_sentence_and_exit_code_2(args, message):
+    """Bad input prints one clear line on stderr, no traceback, and exits 2."""
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_broken_corpus_files_are_named(tmp_path):
+    """A non-UTF-8 file and malformed front matter are both named, with the problem."""
+    (tmp_path / "ok.md").write_text("The raids were delayed.\n")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "bad.md").write_text("---\ndate: tomorrow\n---\nText.\n")
+    result = run("ask", "--corpus", str(tmp_path), "raids")
+    assert result.returncode == 2
+    assert "latin.txt is not UTF-8 text" in result.stderr
+    assert "bad.md front matter date 'tomorrow' is not YYYY-MM-DD" in result.stderr
+
+
+def test_empty_corpus_folder_is_refused(tmp_path):
+    """A folder with no articles is refused rather than indexed empty."""
+    result = run("sources", "--corpus", str(tmp_path))
+    assert result.returncode == 2 and "holds no .txt or .md articles" in result.stderr
+
+
+def test_repl_answers_one_question_per_piped_line():
+    """Piped into `repl`, each line is answered in turn and blank lines are skipped."""
+    result = run("repl", stdin="who is the acting director of ICE\n\nwhat's the weather in Paris today\n")
+    assert result.returncode == 0
+    assert "Mark Morgan" in result.stdout
+    assert "I found nothing relevant" in result.stdout
+
+
+def test_sources_lists_articles_with_passage_counts():
+    """`sources` lists the five bundled articles with their passage counts."""
+    result = run("sources")
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 5
+    assert all("passages)" in line for line in lines)
+
+
+def test_eval_passes_the_shared_questions():
+    """`eval` scores the shared question file: every question passes, exit code 0."""
+    shared = ROOT.parent / "shared" / "eval" / "questions.json"
+    target = shared if shared.exists() else ROOT / "eval" / "questions.json"
+    result = run("eval", str(target))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip().splitlines()[-1].endswith("passed")
+
+
+def test_main_job_without_token_starts_the_harness():
+    """With no DISCORD_TOKEN, `python -m bot` says so and runs the harness on stdin."""
+    result = run(stdin="who is the acting director of ICE\n")
+    assert result.returncode == 0
+    assert result.stdout.startswith("DISCORD_TOKEN is not set")
+    assert "Mark Morgan" in result.stdout
