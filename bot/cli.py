@@ -95,12 +95,15 @@ def _run(args: argparse.Namespace) -> int:
         return bench_main(args.args)
     corpus = args.corpus or default_corpus()
     if args.command is None:
-        if os.environ.get("DISCORD_TOKEN"):
+        from bot.settings import load_settings  # the environment over .env
+
+        settings = load_settings()
+        if settings.token:
             from bot.discord_app import run_bot
 
             return run_bot()
         print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
-        return _repl(Engine.load(corpus), k=5, as_json=False)
+        return _repl(Engine.load(args.corpus or settings.corpus_dir), k=5, as_json=False)
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
     if args.command == "ask":
