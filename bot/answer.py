@@ -13,10 +13,11 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
-from bot.chunking import Passage, Sentence, make_passages, split_sentences
-from bot.corpus import Article, load_corpus
+from bot.chunking import Passage, Sentence
+from bot.corpus import Article
 from bot.index import Index
 from bot.query import Concept, analyse, answer_kind
 from bot.text import tokenize
@@ -164,18 +165,17 @@ class Engine:
                 by_article.setdefault(passage.article.id, {})[sentence.start] = sentence
         for article_id, sentences in by_article.items():
             ordered = [sentences[start] for start in sorted(sentences)]
-            for previous, sentence in zip(ordered, ordered[1:], strict=False):
+            for previous, sentence in pairwise(ordered):
                 self._before[(article_id, sentence.start)] = previous.terms
-        self._avg_sentence_terms = _mean(
-            len(s.terms) for p in self.passages for s in p.sentences
-        )
+        self._avg_sentence_terms = _mean(len(s.terms) for p in self.passages for s in p.sentences)
 
     @classmethod
     def load(cls, folder: Path) -> Engine:
         """Load, split, tokenise and index a corpus folder (CorpusError if it will not load)."""
+        from bot.cache import load_processed  # unchanged files come from <folder>/.cache/
+
         started = time.perf_counter()
-        articles = load_corpus(folder)
-        passages = [p for a in articles for p in make_passages(a, split_sentences(a))]
+        articles, passages, _ = load_processed(folder)
         engine = cls(articles, passages)
         log.info(
             "indexed %d articles, %d passages in %.2f s",
@@ -240,8 +240,11 @@ class Engine:
         if total == 0:
             return 1.0 if any(c.term in present for c in concepts) else 0.0
         matched = sum(
-            w * max((1.0 if t == c.term else EXPANSION_CREDIT for t in c.weights if t in present),
-                    default=0.0)
+            w
+            * max(
+                (1.0 if t == c.term else EXPANSION_CREDIT for t in c.weights if t in present),
+                default=0.0,
+            )
             for c, w in zip(concepts, weights, strict=True)
         )
         return matched / total
@@ -276,7 +279,7 @@ class Engine:
         found = []
         body = passage.article.body
         terms_in_order = [c.term for c in concepts if not c.framing]
-        pairs = set(zip(terms_in_order, terms_in_order[1:], strict=False))
+        pairs = set(pairwise(terms_in_order))
         for number, sentence in enumerate(passage.sentences):
             first = last = number
             if sentence.end - sentence.start < 60 and len(passage.sentences) > 1:
@@ -293,10 +296,12 @@ class Engine:
             score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
             # Words the question puts side by side ("police departments") count more so.
             sequence = [t for s in span for t in s.terms]
-            together = set(zip(sequence, sequence[1:], strict=False)) & pairs
+            together = set(pairwise(sequence)) & pairs
             score *= 1 + PAIR_BONUS * len(together)
             text = body[span[0].start : span[-1].end]
-            if (kind == "number" and _NUMBER.search(text)) or (kind == "time" and _TIME.search(text)):
+            if (kind == "number" and _NUMBER.search(text)) or (
+                kind == "time" and _TIME.search(text)
+            ):
                 score *= 1.5
             found.append(_Candidate(passage, first, last, score + 0.3 * passage_score, terms))
         return found
@@ -335,14 +340,17 @@ class Engine:
         names = {id(c): self._names(c, asked) for c in pool} if is_list else {}
         named: set[str] = set()
         while pool and len(chosen) < limit:
-            def adjusted(c: _Candidate) -> float:
-                overlap = max((_jaccard(c.terms, g[0].terms) for g in chosen), default=0.0)
-                same_article = sum(g[0].article.id == c.article.id for g in chosen)
+            kept = [g[0] for g in chosen]
+
+            def adjusted(c: _Candidate, kept=kept, named=named) -> float:
+                overlap = max((_jaccard(c.terms, k.terms) for k in kept), default=0.0)
+                same_article = sum(k.article.id == c.article.id for k in kept)
                 score = c.score * (1 - diversity * overlap) * (1 - 0.1 * diversity * same_article)
                 if is_list:  # a list answer wants quotes that name someone new
                     own = names[id(c)]
                     new = len(own - named)
-                    score *= (0.5 + 0.5 * (new / len(own) if own else 0.0)) * (1 + 0.1 * min(new, 5))
+                    novelty = new / len(own) if own else 0.0
+                    score *= (0.5 + 0.5 * novelty) * (1 + 0.1 * min(new, 5))
                 return score
 
             pick = max(pool, key=adjusted)

@@ -58,7 +58,9 @@ def split_sentences(article: Article) -> list[Sentence]:
         paragraph = article.body[p_start:p_end]
         for start, end in sentence_spans(paragraph):
             text = paragraph[start:end]
-            sentences.append(Sentence(number, p_start + start, p_start + end, tuple(tokenize(text))))
+            sentences.append(
+                Sentence(number, p_start + start, p_start + end, tuple(tokenize(text)))
+            )
     return sentences
 
 

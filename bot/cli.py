@@ -1,15 +1,16 @@
 """The command line: the Discord bot when a token is set, else the local harness.
 
-    python -m bot                      run the Discord bot, or the harness without a token
-    python -m bot ask QUESTION         answer one question (--json, -k N, --corpus DIR)
-    python -m bot repl                 ask questions interactively, or one per input line
-    python -m bot sources              list the loaded articles
-    python -m bot eval [FILE...]       score answers against question files (--sweep)
+python -m bot                      run the Discord bot, or the harness without a token
+python -m bot ask QUESTION         answer one question (--json, -k N, --corpus DIR)
+python -m bot repl                 ask questions interactively, or one per input line
+python -m bot sources              list the loaded articles
+python -m bot eval [FILE...]       score answers against question files (--sweep)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -49,14 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     repl.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     sources = commands.add_parser("sources", help="list the loaded articles")
-    sources.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+    sources.add_argument(
+        "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
+    )
 
     evaluate = commands.add_parser("eval", help="score the answers on a question file")
     evaluate.add_argument("file", type=Path, nargs="*", default=[BUNDLED_EVAL])
     evaluate.add_argument(
         "--sweep", action="store_true", help="compare passage window sizes and strides instead"
     )
-    evaluate.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+    evaluate.add_argument(
+        "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
+    )
 
     bench = commands.add_parser("bench", help="measure start-up and latency at scale")
     bench.add_argument("args", nargs=argparse.REMAINDER, help="options for the benchmark")
@@ -84,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _sentence(error: Exception) -> str:
     if isinstance(error, CorpusError):
-        return "Could not load the corpus: " + "; ".join(f"{n} {why}" for n, why in error.problems) + "."
+        return (
+            "Could not load the corpus: "
+            + "; ".join(f"{n} {why}" for n, why in error.problems)
+            + "."
+        )
     return str(error)
 
 
@@ -147,7 +156,10 @@ def _repl(engine: Engine, k: int, as_json: bool) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         _enable_history()
-        print(f"{len(engine.articles)} articles loaded. Ask a question; an empty line or Ctrl-D quits.")
+        print(
+            f"{len(engine.articles)} articles loaded. "
+            "Ask a question; an empty line or Ctrl-D quits."
+        )
     while True:
         try:
             line = input("? ") if interactive else sys.stdin.readline()
@@ -173,18 +185,14 @@ def _enable_history() -> None:
         import readline
     except ImportError:  # not on every platform
         return
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY_FILE)
-    except OSError:
-        pass
     atexit.register(_save_history, readline)
 
 
 def _save_history(readline) -> None:
-    try:
+    with contextlib.suppress(OSError):
         readline.write_history_file(HISTORY_FILE)
-    except OSError:
-        pass
 
 
 def _sources(engine: Engine) -> int:
@@ -192,7 +200,10 @@ def _sources(engine: Engine) -> int:
 
     counts = engine.passage_counts()
     for number, article in enumerate(engine.articles, 1):
-        print(f"{number}. {describe_source(article)} ({counts[article.id]} passages) - {article.path.name}")
+        print(
+            f"{number}. {describe_source(article)} ({counts[article.id]} passages)"
+            f" - {article.path.name}"
+        )
     return 0
 
 

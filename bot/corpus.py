@@ -39,11 +39,13 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": 
 _DATELINE = re.compile(r"^\s*date:?\s+(\d{4}-\d{2}-\d{2})\s+", re.IGNORECASE)
 _WIRE_OUTLET = re.compile(r"^\((?P<outlet>[A-Z][\w.&' ]{1,40})\)\s+(?:--|—|–)\s+")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SENTENCE_END = tuple('.!?:"\')]…')
+_SENTENCE_END = tuple(".!?:\"')]…")
 # A paragraph that ends on one of these words was cut mid-sentence, whatever follows.
 _DANGLING = frozenset(
-    "a an the and or but nor of to in on at by for with from as that these those this "
-    "its their his her our your into onto than".split()
+    """
+    a an the and or but nor of to in on at by for with from as that these those this its
+    their his her our your into onto than
+    """.split()
 )
 
 
@@ -82,7 +84,9 @@ def article_files(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith((".", "_"))
+        if p.is_file()
+        and p.suffix.lower() in ARTICLE_SUFFIXES
+        and not p.name.startswith((".", "_"))
     )
 
 
@@ -177,7 +181,9 @@ def _split_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
             raise CorpusError([(name, f"front matter line {number} is not 'key: value'")])
         if key not in FRONT_MATTER_KEYS:
             known = ", ".join(FRONT_MATTER_KEYS)
-            raise CorpusError([(name, f"front matter line {number}: unknown key {key!r} ({known})")])
+            raise CorpusError(
+                [(name, f"front matter line {number}: unknown key {key!r} ({known})")]
+            )
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1].strip()

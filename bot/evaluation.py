@@ -45,7 +45,9 @@ def load_questions(path: Path) -> list[dict]:
         raise ValueError(f"{path} must hold a JSON list of questions.")
     for number, q in enumerate(questions, 1):
         if not isinstance(q, dict) or q.get("kind") not in KINDS or not q.get("question"):
-            raise ValueError(f"{path}: question {number} needs a 'question' and a 'kind' in {KINDS}.")
+            raise ValueError(
+                f"{path}: question {number} needs a 'question' and a 'kind' in {KINDS}."
+            )
     return questions
 
 
@@ -71,7 +73,9 @@ def judge(question: dict, answer: Answer) -> Verdict:
         if any(fold(alias) in quoted for alias in aliases)
     ]
     need = question.get("min_entities", 1)
-    return Verdict(qid, kind, len(found) >= need, f"{len(found)}/{need} entities: {', '.join(found)}")
+    return Verdict(
+        qid, kind, len(found) >= need, f"{len(found)}/{need} entities: {', '.join(found)}"
+    )
 
 
 def evaluate(engine: Engine, questions: list[dict]) -> list[Verdict]:

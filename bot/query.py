@@ -30,7 +30,7 @@ TIME_CUE = re.compile(r"^\s*when\b|\bwhat (day|date|time)\b|\bhow soon\b", re.I)
 
 
 def answer_kind(question: str) -> str | None:
-    """"number" or "time" when the question asks for one, else None."""
+    """ "number" or "time" when the question asks for one, else None."""
     if NUMBER_CUE.search(question):
         return "number"
     if TIME_CUE.search(question):
@@ -67,7 +67,9 @@ def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        entries = {_Entry(tuple(w[0] for w in words(e)), tuple(tokenize(e))) for e in line.split(",")}
+        entries = {
+            _Entry(tuple(w[0] for w in words(e)), tuple(tokenize(e))) for e in line.split(",")
+        }
         groups.append(tuple(sorted((e for e in entries if e.words), key=lambda e: e.words)))
     return tuple(groups)
 

@@ -19,17 +19,13 @@ from nltk.tokenize.regexp import RegexpTokenizer
 # Punkt stores abbreviations lower-cased and without their final period. Single
 # letters cover initials ("Donald J. Trump", "Michael B. Hancock").
 ABBREVIATIONS = frozenset(
-    {
-        "d.c", "u.s", "u.k", "u.n", "n.y", "l.a", "e.g", "i.e", "a.m", "p.m", "vs", "etc",
-        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "gov", "sen", "rep", "reps", "sens", "lt",
-        "gen", "col", "capt", "sgt", "supt", "pres", "atty", "dept", "inc", "corp",
-        "co", "ltd", "jan", "feb", "mar", "apr", "aug", "sep", "sept", "oct", "nov", "dec",
-        "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind",
-        "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev",
-        "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo",
-    }
-    | set("abcdefghijklmnopqrstuvwxyz")
-)
+    """
+    d.c u.s u.k u.n n.y l.a e.g i.e a.m p.m vs etc mr mrs ms dr st jr sr gov sen rep
+    reps sens lt gen col capt sgt supt pres atty dept inc corp co ltd jan feb mar apr
+    aug sep sept oct nov dec ala ariz ark calif colo conn del fla ga ill ind kan ky la
+    md mass mich minn miss mo mont neb nev okla ore pa tenn tex va vt wash wis wyo
+    """.split()
+) | frozenset("abcdefghijklmnopqrstuvwxyz")
 
 # A word, a number with thousands separators or decimals, a dotted acronym (U.S.),
 # an @handle or #hashtag, or a contraction. Hyphenated words split into their parts.
@@ -37,8 +33,10 @@ TOKEN_PATTERN = r"[@#]?\w+(?:[.,']\w+)*"
 
 # Kept out of the stopword list and folded into one term, "not".
 NEGATIONS = frozenset(
-    "not no nor never won't don't doesn't didn't isn't aren't wasn't weren't can't cannot "
-    "couldn't wouldn't shouldn't haven't hasn't hadn't".split()
+    """
+    not no nor never won't don't doesn't didn't isn't aren't wasn't weren't can't cannot
+    couldn't wouldn't shouldn't haven't hasn't hadn't
+    """.split()
 )
 _CONTRACTION_ENDINGS = frozenset({"s", "t", "ve", "re", "ll", "d", "m"})
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")

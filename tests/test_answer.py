@@ -42,7 +42,7 @@ def test_citation_numbers_are_dense_and_in_order_of_first_use(engine):
 
 
 def test_headline_question_quotes_several_departments_from_several_articles(engine):
-    """"which police departments refused" names different departments from different articles."""
+    """ "which police departments refused" names different departments from different articles."""
     answer = engine.ask("which police departments refused")
     top = answer.quotes[:5]
     assert len({q.locations[0].article.id for q in top}) >= 3
@@ -85,7 +85,7 @@ def test_empty_or_huge_questions_are_refused_with_a_sentence(engine, question):
 
 
 def test_a_question_of_only_stopwords_finds_nothing(engine):
-    """"what is it" has no informative words, so nothing is quoted."""
+    """ "what is it" has no informative words, so nothing is quoted."""
     assert not engine.ask("what is it?").answered
 
 

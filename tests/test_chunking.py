@@ -21,7 +21,10 @@ def test_windows_stay_inside_paragraphs():
 
 def test_window_and_stride_cover_every_sentence():
     """Every sentence lands in some passage, the paragraph's tail included."""
-    a = article("Sentence number one. Sentence number two. Sentence number three. Sentence number four. Sentence number five.\n")
+    a = article(
+        "Sentence number one. Sentence number two. Sentence number three. "
+        "Sentence number four. Sentence number five.\n"
+    )
     passages = make_passages(a, window=2, stride=2)
     covered = {s.start for p in passages for s in p.sentences}
     assert covered == {s.start for s in split_sentences(a)}

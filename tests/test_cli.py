@@ -87,7 +87,9 @@ def test_empty_corpus_folder_is_refused(tmp_path):
 
 def test_repl_answers_one_question_per_piped_line():
     """Piped into `repl`, each line is answered in turn and blank lines are skipped."""
-    result = run("repl", stdin="who is the acting director of ICE\n\nwhat's the weather in Paris today\n")
+    result = run(
+        "repl", stdin="who is the acting director of ICE\n\nwhat's the weather in Paris today\n"
+    )
     assert result.returncode == 0
     assert "Mark Morgan" in result.stdout
     assert "I found nothing relevant" in result.stdout

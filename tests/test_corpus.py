@@ -20,7 +20,10 @@ def test_front_matter_gives_metadata():
         "The raids were delayed.\n"
     )
     assert (article.title, article.outlet, article.date, article.url) == (
-        "Raids delayed", "WTOP", "2019-06-22", "https://example.org/a",
+        "Raids delayed",
+        "WTOP",
+        "2019-06-22",
+        "https://example.org/a",
     )
     assert article.body == "The raids were delayed."
 
@@ -55,10 +58,11 @@ def test_lines_broken_mid_sentence_are_mended():
 def test_curly_quotes_debris_and_stray_spaces_are_cleaned():
     """Curly quotes become straight, page debris and doubled spaces disappear."""
     article = parse(
-        "---\ntitle: t\n---\nShe said \u201ccruel\u201d and  Trump\u2019s\u00a0plan.\nLOADINGERROR LOADING\n\n"
+        "---\ntitle: t\n---\nShe said \u201ccruel\u201d and  Trump\u2019s\u00a0plan.\n"
+        "LOADINGERROR LOADING\n\n"
         "Popular in the Community\n\nWhat's Hot\n"
     )
-    assert article.body == "She said \"cruel\" and Trump's plan."
+    assert article.body == 'She said "cruel" and Trump\'s plan.'
 
 
 def test_leading_dateline_becomes_the_date():

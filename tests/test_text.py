@@ -29,14 +29,17 @@ def test_abbreviations_do_not_end_a_sentence(text):
 def test_sentences_split_at_real_ends():
     """Ordinary sentence ends still split, including after a quotation."""
     text = 'He said "no to that." Then he left. Was it over? It was over.'
-    assert sentences(text) == ['He said "no to that."', "Then he left.", "Was it over?", "It was over."]
+    assert sentences(text) == [
+        'He said "no to that."',
+        "Then he left.",
+        "Was it over?",
+        "It was over.",
+    ]
 
 
 def test_tweet_signature_stays_with_its_tweet():
     """A tweet's trailing links and signature are not quoted as a sentence of their own."""
-    text = (
-        "Please spread the word! https://t.co/abc — ACLU of DC (@ACLU_DC) June 22, 2019"
-    )
+    text = "Please spread the word! https://t.co/abc — ACLU of DC (@ACLU_DC) June 22, 2019"
     assert sentences(text) == [text]
 
 
