@@ -45,9 +45,7 @@ def assert_fits(message: discord.Message) -> None:
 
 def buttons(message: discord.Message) -> dict[str, bool]:
     """Button label -> whether it is enabled."""
-    return {
-        child.label: not child.disabled for row in message.components for child in row.children
-    }
+    return {child.label: not child.disabled for row in message.components for child in row.children}
 
 
 async def test_headline_question_gets_a_cited_embed_reply(world) -> None:
@@ -188,6 +186,16 @@ async def test_buttons_expire_and_say_so(world, simcord_env) -> None:
     reply = world.channel.last_message
     assert not any(buttons(reply).values())
     assert reply.embeds[0].footer.text == "These buttons have expired; ask again to see more."
+
+
+async def test_slash_answer_buttons_expire_too(world, simcord_env) -> None:
+    """A /ask answer's buttons also stop working after the timeout and say so."""
+    await world.sync()
+    result = await world.alice.slash(world.channel, "ask", question=HEADLINE)
+    await simcord_env.advance_time(181)
+    message = world.channel.history()[-1]
+    assert message.id == result.response.id and not any(buttons(message).values())
+    assert "expired" in message.embeds[0].footer.text
 
 
 async def test_everyone_in_a_question_pings_nobody(world) -> None:

@@ -1,0 +1,235 @@
+"""Moderators reloading the index and adding or removing articles through Discord."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Engine
+from bot.corpus import article_files
+from bot.discord_app import Refusal
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.bot_settings(copy_corpus=True)]
+
+QUAHOG = (
+    "---\ntitle: Quahog sheriff refuses ICE\noutlet: Quahog Journal\ndate: 2019-06-23\n"
+    "url: https://example.com/quahog\n---\n\n"
+    "The Quahog County sheriff said on Sunday that his deputies would not take part in "
+    "the ICE raids planned for the weekend.\n"
+)
+QUAHOG_QUESTION = "!ask what did the Quahog County sheriff say"
+BROKEN = "---\ntitle: never closed\n\nSome text that never gets a closing front matter line.\n"
+
+
+def corpus(env) -> Path:
+    return env.bot.settings.corpus_dir
+
+
+async def test_reload_picks_up_a_new_article(world, simcord_env) -> None:
+    """After a new file lands in the corpus, !reload reports it and answers quote it."""
+    await world.alice.send(world.channel, QUAHOG_QUESTION)
+    assert world.channel.last_message.content.startswith("I found nothing relevant")
+    (corpus(simcord_env) / "quahog.md").write_text(QUAHOG, encoding="utf-8")
+    await world.mod.send(world.channel, "!reload")
+    report = world.channel.last_message.content
+    assert report.startswith("Reloaded in ") and "6 articles (was 5)" in report
+    assert "Added: quahog.md (1 passages)" in report
+    await world.alice.send(world.channel, QUAHOG_QUESTION)
+    embed = world.channel.last_message.embeds[0]
+    assert "deputies would not take part" in embed.description
+    assert "[Quahog sheriff refuses ICE](https://example.com/quahog)" in embed.fields[0].value
+
+
+async def test_reload_reports_changed_and_removed_articles(world, simcord_env) -> None:
+    """!reload says which articles changed and which were removed."""
+    folder = corpus(simcord_env)
+    (folder / "wtop-dc-leaders-speak-out-against-ice-raids.md").unlink()
+    changed = folder / "cities-vow-to-resist-ice-raids.md"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence.\n")
+    await world.mod.send(world.channel, "!reload")
+    report = world.channel.last_message.content
+    assert "Removed: wtop-dc-leaders-speak-out-against-ice-raids.md" in report
+    assert "Changed: cities-vow-to-resist-ice-raids.md" in report
+
+
+async def test_reload_with_a_broken_article_changes_nothing(world, simcord_env) -> None:
+    """A broken file makes !reload name it and why, and the old index keeps answering."""
+    (corpus(simcord_env) / "quahog.md").write_text(QUAHOG, encoding="utf-8")
+    (corpus(simcord_env) / "broken.md").write_text(BROKEN, encoding="utf-8")
+    await world.mod.send(world.channel, "!reload")
+    report = world.channel.last_message.content
+    assert report.startswith("The reload failed, so nothing changed")
+    assert "- broken.md: front matter opens with '---' but never closes" in report
+    await world.alice.send(world.channel, "!sources")
+    assert world.channel.last_message.embeds[0].title.startswith("5 articles")
+    await world.alice.send(world.channel, QUAHOG_QUESTION)
+    assert world.channel.last_message.content.startswith("I found nothing relevant")
+
+
+async def test_reload_racing_with_questions(world, simcord_env, monkeypatch) -> None:
+    """Questions asked during a reload are answered from the old index; reloads queue up."""
+    folder = corpus(simcord_env)
+    (folder / "quahog.md").write_text(QUAHOG, encoding="utf-8")
+    backend, bot = simcord_env.backend, simcord_env.bot
+    real_load = Engine.load
+    answered = threading.Event()
+    running, most_at_once = [0], [0]
+    guard = threading.Lock()
+
+    def slow_load(path: Path) -> Engine:
+        # Real indexing, held until the questions sent meanwhile have been answered.
+        with guard:
+            running[0] += 1
+            most_at_once[0] = max(most_at_once[0], running[0])
+        try:
+            assert answered.wait(timeout=5), "questions were not answered during the reload"
+            return real_load(path)
+        finally:
+            with guard:
+                running[0] -= 1
+
+    monkeypatch.setattr(Engine, "load", slow_load)
+    question_ids: set[int] = set()
+    answers: set[int] = set()
+
+    async def on_message(message) -> None:
+        # Watches the channel: releases the reload once both questions have replies.
+        reference = message.reference
+        if message.author == bot.user and reference and reference.message_id in question_ids:
+            answers.add(reference.message_id)
+            if answers == question_ids:
+                answered.set()
+
+    bot.add_listener(on_message)
+    # Four members type at once: two reloads and two questions, before the bot handles any.
+    channel = world.channel.id
+    backend.create_message(channel, world.mod.id, "!reload")
+    backend.create_message(channel, world.owner.id, "!reload")
+    for member in (world.alice, world.bob):
+        question_ids.add(backend.create_message(channel, member.id, QUAHOG_QUESTION).id)
+    await simcord_env.settle()
+
+    history = [m for m in world.channel.history() if m.author.bot]
+    texts = [m.content for m in history]
+    assert texts[0].startswith("I found nothing relevant")  # answered from the old index
+    assert texts[1].startswith("I found nothing relevant")
+    assert "Added: quahog.md" in texts[2]
+    assert "No articles were added, removed or changed." in texts[3]
+    assert most_at_once[0] == 1  # the second reload waited for the first
+    await world.alice.send(world.channel, QUAHOG_QUESTION)
+    assert "deputies would not take part" in world.channel.last_message.embeds[0].description
+
+
+async def test_non_moderators_are_refused(world, simcord_env) -> None:
+    """A member without Manage Server gets one sentence for every moderator command."""
+    for command in ("!reload", "!addarticle", "!removearticle 1", "!sync"):
+        await world.alice.send(world.channel, command)
+        assert world.channel.last_message.content == "Sorry, only moderators can use that command."
+    assert len(article_files(corpus(simcord_env))) == 5
+    assert all(isinstance(e, Refusal) for e in simcord_env.errors)
+
+
+@pytest.mark.bot_settings(copy_corpus=True, moderator_role="Fact checkers")
+async def test_moderator_role_from_settings(world, simcord_env) -> None:
+    """A member with the configured moderator role may reload."""
+    checkers = world.guild.create_role("Fact checkers")
+    checker = world.guild.add_member(simcord_env.create_user("carol"), roles=[checkers])
+    await checker.send(world.channel, "!reload")
+    assert world.channel.last_message.content.startswith("Reloaded in ")
+
+
+async def test_addarticle_saves_under_a_safe_name_and_reloads(world, simcord_env) -> None:
+    """An attached article is checked, saved under a new safe name, and answered from."""
+    folder = corpus(simcord_env)
+    upload = ("../Quahog Sheriff: Report!.MD", QUAHOG.encode())
+    await world.mod.send(world.channel, "!addarticle", attachments=[upload])
+    report = world.channel.last_message.content
+    saved = folder / "quahog-sheriff-report.md"
+    assert saved.read_bytes() == QUAHOG.encode()
+    assert report.startswith(
+        'Added Quahog Journal, 2019-06-23, "Quahog sheriff refuses ICE" as quahog-sheriff-report.md'
+    )
+    assert "Added: quahog-sheriff-report.md" in report
+    await world.alice.send(world.channel, QUAHOG_QUESTION)
+    assert "deputies would not take part" in world.channel.last_message.embeds[0].description
+    # The same name again is saved beside it, never over it; the same bytes are refused.
+    other = QUAHOG.replace("Sunday", "Monday").encode()
+    await world.mod.send(world.channel, "!addarticle", attachments=[(upload[0], other)])
+    assert (folder / "quahog-sheriff-report-2.md").read_bytes() == other
+    await world.mod.send(world.channel, "!addarticle", attachments=[upload])
+    assert "already in the corpus as quahog-sheriff-report.md" in world.channel.last_message.content
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
+
+
+@pytest.mark.parametrize(
+    ("upload", "why"),
+    [
+        (("notes.pdf", b"%PDF-1.4"), "notes.pdf is not a .txt or .md file."),
+        (("latin.txt", "Caf\xe9 police refused.".encode("latin-1")), "is not UTF-8 text"),
+        (("empty.md", b"---\ntitle: x\n---\n\n"), "has no article text"),
+    ],
+)
+async def test_addarticle_refuses_bad_files(world, simcord_env, upload, why) -> None:
+    """A file that is not a valid article is refused with the reason and nothing is saved."""
+    await world.mod.send(world.channel, "!addarticle", attachments=[upload])
+    assert why in world.channel.last_message.content
+    assert len(article_files(corpus(simcord_env))) == 5
+    assert [type(e) for e in simcord_env.errors] == [Refusal]
+
+
+async def test_addarticle_is_undone_when_the_reload_fails(world, simcord_env) -> None:
+    """If the corpus will not reload after an add, the added file is removed again."""
+    folder = corpus(simcord_env)
+    (folder / "broken.md").write_text(BROKEN, encoding="utf-8")
+    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
+    report = world.channel.last_message.content
+    assert report.startswith("The reload failed") and "broken.md" in report
+    assert "I removed quahog.md again." in report and not (folder / "quahog.md").exists()
+
+
+async def test_removearticle_moves_the_file_to_trash(world, simcord_env) -> None:
+    """!removearticle N moves article N's file to .trash and stops quoting it."""
+    folder = corpus(simcord_env)
+    await world.mod.send(world.channel, "!removearticle 5")
+    report = world.channel.last_message.content
+    name = "wtop-dc-leaders-speak-out-against-ice-raids.md"
+    assert report.startswith("Moved WTOP") and f"to .trash/{name}" in report
+    assert "Removed: " + name in report
+    assert (folder / ".trash" / name).exists() and not (folder / name).exists()
+    await world.alice.send(world.channel, "!sources")
+    assert world.channel.last_message.embeds[0].title.startswith("4 articles")
+
+
+async def test_removearticle_with_a_bad_number(world, simcord_env) -> None:
+    """A number that is not an article's gets the valid range or the usage line."""
+    await world.mod.send(world.channel, "!removearticle 9")
+    assert world.channel.last_message.content == (
+        "There is no article 9; `!sources` lists them, numbered 1 to 5."
+    )
+    await world.mod.send(world.channel, "!removearticle first")
+    assert world.channel.last_message.content.startswith("Usage: `!removearticle <number>`")
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusals
+
+
+async def test_removing_the_last_article_is_undone(world, simcord_env) -> None:
+    """Removing the only article left would empty the index, so the file is put back."""
+    for _ in range(4):
+        await world.mod.send(world.channel, "!removearticle 1")
+    await world.mod.send(world.channel, "!removearticle 1")
+    report = world.channel.last_message.content
+    assert report.startswith("The reload failed") and "I put " in report
+    await world.alice.send(world.channel, "!sources")
+    assert world.channel.last_message.embeds[0].title.startswith("1 articles")
+
+
+async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
+    """!sync is refused to moderators who are not the owner and works for the owner."""
+    await world.mod.send(world.channel, "!sync")
+    assert world.channel.last_message.content == "Only the bot's owner can do that."
+    assert world.alice.available_commands(world.channel) == ()
+    await world.owner.send(world.channel, "!sync")
+    assert world.channel.last_message.content == "Synced 2 slash commands: /ask, /sources."
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
