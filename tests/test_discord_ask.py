@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import discord
 import pytest
@@ -48,9 +49,11 @@ def buttons(message: discord.Message) -> dict[str, bool]:
     return {child.label: not child.disabled for row in message.components for child in row.children}
 
 
-async def test_headline_question_gets_a_cited_embed_reply(world) -> None:
+async def test_headline_question_gets_a_cited_embed_reply(world, caplog) -> None:
     """Asking the headline question shows quotes with citation numbers and their sources."""
+    caplog.set_level(logging.INFO, logger="bot.cogs.ask")
     asked = await world.alice.send(world.channel, f"!ask {HEADLINE}")
+    assert "question of 32 characters answered in" in caplog.text and "15 quotes" in caplog.text
     reply = world.channel.last_message
     assert reply.author.bot and reply.reference.message_id == asked.id
     assert reply.mentions == [] and not reply.mention_everyone  # a reply that pings nobody
@@ -267,7 +270,7 @@ async def test_help_lists_commands_with_user_docstrings(world) -> None:
     """!help lists the commands with plain descriptions; moderators also see theirs."""
     await world.alice.send(world.channel, "!help")
     text = world.channel.last_message.content
-    assert "ask" in text and "Ask a question; I answer with cited quotes" in text
+    assert "ask" in text and "Ask a question; get cited quotes from the news articles." in text
     assert "reload" not in text
     await world.mod.send(world.channel, "!help")
     assert "reload" in world.channel.last_message.content

@@ -93,3 +93,31 @@ def test_env_example_documents_every_setting() -> None:
         "ALLOW_DMS",
     ):
         assert f"{name}=" in text
+
+
+def test_run_bot_without_a_token_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Starting the bot without DISCORD_TOKEN stops with one sentence, before connecting."""
+    from bot.discord_app import run_bot
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert run_bot() == 2
+    assert capsys.readouterr().err.strip() == (
+        "DISCORD_TOKEN is not set, so the bot cannot connect to Discord."
+    )
+
+
+def test_run_bot_with_a_bad_setting_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad setting stops start-up with a sentence naming it, and never echoes the token."""
+    from bot.discord_app import run_bot
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token")
+    monkeypatch.setenv("COOLDOWN_SECONDS", "soon")
+    assert run_bot() == 2
+    err = capsys.readouterr().err
+    assert "COOLDOWN_SECONDS" in err and "secret-token" not in err

@@ -135,7 +135,7 @@ class AdminCog(commands.Cog, name="Moderation"):
 
     @commands.command(name="reload")
     async def reload(self, ctx: commands.Context) -> None:
-        """Re-read the corpus folder and rebuild the index, without a restart.
+        """Rebuild the index from the corpus folder, without a restart.
 
         Questions keep being answered from the old index until the new one is ready.
         If any article fails to load, nothing changes and I name each bad file.
@@ -149,8 +149,9 @@ class AdminCog(commands.Cog, name="Moderation"):
         name="addarticle", extras={"example": "addarticle (with a .txt file attached)"}
     )
     async def addarticle(self, ctx: commands.Context) -> None:
-        """Add the attached .txt or .md article (UTF-8, at most 1 MB) and reload.
+        """Add the attached .txt or .md article, then reload.
 
+        The file must be UTF-8 text of at most 1 MB.
         Front matter between --- lines (title, outlet, date, url) is optional.
         The file is checked first and saved under a new, safe name.
         """
@@ -193,7 +194,7 @@ class AdminCog(commands.Cog, name="Moderation"):
 
     @commands.command(name="removearticle", extras={"example": "removearticle 3"})
     async def removearticle(self, ctx: commands.Context, number: int) -> None:
-        """Move article N (numbered as in sources) to the corpus's .trash folder and reload.
+        """Move article N (numbered as in sources) to .trash, then reload.
 
         Nothing is deleted: a moderator can move the file back and reload.
         """
@@ -224,7 +225,7 @@ class AdminCog(commands.Cog, name="Moderation"):
     @commands.command(name="sync")
     @commands.is_owner()
     async def sync(self, ctx: commands.Context) -> None:
-        """Publish the slash commands (/ask, /sources) to Discord; bot owner only.
+        """Publish the slash commands to Discord (bot owner only).
 
         Run it once after installing or updating the bot, not at every start.
         """

@@ -161,7 +161,7 @@ class AskCog(commands.Cog, name="Questions"):
     @commands.dynamic_cooldown(_question_cooldown, commands.BucketType.user)
     @app_commands.describe(question="What you want to know, in plain words")
     async def ask(self, ctx: commands.Context, *, question: str) -> None:
-        """Ask a question; I answer with cited quotes from the news articles.
+        """Ask a question; get cited quotes from the news articles.
 
         I reply with the most relevant sentences, quoted word for word, each marked
         with the number of its source. Press More for further quotes and Context for
@@ -195,7 +195,7 @@ class AskCog(commands.Cog, name="Questions"):
 
     @commands.hybrid_command(name="sources")
     async def sources(self, ctx: commands.Context) -> None:
-        """List the articles I quote from: number, outlet, date, title and passages."""
+        """List the articles I quote, numbered, with outlet, date, title and passages."""
         engine = self.bot.engine
         assert engine is not None
         counts = engine.passage_counts()
