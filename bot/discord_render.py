@@ -162,11 +162,6 @@ def _page_note(answer: Answer, page: int, size: int) -> str:
     return f"{span} of {len(answer.quotes)} · verbatim from the articles; [n] cites source n"
 
 
-def embed_length(embed: discord.Embed) -> int:
-    """The characters Discord counts toward an embed's 6,000 total."""
-    return len(embed)
-
-
 # -- whole answers ----------------------------------------------------------------------
 
 
