@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -24,14 +25,28 @@ class Hit:
     score: float
 
 
-class TokenizedPassages(list):
-    """A list of passages that also carries their terms as ids, so the index need not redo it."""
+class SavedIndex(Protocol):
+    """Somewhere a built model can be kept for the same passages (see `bot.cache`)."""
 
-    def __init__(self, passages: Sequence[Passage], matrix: TermMatrix) -> None:
+    def load(self, k1: float, b: float, epsilon: float) -> Okapi | None: ...
+
+    def save(self, model: Okapi) -> None: ...
+
+
+class TokenizedPassages(list):
+    """A list of passages that also carries their terms as ids, so the index need not redo it.
+
+    `saved`, when given, may hold the model already built for exactly these passages.
+    """
+
+    def __init__(
+        self, passages: Sequence[Passage], matrix: TermMatrix, saved: SavedIndex | None = None
+    ) -> None:
         super().__init__(passages)
         if len(matrix) != len(self):
             raise ValueError("the term matrix does not match the passages")
         self.matrix = matrix
+        self.saved = saved
 
 
 class Index:
@@ -50,11 +65,17 @@ class Index:
     ) -> None:
         if not passages:
             raise ValueError("cannot index an empty corpus")
-        matrix = getattr(passages, "matrix", None)
-        if not isinstance(matrix, TermMatrix) or len(matrix) != len(passages):
-            matrix = TermMatrix.from_documents(p.terms for p in passages)
         self.passages = list(passages)
-        self.bm25 = Okapi(matrix, k1=k1, b=b, epsilon=epsilon)
+        saved = getattr(passages, "saved", None)
+        model = saved.load(k1, b, epsilon) if saved is not None else None
+        if model is None or model.corpus_size != len(self.passages):
+            matrix = getattr(passages, "matrix", None)
+            if not isinstance(matrix, TermMatrix) or len(matrix) != len(passages):
+                matrix = TermMatrix.from_documents(p.terms for p in passages)
+            model = Okapi(matrix, k1=k1, b=b, epsilon=epsilon)
+            if saved is not None:
+                saved.save(model)
+        self.bm25 = model
         self.max_idf = max(self.bm25.idf.values())
 
     def __len__(self) -> int:
