@@ -172,11 +172,12 @@ class Engine:
     @classmethod
     def load(cls, folder: Path) -> Engine:
         """Load, split, tokenise and index a corpus folder (CorpusError if it will not load)."""
-        from bot.cache import load_processed  # unchanged files come from <folder>/.cache/
+        from bot.cache import load_processed, paused_gc  # unchanged files: <folder>/.cache/
 
         started = time.perf_counter()
-        articles, passages, _ = load_processed(folder)
-        engine = cls(articles, passages)
+        with paused_gc():
+            articles, passages, _ = load_processed(folder)
+            engine = cls(articles, passages)
         log.info(
             "indexed %d articles, %d passages in %.2f s",
             len(articles),
