@@ -189,7 +189,7 @@ class _Store:
         """The cache at `location` if it is whole and of this version, and why not if not."""
         try:
             manifest = json.loads((location / MANIFEST).read_text("utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None, "miss"
         except (OSError, ValueError) as error:
             log.warning("corpus cache manifest unreadable (%s); rebuilding", error)
@@ -365,7 +365,7 @@ class _SavedIndex:
                 raise CacheError("checksum mismatch")
             with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
                 model = Okapi.from_state({name: archive[name] for name in archive.files})
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, CacheError) as error:
             log.warning("saved index is unusable (%s); rebuilding", error)
