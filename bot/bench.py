@@ -1,0 +1,195 @@
+"""`python -m bot bench`: start-up, memory and query latency at growing corpus sizes.
+
+Generates realistic corpora from the real one (see `benchmarks/synth.py`), then for each
+size runs fresh processes (`benchmarks/measure.py`): the cold path phase by phase, a cold
+`Engine.load` that writes the cache, and a warm restart that then times our queries and
+bm25s's and tantivy's over the same passages and tokens, interleaved. Writes JSON and a
+PNG chart, prints a table. Needs the `bench` extra (bm25s, tantivy, matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTRA_MISSING = (
+    "The benchmark needs the bench extra (bm25s, tantivy, matplotlib): run it with "
+    "`python3 -m uv run --frozen --extra bench python -m bot bench`."
+)
+PEERS = ("bm25s", "tantivy")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="article counts, comma-separated")
+    parser.add_argument("--queries", type=int, default=200, help="generated questions (plus eval)")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"), help="results folder")
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--work", type=Path, default=None, help="where corpora go (default: temp)")
+    parser.add_argument("--eval", type=Path, default=ROOT / "eval" / "questions.json")
+    return parser
+
+
+def main(args: list[str]) -> int:
+    """Run the benchmark; 2 with one sentence if the bench extra is not installed."""
+    if args[:1] == ["--"]:  # `python -m bot bench -- --sizes ...` (argparse REMAINDER needs it)
+        args = args[1:]
+    options = _parser().parse_args(args)
+    try:
+        import bm25s  # noqa: F401
+        import matplotlib  # noqa: F401
+        import tantivy  # noqa: F401
+    except ImportError:
+        print(EXTRA_MISSING, file=sys.stderr)
+        return 2
+    sizes = sorted({int(s) for s in options.sizes.split(",") if s.strip()})
+    if not sizes or min(sizes) < 1 or options.queries < 1:
+        print("--sizes needs positive article counts and --queries a positive number.")
+        return 2
+    options.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="newsquote-bench-", dir=options.work) as work:
+        results = run(Path(work), sizes, options)
+    path = options.out / "bench.json"
+    path.write_text(json.dumps(results, indent=2), "utf-8")
+    chart = options.out / "bench.png"
+    draw(results, chart)
+    print(table(results))
+    print(f"\nwrote {path} and {chart}")
+    return 0
+
+
+def _measure(*args: str) -> dict:
+    """Run one measurement in a fresh interpreter and return its JSON line."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.measure", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measure {args[0]} failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["process_seconds"] = time.perf_counter() - started
+    return result
+
+
+def run(work: Path, sizes: list[int], options: argparse.Namespace) -> dict:
+    print(f"generating corpora of {', '.join(map(str, sizes))} articles in {work} ...", flush=True)
+    generated = _measure(
+        "generate", str(work), ",".join(map(str, sizes)), str(options.seed),
+        str(options.queries), str(options.eval),
+    )
+    questions = work / "questions.json"
+    rows = []
+    for size in sizes:
+        folder = work / f"articles-{size}"
+        print(f"{size} articles: cold phases ...", flush=True)
+        phases = _measure("phases", str(folder))
+        print(f"{size} articles: cold Engine.load ...", flush=True)
+        cold = _measure("cold", str(folder))
+        print(f"{size} articles: warm restart and queries ...", flush=True)
+        warm = _measure("warm", str(folder), str(questions))
+        rows.append({"articles": size, "phases": phases, "cold": cold, "warm": warm})
+    return {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "questions": generated["questions"],
+        "seed": options.seed,
+        "sizes": rows,
+    }
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory, 1),
+            "python": platform.python_version(), "system": platform.platform()}
+
+
+def _ratio(ours: float, theirs: float) -> float:
+    return theirs / ours if ours else float("inf")
+
+
+def table(results: dict) -> str:
+    """The results as a markdown table (and the machine they ran on)."""
+    lines = [
+        "| articles | passages | load s | split s | tokenise s | index s | cold Engine.load s "
+        "| warm restart s | peak MB | ask p50/p95/p99 ms | ours search p50/p95/p99 ms "
+        "| bm25s p50/p95/p99 ms | tantivy p50/p95/p99 ms | p99 bm25s/ours | p99 tantivy/ours |",
+        "|" + "---|" * 15,
+    ]
+    for row in results["sizes"]:
+        ph, warm = row["phases"]["phases"], row["warm"]
+        search = warm["search"]
+
+        def pct(figures: dict) -> str:
+            return f"{figures['p50']:.2f} / {figures['p95']:.2f} / {figures['p99']:.2f}"
+
+        peak = max(row["phases"]["peak_mb"], row["cold"]["peak_mb"], warm["peak_mb"])
+        lines.append(
+            f"| {row['articles']:,} | {row['phases']['passages']:,} | {ph['load']:.2f} "
+            f"| {ph['split']:.2f} | {ph['tokenise']:.2f} | {ph['index']:.2f} "
+            f"| {row['cold']['seconds']:.2f} | {warm['restart_seconds']:.2f} | {peak:.0f} "
+            f"| {pct(warm['ask'])} | {pct(search['ours'])} | {pct(search['bm25s'])} "
+            f"| {pct(search['tantivy'])} "
+            f"| {_ratio(search['ours']['p99'], search['bm25s']['p99']):.1f}x "
+            f"| {_ratio(search['ours']['p99'], search['tantivy']['p99']):.1f}x |"
+        )
+    m = results["machine"]
+    lines.append(
+        f"\n{results['questions']} questions per size; {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gib']} GiB, Python {m['python']}; {results['date']}."
+    )
+    return "\n".join(lines)
+
+
+def draw(results: dict, path: Path) -> None:
+    """Latency and start-up against corpus size, log-log (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = results["sizes"]
+    sizes = [row["articles"] for row in rows]
+    figure, (latency, startup) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for name, style in (("ours", "o-"), ("bm25s", "s--"), ("tantivy", "^--")):
+        p99 = [row["warm"]["search"][name]["p99"] for row in rows]
+        p50 = [row["warm"]["search"][name]["p50"] for row in rows]
+        (line,) = latency.plot(sizes, p99, style, label=f"{name} p99")
+        latency.plot(sizes, p50, style, alpha=0.4, color=line.get_color(), label=f"{name} p50")
+    latency.plot(sizes, [row["warm"]["ask"]["p99"] for row in rows], "k:", label="Engine.ask p99")
+    latency.set(xscale="log", yscale="log", xlabel="articles", ylabel="ms per query",
+                title="Query latency (top 40, same tokens)")
+    latency.legend(fontsize=8)
+    startup.plot(sizes, [row["cold"]["seconds"] for row in rows], "o-", label="cold Engine.load")
+    startup.plot(sizes, [row["warm"]["restart_seconds"] for row in rows], "s-",
+                 label="warm restart (cache)")
+    for phase in ("load", "split", "tokenise", "index"):
+        startup.plot(sizes, [row["phases"]["phases"][phase] for row in rows], ":",
+                     label=f"cold phase: {phase}")
+    startup.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds",
+                title="Start-up")
+    startup.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

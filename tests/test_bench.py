@@ -1,0 +1,65 @@
+"""The benchmark: its message without the extra, its generator, its table; a tiny run if it can."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.synth import Generator
+from bot import bench
+from bot.corpus import load_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_missing_extra_is_one_sentence(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "bm25s", None)  # makes `import bm25s` fail
+    assert bench.main(["--", "--sizes", "5"]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message == bench.EXTRA_MISSING and message.count(". ") == 0
+
+
+def test_generated_corpus_is_realistic_and_repeatable(tmp_path):
+    first = Generator(ROOT / "corpus", seed=7, vocabulary=3000)
+    again = Generator(ROOT / "corpus", seed=7, vocabulary=3000)
+    assert first.article(0) == again.article(0)
+    first.write(tmp_path, 12)
+    articles = load_corpus(tmp_path)  # parses like a real corpus
+    assert len(articles) == 12 and all(len(a.paragraphs) >= 3 for a in articles)
+    questions = first.questions(tmp_path, 20, ROOT / "eval" / "questions.json")
+    generated = questions[:20]
+    assert all(3 <= len(q.split()) <= 8 for q in generated)
+    assert len(questions) > 20  # the eval set's questions follow
+
+
+def _figures(p50: float) -> dict:
+    return {"p50": p50, "p95": 2 * p50, "p99": 3 * p50, "mean": p50, "n": 10}
+
+
+def test_table_reports_ratios():
+    row = {
+        "articles": 100,
+        "phases": {"phases": {"load": 0.1, "split": 0.2, "tokenise": 0.3, "index": 0.05},
+                   "passages": 1800, "peak_mb": 80},
+        "cold": {"seconds": 0.7, "peak_mb": 90},
+        "warm": {"restart_seconds": 0.05, "peak_mb": 70, "ask": _figures(2.0),
+                 "search": {"ours": _figures(0.1), "bm25s": _figures(0.3),
+                            "tantivy": _figures(0.05)}},
+    }
+    results = {"sizes": [row], "questions": 242, "date": "2026-11-22",
+               "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24, "python": "3.11"}}
+    text = bench.table(results)
+    assert "| 100 | 1,800 |" in text and "| 3.0x | 0.5x |" in text
+
+
+def test_tiny_run_writes_json_and_chart(tmp_path):
+    for extra in ("bm25s", "tantivy", "matplotlib"):
+        pytest.importorskip(extra)
+    assert bench.main(["--sizes", "3,6", "--queries", "5", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "bench.json").read_text("utf-8"))
+    assert [row["articles"] for row in results["sizes"]] == [3, 6]
+    assert set(results["sizes"][0]["warm"]["search"]) == {"ours", "bm25s", "tantivy"}
+    assert (tmp_path / "bench.png").stat().st_size > 0
