@@ -132,7 +132,7 @@ class Okapi:
             and offsets[0] == 0
             and offsets[-1] == len(docs) == len(contributions)
             and len(docs) > 0
-            and 0 <= docs.min()
+            and docs.min() >= 0
             and docs.max() < len(doc_len)
             and len(state["params"]) == 5
         ):
