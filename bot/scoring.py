@@ -4,17 +4,18 @@ rank-bm25's `get_scores` walks every document in Python for every query term. He
 term keeps the passages that hold it and each one's contribution, computed once with
 the very floating-point operations (and order) rank-bm25 uses, so a query touches only
 its own postings and the scores are bit-for-bit those of `BM25Okapi.get_scores`.
-The corpus statistics (avgdl, idf, the idf floor's average) follow rank-bm25's formulas
-in the same summation order; `tests/test_scoring.py` proves them equal.
+The idf, its average and floor come from rank-bm25's own `_calc_idf`; avgdl and each
+contribution follow its formulas operation for operation; `tests/test_scoring.py`
+proves the scores and rankings equal to `BM25Okapi.get_scores`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rank_bm25 import BM25Okapi
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,13 @@ class Okapi:
         self.avgdl = int(self.doc_len.sum()) / self.corpus_size
         terms, docs, tf = _term_doc_counts(matrix)
         df = np.bincount(terms, minlength=len(matrix.vocab))
-        raw = _okapi_idf(df, self.corpus_size)
         order = _first_appearance(matrix, docs[_starts(terms, len(matrix.vocab))])
-        # rank-bm25 adds the idfs one by one in first-appearance order; cumsum does too.
-        self.average_idf = float(np.cumsum(raw[order])[-1]) / len(raw)
+        reference = _rank_bm25_idf(matrix.vocab, df, order, self.corpus_size, epsilon)
+        self.average_idf = reference.average_idf
         floor = self.epsilon * self.average_idf
-        idf = np.where(raw > 0, raw, floor)
+        # rank-bm25 floors negative idfs; a zero (a term in exactly half) gets the floor too.
+        idf = np.array([reference.idf[term] for term in matrix.vocab], dtype=np.float64)
+        idf = np.where(idf > 0, idf, floor)
         self.idf = dict(zip(matrix.vocab, idf.tolist(), strict=True))
         self.postings = Postings(
             vocab={term: number for number, term in enumerate(matrix.vocab)},
@@ -208,11 +210,18 @@ def _starts(terms: np.ndarray, n_terms: int) -> np.ndarray:
     return np.searchsorted(terms, np.arange(n_terms))
 
 
-def _okapi_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
-    """rank-bm25's idf, log(N - n + 0.5) - log(n + 0.5), with math.log as it uses."""
-    values, inverse = np.unique(df, return_inverse=True)
-    table = np.array([math.log(n_docs - int(n) + 0.5) - math.log(int(n) + 0.5) for n in values])
-    return table[inverse]
+def _rank_bm25_idf(
+    vocab: Sequence[str], df: np.ndarray, order: np.ndarray, n_docs: int, epsilon: float
+) -> BM25Okapi:
+    """rank-bm25's own idf computation (`BM25Okapi._calc_idf`) over document frequencies.
+
+    It needs only the frequencies, in the order rank-bm25 would meet the terms, so the
+    model's idf, average and floor are rank-bm25's without tokenising the corpus again.
+    """
+    model = BM25Okapi.__new__(BM25Okapi)
+    model.corpus_size, model.epsilon, model.idf = n_docs, epsilon, {}
+    model._calc_idf({vocab[i]: int(df[i]) for i in order.tolist()})
+    return model
 
 
 def _first_appearance(matrix: TermMatrix, first_doc: np.ndarray) -> np.ndarray:
