@@ -60,8 +60,10 @@ def phases(folder: Path) -> dict:
 
     started = time.perf_counter()
     spans = [
-        [(number, p_start, sentence_spans(a.body[p_start:p_end]))
-         for number, (p_start, p_end) in enumerate(a.paragraphs)]
+        [
+            (number, p_start, sentence_spans(a.body[p_start:p_end]))
+            for number, (p_start, p_end) in enumerate(a.paragraphs)
+        ]
         for a in articles
     ]
     timings["split"] = time.perf_counter() - started
@@ -100,16 +102,24 @@ def cold(folder: Path) -> dict:
     shutil.rmtree(folder / ".cache", ignore_errors=True)
     started = time.perf_counter()
     engine = Engine.load(folder)
-    return {"seconds": time.perf_counter() - started, "passages": len(engine.passages),
-            "peak_mb": peak_mb()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "passages": len(engine.passages),
+        "peak_mb": peak_mb(),
+    }
 
 
 def percentiles(samples: list[float]) -> dict:
     import numpy as np
 
     ms = np.array(samples) * 1000
-    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-            "p99": float(np.percentile(ms, 99)), "mean": float(ms.mean()), "n": len(ms)}
+    return {
+        "p50": float(np.percentile(ms, 50)),
+        "p95": float(np.percentile(ms, 95)),
+        "p99": float(np.percentile(ms, 99)),
+        "mean": float(ms.mean()),
+        "n": len(ms),
+    }
 
 
 def warm(folder: Path, question_file: Path) -> dict:
@@ -143,7 +153,7 @@ def warm(folder: Path, question_file: Path) -> dict:
         for name in names:
             engines[name](terms)
     for number, terms in enumerate(queries):
-        for name in names[number % len(names):] + names[: number % len(names)]:
+        for name in names[number % len(names) :] + names[: number % len(names)]:
             search = engines[name]
             started = time.perf_counter()
             search(terms)
@@ -205,8 +215,10 @@ class _Tantivy:
     def search(self, terms: list[str]):
         t = self.tantivy
         query = t.Query.boolean_query(
-            [(t.Occur.Should, t.Query.term_query(self.schema, "body", term, index_option="freq"))
-             for term in terms]
+            [
+                (t.Occur.Should, t.Query.term_query(self.schema, "body", term, index_option="freq"))
+                for term in terms
+            ]
         )
         return self.searcher.search(query, TOP_K).hits
 
@@ -219,8 +231,9 @@ def main(argv: list[str]) -> int:
     command, *rest = argv
     if command == "generate":
         out, sizes, seed, count, eval_file = rest
-        result = generate(Path(out), [int(s) for s in sizes.split(",")], int(seed), int(count),
-                          Path(eval_file))
+        result = generate(
+            Path(out), [int(s) for s in sizes.split(",")], int(seed), int(count), Path(eval_file)
+        )
     elif command == "phases":
         result = phases(Path(rest[0]))
     elif command == "cold":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.chunking import Passage, Sentence
 from bot.corpus import Article
-from bot.index import Index
+from bot.index import Hit, Index
 from bot.query import Concept, analyse, answer_kind
 from bot.text import tokenize
 
@@ -156,18 +156,9 @@ class Engine:
         n = len(self.passages)
         share = COMMON_NAME_SHARE * n
         self._common_name_idf = math.log((n - share + 0.5) / (share + 0.5)) if n > 1 else 0.0
-        # The sentence before each passage, across a paragraph break: it often names who
-        # is speaking ("Hancock suggested ..." then '"...," he tweeted.').
-        self._before: dict[tuple[str, int], tuple[str, ...]] = {}
-        by_article: dict[str, dict[int, Sentence]] = {}
-        for passage in self.passages:
-            for sentence in passage.sentences:
-                by_article.setdefault(passage.article.id, {})[sentence.start] = sentence
-        for article_id, sentences in by_article.items():
-            ordered = [sentences[start] for start in sorted(sentences)]
-            for previous, sentence in pairwise(ordered):
-                self._before[(article_id, sentence.start)] = previous.terms
-        self._avg_sentence_terms = _mean(len(s.terms) for p in self.passages for s in p.sentences)
+        # Mean terms per sentence (over every passage's sentences), for sentence BM25.
+        sentences = sum(len(p.sentences) for p in self.passages)
+        self._avg_sentence_terms = float(self.index.bm25.doc_len.sum()) / max(sentences, 1)
 
     @classmethod
     def load(cls, folder: Path) -> Engine:
@@ -205,7 +196,7 @@ class Engine:
         candidates = [
             c
             for hit in hits
-            if self._coverage(concepts, weights, self._context_terms(hit.passage)) >= MIN_COVERAGE
+            if self._coverage(concepts, weights, self._context_terms(hit)) >= MIN_COVERAGE
             for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
         ]
         if not candidates:
@@ -229,10 +220,18 @@ class Engine:
             weights.append(0.0 if concept.framing else weight)
         return weights
 
-    def _context_terms(self, passage: Passage) -> list[str]:
-        """A passage's terms plus those of the sentence just before it."""
-        before = self._before.get((passage.article.id, passage.start), ())
-        return [*before, *passage.terms]
+    def _context_terms(self, hit: Hit) -> list[str]:
+        """A passage's terms plus those of the sentence just before it, across a paragraph
+        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
+        tweeted.'). Passages are in article order, so that sentence is in the one before."""
+        passage = hit.passage
+        if hit.position == 0:
+            return passage.terms
+        previous = self.passages[hit.position - 1]
+        if previous.article is not passage.article:
+            return passage.terms
+        earlier = [s for s in previous.sentences if s.start < passage.start]
+        return [*(earlier[-1].terms if earlier else ()), *passage.terms]
 
     def _coverage(self, concepts: list[Concept], weights: list[float], terms) -> float:
         """Share of the question's informative weight that `terms` match."""

@@ -72,7 +72,11 @@ def _measure(*args: str) -> dict:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.measure", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"measure {args[0]} failed:\n{done.stderr[-3000:]}")
@@ -84,8 +88,12 @@ def _measure(*args: str) -> dict:
 def run(work: Path, sizes: list[int], options: argparse.Namespace) -> dict:
     print(f"generating corpora of {', '.join(map(str, sizes))} articles in {work} ...", flush=True)
     generated = _measure(
-        "generate", str(work), ",".join(map(str, sizes)), str(options.seed),
-        str(options.queries), str(options.eval),
+        "generate",
+        str(work),
+        ",".join(map(str, sizes)),
+        str(options.seed),
+        str(options.queries),
+        str(options.eval),
     )
     questions = work / "questions.json"
     rows = []
@@ -117,8 +125,13 @@ def machine() -> dict:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory, 1),
-            "python": platform.python_version(), "system": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def _ratio(ours: float, theirs: float) -> float:
@@ -174,17 +187,26 @@ def draw(results: dict, path: Path) -> None:
         (line,) = latency.plot(sizes, p99, style, label=f"{name} p99")
         latency.plot(sizes, p50, style, alpha=0.4, color=line.get_color(), label=f"{name} p50")
     latency.plot(sizes, [row["warm"]["ask"]["p99"] for row in rows], "k:", label="Engine.ask p99")
-    latency.set(xscale="log", yscale="log", xlabel="articles", ylabel="ms per query",
-                title="Query latency (top 40, same tokens)")
+    latency.set(
+        xscale="log",
+        yscale="log",
+        xlabel="articles",
+        ylabel="ms per query",
+        title="Query latency (top 40, same tokens)",
+    )
     latency.legend(fontsize=8)
     startup.plot(sizes, [row["cold"]["seconds"] for row in rows], "o-", label="cold Engine.load")
-    startup.plot(sizes, [row["warm"]["restart_seconds"] for row in rows], "s-",
-                 label="warm restart (cache)")
+    startup.plot(
+        sizes, [row["warm"]["restart_seconds"] for row in rows], "s-", label="warm restart (cache)"
+    )
     for phase in ("load", "split", "tokenise", "index"):
-        startup.plot(sizes, [row["phases"]["phases"][phase] for row in rows], ":",
-                     label=f"cold phase: {phase}")
-    startup.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds",
-                title="Start-up")
+        startup.plot(
+            sizes,
+            [row["phases"]["phases"][phase] for row in rows],
+            ":",
+            label=f"cold phase: {phase}",
+        )
+    startup.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="Start-up")
     startup.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=120)

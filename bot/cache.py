@@ -103,7 +103,10 @@ def load_processed(
     )
     log.info(
         "corpus cache %s: %d articles reused, %d processed%s",
-        stats.cache, stats.reused, stats.processed, ", cache written" if written else "",
+        stats.cache,
+        stats.reused,
+        stats.processed,
+        ", cache written" if written else "",
     )
     return articles, passages, stats
 
@@ -412,8 +415,18 @@ def _save(
 
 
 def _pack(
-    names, digests, meta, bodies, paragraphs, sentence_counts, sents, passage_counts, passes,
-    tok_ptr=None, tokens=None, vocab=(),
+    names,
+    digests,
+    meta,
+    bodies,
+    paragraphs,
+    sentence_counts,
+    sents,
+    passage_counts,
+    passes,
+    tok_ptr=None,
+    tokens=None,
+    vocab=(),
 ) -> dict[str, np.ndarray]:
     """The archive's arrays (fixed-width strings and numbers only: no pickled objects)."""
     encoded = [body.encode("utf-8") for body in bodies]

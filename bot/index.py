@@ -23,6 +23,7 @@ class Hit:
 
     passage: Passage
     score: float
+    position: int  # the passage's place in the index, in corpus order
 
 
 class SavedIndex(Protocol):
@@ -92,4 +93,4 @@ class Index:
     def search(self, weights: Mapping[str, float], limit: int) -> list[Hit]:
         """The best `limit` passages with a positive score, best first (ties: corpus order)."""
         scores = self.scores(weights)
-        return [Hit(self.passages[i], float(scores[i])) for i in top(scores, limit)]
+        return [Hit(self.passages[i], float(scores[i]), int(i)) for i in top(scores, limit)]

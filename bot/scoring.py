@@ -80,9 +80,7 @@ class Okapi:
     negative gets epsilon times the average idf (rank-bm25 floors only negatives).
     """
 
-    def __init__(
-        self, matrix: TermMatrix, k1: float, b: float, epsilon: float
-    ) -> None:
+    def __init__(self, matrix: TermMatrix, k1: float, b: float, epsilon: float) -> None:
         if len(matrix) == 0:
             raise ValueError("cannot index an empty corpus")
         if len(matrix.ids) == 0:

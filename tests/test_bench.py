@@ -42,15 +42,25 @@ def _figures(p50: float) -> dict:
 def test_table_reports_ratios():
     row = {
         "articles": 100,
-        "phases": {"phases": {"load": 0.1, "split": 0.2, "tokenise": 0.3, "index": 0.05},
-                   "passages": 1800, "peak_mb": 80},
+        "phases": {
+            "phases": {"load": 0.1, "split": 0.2, "tokenise": 0.3, "index": 0.05},
+            "passages": 1800,
+            "peak_mb": 80,
+        },
         "cold": {"seconds": 0.7, "peak_mb": 90},
-        "warm": {"restart_seconds": 0.05, "peak_mb": 70, "ask": _figures(2.0),
-                 "search": {"ours": _figures(0.1), "bm25s": _figures(0.3),
-                            "tantivy": _figures(0.05)}},
+        "warm": {
+            "restart_seconds": 0.05,
+            "peak_mb": 70,
+            "ask": _figures(2.0),
+            "search": {"ours": _figures(0.1), "bm25s": _figures(0.3), "tantivy": _figures(0.05)},
+        },
     }
-    results = {"sizes": [row], "questions": 242, "date": "2026-11-22",
-               "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24, "python": "3.11"}}
+    results = {
+        "sizes": [row],
+        "questions": 242,
+        "date": "2026-11-22",
+        "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24, "python": "3.11"},
+    }
     text = bench.table(results)
     assert "| 100 | 1,800 |" in text and "| 3.0x | 0.5x |" in text
 

@@ -154,8 +154,10 @@ def test_search_hits_carry_their_passage_and_score():
     expected = reference_scores(reference(docs), weights)
     hits = index.search(weights, 40)
     assert [h.score for h in hits] == [float(expected[i]) for i in reference_top(expected, 40)]
-    assert all(h.passage is index.passages[i] for h, i in
-               zip(hits, reference_top(expected, 40), strict=True))
+    assert all(
+        h.passage is index.passages[i]
+        for h, i in zip(hits, reference_top(expected, 40), strict=True)
+    )
 
 
 def test_ties_keep_corpus_order():
