@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score the answers on a question file")
     evaluate.add_argument("file", type=Path, nargs="*", default=[BUNDLED_EVAL])
     evaluate.add_argument(
-        "--sweep", action="store_true", help="compare passage window sizes and strides instead"
+        "--sweep", action="store_true", help="compare passage windows and BM25 k1/b instead"
     )
     evaluate.add_argument(
         "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
@@ -136,10 +136,14 @@ def _sweep(corpus: Path, files: list[Path]) -> int:
     from bot.evaluation import load_questions, sweep
 
     sets = {f"{path.parent.name}/{path.name}": load_questions(path) for path in files}
-    sizes = {name: len(questions) for name, questions in sets.items()}
-    print("window stride  " + "  ".join(f"{name} (of {sizes[name]})" for name in sets))
-    for window, stride, passed in sweep(corpus, sets):
-        print(f"{window:>6} {stride:>6}  " + "  ".join(f"{passed[n]:>{len(n) + 7}}" for n in sets))
+    settings = [{"window": w, "stride": s} for w in (1, 2, 3, 4, 5) for s in (1, 2) if s <= w] + [
+        {"k1": k1, "b": b} for k1 in (0.9, 1.2, 1.5, 2.0) for b in (0.5, 0.75, 0.9)
+    ]
+    header = "  ".join(f"{name} (of {len(questions)})" for name, questions in sets.items())
+    print(f"{'setting':<22}  {header}")
+    for setting, passed in zip(settings, sweep(corpus, sets, settings), strict=True):
+        label = " ".join(f"{key}={value}" for key, value in setting.items())
+        print(f"{label:<22}  " + "  ".join(f"{passed[n]:>{len(n) + 7}}" for n in sets))
     return 0
 
 

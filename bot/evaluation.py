@@ -84,26 +84,27 @@ def evaluate(engine: Engine, questions: list[dict]) -> list[Verdict]:
 
 
 def sweep(
-    folder: Path, question_sets: dict[str, list[dict]], windows=(1, 2, 3, 4, 5), strides=(1, 2)
-) -> list[tuple[int, int, dict[str, int]]]:
-    """Passes per question set for each passage window and stride (stride <= window)."""
-    from bot.chunking import make_passages, split_sentences
+    folder: Path, question_sets: dict[str, list[dict]], settings: list[dict[str, float]]
+) -> list[dict[str, int]]:
+    """Passes per question set for each setting of window, stride, k1 and b.
+
+    A setting names any of them; the rest keep the project's values.
+    """
+    from bot.chunking import STRIDE, WINDOW, make_passages, split_sentences
     from bot.corpus import load_corpus
 
     articles = load_corpus(folder)
     sentences = {a.id: split_sentences(a) for a in articles}
     rows = []
-    for window in windows:
-        for stride in strides:
-            if stride > window:
-                continue
-            passages = [
-                p for a in articles for p in make_passages(a, sentences[a.id], window, stride)
-            ]
-            engine = Engine(articles, passages)
-            passed = {
+    for setting in settings:
+        window, stride = int(setting.get("window", WINDOW)), int(setting.get("stride", STRIDE))
+        passages = [p for a in articles for p in make_passages(a, sentences[a.id], window, stride)]
+        bm25 = {key: setting[key] for key in ("k1", "b") if key in setting}
+        engine = Engine(articles, passages, **bm25)
+        rows.append(
+            {
                 name: sum(v.passed for v in evaluate(engine, questions))
                 for name, questions in question_sets.items()
             }
-            rows.append((window, stride, passed))
+        )
     return rows
