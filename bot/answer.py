@@ -241,8 +241,8 @@ class Engine:
         """Share of the question's informative weight that `terms` match."""
         present = set(terms)
         total = sum(weights)
-        if total == 0:
-            return 1.0 if any(c.term in present for c in concepts) else 0.0
+        if total == 0:  # only framing words ("what time is it"): nothing to look for
+            return 0.0
         matched = sum(
             w
             * max(

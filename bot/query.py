@@ -22,7 +22,7 @@ FRAMING = frozenset(
         "also really actually please much many ever still even way kind sort one "
         "go going gone went get got gotten make made come came take took give gave "
         "suppose supposed speak spoke spoken talk talked want wanted need needed try tried "
-        "let like would could might may must shall do done long use using used"
+        "let like would could might may must shall do done long use using used time"
     )
 )
 NUMBER_CUE = re.compile(r"\bhow (many|much|long)\b|\bnumber of\b|\bwhat (size|amount)\b", re.I)

@@ -84,9 +84,10 @@ def test_empty_or_huge_questions_are_refused_with_a_sentence(engine, question):
     assert str(caught.value).endswith(".")
 
 
-def test_a_question_of_only_stopwords_finds_nothing(engine):
-    """ "what is it" has no informative words, so nothing is quoted."""
-    assert not engine.ask("what is it?").answered
+@pytest.mark.parametrize("question", ["what is it?", "what time is it", "what did they say?"])
+def test_a_question_with_nothing_to_look_for_finds_nothing(engine, question):
+    """A question of only stopwords and framing words quotes nothing."""
+    assert not engine.ask(question).answered
 
 
 def test_eval_set_passes_in_full(engine):
