@@ -12,7 +12,7 @@ from bot.chunking import Passage
 from bot.scoring import Okapi, TermMatrix, top
 
 # rank-bm25's usual k1 and b sit on the plateau `python -m bot eval --sweep` measures on
-# the eval set: b 0.5 loses a question at every k1, k1 2.0 with b 0.9 loses one (README).
+# the eval set: b 0.5 loses a question at every k1, b 0.9 loses some at k1 1.5+ (README).
 K1 = 1.2
 B = 0.75
 EPSILON = 0.25
