@@ -10,6 +10,8 @@ from importlib import resources
 from bot.text import tokenize, words
 
 EXPANSION_WEIGHT = 0.5
+# A synonym covers its concept almost as well as the question's own word.
+EXPANSION_CREDIT = 0.8
 PHRASAL_WEIGHT = 0.3
 PHRASE_PART_WEIGHT = 0.3
 # Words that frame a question rather than say what it is about ("what did X say about Y").
@@ -46,6 +48,24 @@ class Concept:
     weights: dict[str, float]
     framing: bool
     capitalised: bool = False  # written as a name, not as the question's first word
+    phrases: tuple[tuple[str, ...], ...] = ()  # synonyms of several words ("los angeles")
+
+    def covered_by(self, present: set[str] | frozenset[str]) -> float:
+        """1 when `present` has the question's own word, less for a synonym, else 0.
+
+        A synonym of several words counts only when all of them are there: "citi" alone
+        does not stand for "New York City".
+        """
+        if self.term in present:
+            return 1.0
+        single = any(
+            w >= EXPANSION_WEIGHT and t in present
+            for t, w in self.weights.items()
+            if t != self.term
+        )
+        if single or any(all(t in present for t in phrase) for phrase in self.phrases):
+            return EXPANSION_CREDIT
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,7 @@ def analyse(question: str) -> list[Concept]:
     concepts = []
     for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
         weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
+        phrases = []
         for number in sorted(groups.get(term, ())):
             for entry in synonym_groups()[number]:
                 if entry.searchable:
@@ -119,6 +140,8 @@ def analyse(question: str) -> list[Concept]:
                     weight = EXPANSION_WEIGHT if len(entry.terms) == 1 else PHRASE_PART_WEIGHT
                     for other in entry.terms:
                         weights[other] = max(weights.get(other, 0.0), weight)
+                    if len(entry.terms) > 1:
+                        phrases.append(entry.terms)
         framing = term in FRAMING and term not in phrasal
-        concepts.append(Concept(term, weights, framing, term in capitalised))
+        concepts.append(Concept(term, weights, framing, term in capitalised, tuple(phrases)))
     return concepts
