@@ -40,6 +40,8 @@ MIN_RELATIVE_SCORE = 0.3
 # A quote's own sentence(s) must cover at least this share of the question by themselves.
 MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
+# Framing words ("say", "going") still search, at this share of their weight.
+FRAMING_WEIGHT = 0.3
 PAIR_BONUS = 0.5
 # Sentences that hold what a "how many" or "when" question asks for.
 _NUMBER = re.compile(r"\d")
@@ -260,7 +262,7 @@ class Engine:
                 if tf:
                     idf = self.index.idf(term) or 0.0
                     best = max(best, weight * idf * tf * (k1 + 1) / (tf + norm))
-            score += best * (0.3 if concept.framing else 1.0)
+            score += best * (FRAMING_WEIGHT if concept.framing else 1.0)
         return score
 
     def _candidates(
@@ -381,7 +383,7 @@ class Engine:
 def _flat_weights(concepts: list[Concept]) -> dict[str, float]:
     weights: dict[str, float] = {}
     for concept in concepts:
-        scale = 0.3 if concept.framing else 1.0
+        scale = FRAMING_WEIGHT if concept.framing else 1.0
         for term, weight in concept.weights.items():
             weights[term] = max(weights.get(term, 0.0), weight * scale)
     return weights
