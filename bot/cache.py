@@ -30,7 +30,7 @@ import numpy as np
 
 from bot import chunking, corpus, text
 from bot.chunking import Passage, Sentence, make_passages, split_sentences
-from bot.corpus import Article, CorpusError, article_files, parse_article
+from bot.corpus import Article, load_corpus
 from bot.index import TokenizedPassages
 from bot.scoring import Okapi, TermMatrix
 
@@ -133,31 +133,19 @@ def _corpus_key(version: str, articles: Sequence[Article]) -> str:
 
 
 def _load_articles(folder: Path, store: _Store) -> tuple[list[Article], list[int | None]]:
-    """Like `load_corpus`, but an unchanged file (same name and sha256) is not parsed again."""
-    if not folder.is_dir():
-        raise CorpusError([(str(folder), "is not a folder")])
-    articles, reused, problems = [], [], []
-    for path in article_files(folder):
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            problems.append((path.name, f"cannot be read ({error.strerror})"))
-            continue
-        entry = store.find(path.name, hashlib.sha256(raw).hexdigest())
+    """`load_corpus`, taking each unchanged file (same name and sha256) from `store`;
+    also, per article, the store entry it came from (None when it was parsed)."""
+    entries: dict[Path, int] = {}
+
+    def reuse(path: Path, digest: str) -> Article | None:
+        entry = store.find(path.name, digest)
         article = store.article(entry, path) if entry is not None else None
-        if article is None:
-            entry = None
-        try:
-            articles.append(article or parse_article(raw, path))
-        except CorpusError as error:
-            problems.extend(error.problems)
-            continue
-        reused.append(entry)
-    if problems:
-        raise CorpusError(problems)
-    if not articles:
-        raise CorpusError([(str(folder), "holds no .txt or .md articles")])
-    return articles, reused
+        if article is not None:
+            entries[path] = entry
+        return article
+
+    articles = load_corpus(folder, reuse)
+    return articles, [entries.get(article.path) for article in articles]
 
 
 class CacheError(Exception):

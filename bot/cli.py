@@ -93,11 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _sentence(error: Exception) -> str:
     if isinstance(error, CorpusError):
-        return (
-            "Could not load the corpus: "
-            + "; ".join(f"{n} {why}" for n, why in error.problems)
-            + "."
-        )
+        return f"Could not load the corpus: {error.summary}."
     return str(error)
 
 

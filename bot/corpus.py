@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,12 @@ class CorpusError(Exception):
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{name}: {why}" for name, why in problems))
+        super().__init__(self.summary)
+
+    @property
+    def summary(self) -> str:
+        """Every bad file and why, in one line: "a.md is not UTF-8 text; b.md ..."."""
+        return "; ".join(f"{name} {why}" for name, why in self.problems)
 
 
 @dataclass(frozen=True)
@@ -90,14 +96,23 @@ def article_files(folder: Path) -> list[Path]:
     )
 
 
-def load_corpus(folder: Path) -> list[Article]:
-    """Load every article in `folder`; raise CorpusError naming every bad file, or an empty one."""
+def load_corpus(
+    folder: Path, reuse: Callable[[Path, str], Article | None] | None = None
+) -> list[Article]:
+    """Load every article in `folder`; raise CorpusError naming every bad file, or an empty one.
+
+    `reuse(path, digest)` may hand back an article already made from a file with those
+    exact bytes (the cache does), so only new or changed files are parsed.
+    """
     if not folder.is_dir():
         raise CorpusError([(str(folder), "is not a folder")])
     articles, problems = [], []
     for path in article_files(folder):
         try:
-            articles.append(load_article(path))
+            raw = _read(path)
+            digest = hashlib.sha256(raw).hexdigest()
+            article = reuse(path, digest) if reuse is not None else None
+            articles.append(article or parse_article(raw, path, digest))
         except CorpusError as error:
             problems.extend(error.problems)
     if problems:
@@ -109,15 +124,26 @@ def load_corpus(folder: Path) -> list[Article]:
 
 def load_article(path: Path) -> Article:
     """Read one article file; CorpusError if it is unreadable or malformed."""
+    return parse_article(_read(path), path)
+
+
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise CorpusError([(path.name, f"cannot be read ({error.strerror})")]) from None
-    return parse_article(raw, path)
 
 
-def parse_article(raw: bytes, path: Path) -> Article:
-    """Parse the bytes of an article file named `path`; CorpusError says what is wrong."""
+def straighten_quotes(text: str) -> str:
+    """Curly quotation marks and apostrophes as straight ones."""
+    return text.translate(_QUOTES)
+
+
+def parse_article(raw: bytes, path: Path, digest: str | None = None) -> Article:
+    """Parse the bytes of an article file named `path`; CorpusError says what is wrong.
+
+    `digest`, the sha256 of `raw`, is computed here unless the caller already has it.
+    """
     name = path.name
     if len(raw) > MAX_ARTICLE_BYTES:
         raise CorpusError([(name, f"is larger than {MAX_ARTICLE_BYTES:,} bytes")])
@@ -157,7 +183,7 @@ def parse_article(raw: bytes, path: Path) -> Article:
         url=meta.get("url"),
         body=body,
         paragraphs=tuple(spans),
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest=digest or hashlib.sha256(raw).hexdigest(),
     )
 
 

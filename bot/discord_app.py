@@ -191,8 +191,7 @@ def run_bot() -> int:
     try:
         engine = asyncio.run(load_engine(settings))
     except CorpusError as error:
-        problems = "; ".join(f"{name} {why}" for name, why in error.problems)
-        print(f"Could not load the corpus: {problems}.", file=sys.stderr)
+        print(f"Could not load the corpus: {error.summary}.", file=sys.stderr)
         return 2
     bot = create_bot(settings, engine)
     try:

@@ -170,11 +170,7 @@ class AdminCog(commands.Cog, name="Moderation"):
         try:
             article = await asyncio.to_thread(parse_article, raw, Path(Path(upload.filename).name))
         except CorpusError as error:
-            raise Refusal(
-                "I can't add that file: "
-                + "; ".join(f"{n} {why}" for n, why in error.problems)
-                + "."
-            ) from None
+            raise Refusal(f"I can't add that file: {error.summary}.") from None
         async with self.lock:
             engine = self.bot.engine
             assert engine is not None
