@@ -75,6 +75,10 @@ class NewsBot(commands.Bot):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Same as on_command_error, for errors the app-command tree reports directly."""
+        await self.report(interaction, error)
+
+    async def report(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Tell the user who pressed or typed something what went wrong, privately."""
         text = self.explain(error)
         try:
             if interaction.response.is_done():

@@ -129,11 +129,10 @@ class AnswerView(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:
         bot = interaction.client
-        text = bot.explain(error) if isinstance(bot, NewsBot) else "Sorry, something went wrong."
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
+        if isinstance(bot, NewsBot):
+            await bot.report(interaction, error)
         else:
-            await interaction.response.send_message(text, ephemeral=True)
+            await super().on_error(interaction, error, item)
 
 
 class AskCog(commands.Cog, name="Questions"):
