@@ -20,7 +20,7 @@ from bot.chunking import Passage, Sentence
 from bot.corpus import Article
 from bot.index import Hit, Index
 from bot.query import Concept, analyse, answer_kind
-from bot.text import tokenize
+from bot.text import fold, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,17 @@ class Location:
 
     @property
     def text(self) -> str:
-        return self.article.body[self.start : self.end]
+        """The words at this location as shown (runs of white space as one space)."""
+        return self.article.span_text(self.start, self.end)
 
 
 @dataclass(frozen=True)
 class Quote:
-    """A verbatim quote and every article that carries it (the first is where `text` is from)."""
+    """A verbatim quote and every article that carries it (the first is where `text` is from).
+
+    `text` is the article's own characters with runs of white space shown as one space;
+    every location's article holds exactly these words.
+    """
 
     text: str
     score: float
@@ -134,18 +139,12 @@ class _Candidate:
     last: int
     score: float
     terms: frozenset[str]
+    start: int  # the quote's offsets in the article's text
+    end: int
 
     @property
     def article(self) -> Article:
         return self.passage.article
-
-    @property
-    def start(self) -> int:
-        return self.passage.sentences[self.first].start
-
-    @property
-    def end(self) -> int:
-        return self.passage.sentences[self.last].end
 
 
 class Engine:
@@ -275,7 +274,7 @@ class Engine:
     ) -> list[_Candidate]:
         """The sentences of a passage that match the question, scored in context."""
         found = []
-        body = passage.article.body
+        article = passage.article
         terms_in_order = [c.term for c in concepts if not c.framing]
         pairs = set(pairwise(terms_in_order))
         for number, sentence in enumerate(passage.sentences):
@@ -296,19 +295,22 @@ class Engine:
             sequence = [t for s in span for t in s.terms]
             together = set(pairwise(sequence)) & pairs
             score *= 1 + PAIR_BONUS * len(together)
-            text = body[span[0].start : span[-1].end]
+            text = article.text[span[0].start : span[-1].end]
             if (kind == "number" and _NUMBER.search(text)) or (
                 kind == "time" and _TIME.search(text)
             ):
                 score *= 1.5
-            found.append(_Candidate(passage, first, last, score + 0.3 * passage_score, terms))
+            start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
+            found.append(
+                _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
+            )
         return found
 
     # -- composing -------------------------------------------------------------------
 
     def _names(self, candidate: _Candidate, asked: set[str]) -> set[str]:
         """The uncommon names a quote mentions (capitalised words inside its sentences)."""
-        text = candidate.article.body[candidate.start : candidate.end]
+        text = candidate.article.text[candidate.start : candidate.end]
         floor = self._common_name_idf
         return {
             term
@@ -370,12 +372,14 @@ class Engine:
             head = group[0]
             locations = []
             for c in group:
+                span = _locate(head, c)
+                if span is None:
+                    continue  # the same news in other words: that article does not hold this quote
                 if c.article.id not in numbers:
                     numbers[c.article.id] = len(sources) + 1
                     sources.append(c.article)
-                start, end = _locate(head, c)
-                locations.append(Location(c.article, start, end, numbers[c.article.id]))
-            text = head.article.body[head.start : head.end]
+                locations.append(Location(c.article, *span, numbers[c.article.id]))
+            text = head.article.span_text(head.start, head.end)
             quotes.append(Quote(text, round(head.score, 4), tuple(locations)))
         return Answer(question, tuple(quotes), tuple(sources))
 
@@ -397,8 +401,8 @@ def _same_quote(a: _Candidate, b: _Candidate) -> bool:
     """Whether two candidates from different articles carry the same words (a shared tweet)."""
     if a.article.id == b.article.id:
         return False
-    text_a = a.article.body[a.start : a.end].lower()
-    text_b = b.article.body[b.start : b.end].lower()
+    text_a = _folded(a.article.span_text(a.start, a.end))
+    text_b = _folded(b.article.span_text(b.start, b.end))
     shorter, longer = sorted((text_a, text_b), key=len)
     return shorter in longer or _jaccard(a.terms, b.terms) >= SAME_QUOTE_JACCARD
 
@@ -407,12 +411,30 @@ def _overlaps(a: _Candidate, b: _Candidate) -> bool:
     return a.article.id == b.article.id and a.start < b.end and b.start < a.end
 
 
-def _locate(head: _Candidate, other: _Candidate) -> tuple[int, int]:
-    """Where `head`'s exact words sit in `other`'s article, else `other`'s own sentence."""
+def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a quotation mark at either edge that it does not also close or
+    open (a sentence that begins a quotation continuing into the next): the article's
+    own words, without a dangling mark that another article quoting them may not have."""
+    piece = fold(text[start:end])
+    if len(piece) > 1 and piece[0] in "\"'" and piece.count(piece[0]) % 2 == 1:
+        start += 1
+    elif len(piece) > 1 and piece[-1] == '"' and piece.count('"') % 2 == 1:
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _folded(text: str) -> str:
+    return fold(text).lower()
+
+
+def _locate(head: _Candidate, other: _Candidate) -> tuple[int, int] | None:
+    """Where `head`'s exact words sit in `other`'s article (white space may differ), or
+    None when that article does not hold them character for character."""
     if other is head:
         return head.start, head.end
-    text = head.article.body[head.start : head.end]
-    found = other.article.body.find(text)
-    if found >= 0:
-        return found, found + len(text)
-    return other.start, other.end
+    words = head.article.text[head.start : head.end].split()
+    pattern = re.compile(r"\s+".join(map(re.escape, words)))
+    found = pattern.search(other.article.text, other.article.body_start)
+    return found.span() if found else None

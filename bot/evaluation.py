@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answer, Engine
-from bot.corpus import straighten_quotes
+from bot.text import fold as fold_typography
 
 MAX_QUOTES = 5
 MAX_QUOTE_CHARS = 1800
@@ -32,7 +32,7 @@ class Verdict:
 
 def fold(text: str) -> str:
     """Text as the eval compares it: lower case, single spaces, straight quotes."""
-    return re.sub(r"\s+", " ", straighten_quotes(text)).strip().lower()
+    return re.sub(r"\s+", " ", fold_typography(text)).strip().lower()
 
 
 def load_questions(path: Path) -> list[dict]:

@@ -41,6 +41,31 @@ NEGATIONS = frozenset(
 _CONTRACTION_ENDINGS = frozenset({"s", "t", "ve", "re", "ll", "d", "m"})
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+# What matching folds and showing never does: typographic quotes, apostrophes and spaces
+# as plain ones, one character for one (so offsets into the folded text hold for the
+# original), and invisible characters (soft hyphens, zero-width spaces) dropped.
+_FOLD = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "`": "'",
+        "‚": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def fold(text: str) -> str:
+    """`text` with typographic quotes, apostrophes and spaces plain: same length, same offsets."""
+    return text.translate(_FOLD)
 
 
 @cache
@@ -84,7 +109,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     "— Name (@handle) June 22, 2019" signature) stays with the sentence before it.
     """
     spans: list[tuple[int, int]] = []
-    for start, end in _sentence_splitter().span_tokenize(text):
+    for start, end in _sentence_splitter().span_tokenize(fold(text)):
         piece = text[start:end]
         words = _WORD.findall(_LINKS.sub(" ", piece))
         if spans and (len(words) < 3 or piece.startswith(("—", "–", "http", "pic.twitter"))):
@@ -92,11 +117,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
-
-
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the raw word tokens in `text` (before any normalising)."""
-    return list(_word_splitter().span_tokenize(text))
 
 
 @lru_cache(maxsize=200_000)
@@ -125,9 +145,13 @@ def normalize_word(raw: str) -> str | None:
     return stem(word)
 
 
+def _matchable(text: str) -> str:
+    return fold(text).translate(_DROP_INVISIBLE)
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
-    words = _word_splitter().tokenize(text)
+    words = _word_splitter().tokenize(_matchable(text))
     return [term for term in map(normalize_word, words) if term is not None]
 
 
@@ -135,7 +159,7 @@ def words(text: str) -> list[tuple[str, str | None, bool]]:
     """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
     and whether it was written with a capital letter."""
     triples = []
-    for raw in _word_splitter().tokenize(text):
+    for raw in _word_splitter().tokenize(_matchable(text)):
         plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
         capital = raw.lstrip("@#")[:1].isupper()
         triples.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital))
