@@ -224,6 +224,7 @@ def _eval(engine: Engine, paths: list[Path], baseline: bool = False) -> int:
         rows.append(("bm25s", evaluate(Bm25sBaseline(engine.articles), questions)))
     for name, row in rows:
         kinds = ", ".join(f"{kind} {p}/{n}" for kind, (p, n) in kind_totals(row).items())
-        print(f"{name}: {sum(v.passed for v in row)}/{len(row)} passed ({kinds})")
+        print(f"{name}: {sum(v.passed for v in row)}/{len(row)} ({kinds})")
     passed = sum(v.passed for v in verdicts)
+    print(f"{passed}/{len(verdicts)} passed")
     return 0 if passed == len(verdicts) else 1

@@ -118,3 +118,19 @@ def test_main_job_without_token_starts_the_harness():
     assert result.returncode == 0
     assert result.stdout.startswith("DISCORD_TOKEN is not set")
     assert "Mark Morgan" in result.stdout
+
+
+def test_eval_baseline_reports_each_kind_for_the_bot_and_bm25s():
+    """`eval --baseline` scores bm25s on the same files in the same run, kind by kind."""
+    result = run(
+        "eval",
+        "--baseline",
+        "--corpus",
+        str(ROOT / "eval" / "dev" / "corpus"),
+        str(ROOT / "eval" / "dev" / "questions.json"),
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines[-3].startswith("this bot: ") and lines[-2].startswith("bm25s: ")
+    for line in lines[-3:-1]:
+        assert all(f"{kind} " in line for kind in ("fact", "list", "none"))
+    assert "none 0/" in lines[-2]  # top paragraphs never abstain
