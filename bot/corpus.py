@@ -73,6 +73,10 @@ _DEBRIS_SHAPES = re.compile(
     | (image|photo|slide)\ \d+\ (of|/)\ \d+
     | \d+\ ?/\ ?\d+
     | (ad|advertisement)\ [-–—:]\ .{0,60}
+    | [-–—*\ ]*(sponsored|advertisement|ad|paid\ (content|post|partner)|sponsored\ content)[-–—*\ ]*
+    | view\ (this|it)\ (email\ )?(in|on)\ (your|a)\ (web\ )?browser\.?
+    | forwarded\ this\ (email|newsletter)\?.{0,80}
+    | (unsubscribe|manage\ (your\ )?preferences|update\ your\ preferences)\b.{0,80}
     """,
     re.VERBOSE,
 )
@@ -327,7 +331,7 @@ def _is_byline(line: str) -> bool:
     )
 
 
-# In `_lines`: a debris line, which ends a paragraph that nothing may join across.
+# In `_lines`: after a debris line or a heading, a paragraph break nothing may join across.
 _DEBRIS = (-1, -1)
 
 
@@ -339,12 +343,12 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
     offset = start
     for raw in text[start:].split("\n"):
         line_start, offset = offset, offset + len(raw) + 1
-        stripped = raw.strip(_STRIP)
+        stripped = raw.strip(_STRIP).lstrip("> " + _STRIP)  # e-mail and Markdown block quotes
         if not stripped:
             lines.append(None)
             previous_ends_sentence = True
             continue
-        first = line_start + len(raw) - len(raw.lstrip(_STRIP))
+        first = line_start + raw.index(stripped)
         # A line of furniture starts a line of its own; a hard-wrapped line that merely
         # looks like one ("post on Twitter that ...") continues an unfinished sentence.
         shapes = previous_ends_sentence and not stripped[0].islower()
@@ -354,7 +358,16 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             continue
         lines.append((first, first + len(stripped)))
         previous_ends_sentence = stripped.endswith(_SENTENCE_END)
+        if _is_heading(stripped):
+            lines.append(_DEBRIS)  # a section heading is a paragraph of its own ...
+            previous_ends_sentence = True
     return lines
+
+
+def _is_heading(line: str) -> bool:
+    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, never the start of a sentence."""
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) >= 4 and not any(ch.islower() for ch in letters)
 
 
 def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[int, int]]:
