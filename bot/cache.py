@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from bot import chunking, corpus, text
-from bot.chunking import Passage, Sentence, make_passages, split_sentences
-from bot.corpus import Article, load_corpus
+from bot.chunking import Passage, Sentence
+from bot.corpus import Article, CorpusError, article_files
 from bot.index import TokenizedPassages
+from bot.pipeline import passage_layout, process_all
 from bot.scoring import Okapi, TermMatrix
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def default_location(folder: Path) -> Path:
 
 
 def load_processed(
-    folder: Path, location: Path | None = None, use_cache: bool = True
+    folder: Path, location: Path | None = None, use_cache: bool = True, workers: int | None = None
 ) -> tuple[list[Article], list[Passage], LoadStats]:
     """The folder's articles and passages, from the cache where the files are unchanged.
 
@@ -88,11 +89,11 @@ def load_processed(
     with paused_gc():
         store, state = _Store.read(location, version) if use_cache else (None, "off")
         store = store or _Store.empty()
-        articles, reused = _load_articles(folder, store)
+        articles, reused = _load_articles(folder, store, workers)
         builder = _Builder(store)
         for article, entry in zip(articles, reused, strict=True):
             builder.add(article, entry)
-    fresh = sum(entry is None for entry in reused)
+    fresh = sum(not isinstance(entry, int) for entry in reused)
     if state == "hit" and (fresh or len(articles) != len(store.names)):
         state = "partial"
     written = use_cache and state != "hit" and builder.write(location, version, articles)
@@ -132,20 +133,43 @@ def _corpus_key(version: str, articles: Sequence[Article]) -> str:
     return digest.hexdigest()
 
 
-def _load_articles(folder: Path, store: _Store) -> tuple[list[Article], list[int | None]]:
-    """`load_corpus`, taking each unchanged file (same name and sha256) from `store`;
-    also, per article, the store entry it came from (None when it was parsed)."""
-    entries: dict[Path, int] = {}
-
-    def reuse(path: Path, digest: str) -> Article | None:
+def _load_articles(
+    folder: Path, store: _Store, workers: int | None = None
+) -> tuple[list[Article], list[int | tuple[list[Sentence], list[Passage]]]]:
+    """The folder's articles, each unchanged file (same name and sha256) from `store`, the
+    rest processed on every core (`bot.pipeline`); also, per article, its store entry or,
+    for a processed one, its sentences and passages. CorpusError as `load_corpus` raises."""
+    if not folder.is_dir():
+        raise CorpusError([(str(folder), "is not a folder")])
+    paths = article_files(folder)
+    found: dict[Path, tuple[Article, int | tuple[list[Sentence], list[Passage]]]] = {}
+    fresh = []
+    for path in paths:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digest = ""  # the worker reports why it cannot be read
         entry = store.find(path.name, digest)
         article = store.article(entry, path) if entry is not None else None
-        if article is not None:
-            entries[path] = entry
-        return article
-
-    articles = load_corpus(folder, reuse)
-    return articles, [entries.get(article.path) for article in articles]
+        if article is None:
+            fresh.append(path)
+        else:
+            found[path] = (article, entry)
+    problems = []
+    for batch in process_all(fresh, workers):
+        problems.extend(batch.problems)
+        sentences = batch.sentence_objects()
+        passages = iter(batch.passage_objects(sentences))
+        for article, group, count in zip(
+            batch.articles, sentences, batch.passage_counts.tolist(), strict=True
+        ):
+            found[article.path] = (article, (group, [next(passages) for _ in range(count)]))
+    if problems:
+        raise CorpusError(problems)
+    if not paths:
+        raise CorpusError([(str(folder), "holds no .txt or .md articles")])
+    articles = [found[path][0] for path in paths]
+    return articles, [found[path][1] for path in paths]
 
 
 class CacheError(Exception):
@@ -267,9 +291,10 @@ class _Builder:
         self.token_parts: list[np.ndarray] = []
         self.length_parts: list[np.ndarray] = []
 
-    def add(self, article: Article, entry: int | None) -> None:
+    def add(self, article: Article, entry: int | tuple[list[Sentence], list[Passage]]) -> None:
+        """A cached article (its store entry) or a processed one (its sentences, passages)."""
         store = self.store
-        if entry is not None:
+        if isinstance(entry, int):
             sentences = store.sentences(entry)
             first, last = int(store.sent_ptr[entry]), int(store.sent_ptr[entry + 1])
             tok = store.tok_ptr
@@ -280,14 +305,13 @@ class _Builder:
                 Passage(article, tuple(sentences[a : a + n])) for a, n in layout.tolist()
             )
         else:
-            sentences = split_sentences(article)
+            sentences, passages = entry
             if self.numbers is None:
                 self.numbers = {term: number for number, term in enumerate(self.vocab)}
             ids = [self._number(term) for s in sentences for term in s.terms]
             self.token_parts.append(np.asarray(ids, dtype=np.int32))
             self.length_parts.append(np.asarray([len(s.terms) for s in sentences], dtype=np.int64))
-            passages = make_passages(article, sentences)
-            layout = _layout(sentences, passages)
+            layout = passage_layout(sentences, passages)
             self.passages.extend(passages)
         self.sentences.append(sentences)
         self.layouts.append(np.asarray(layout, dtype=np.int32).reshape(-1, 2))
@@ -368,20 +392,6 @@ class _SavedIndex:
     def save(self, model: Okapi) -> None:
         manifest = {"format": FORMAT, "key": self.key, "params": [model.k1, model.b, model.epsilon]}
         _save(self.location, INDEX_ARCHIVE, INDEX_MANIFEST, model.state(), manifest)
-
-
-def _layout(sentences: list[Sentence], passages: list[Passage]) -> list[tuple[int, int]]:
-    """Each passage as (first sentence, count); passages are runs of consecutive sentences."""
-    position = {id(sentence): number for number, sentence in enumerate(sentences)}
-    layout = []
-    for passage in passages:
-        first = position[id(passage.sentences[0])]
-        if [position[id(s)] for s in passage.sentences] != list(
-            range(first, first + len(passage.sentences))
-        ):
-            raise RuntimeError("make_passages returned a passage of non-consecutive sentences")
-        layout.append((first, len(passage.sentences)))
-    return layout
 
 
 def _save(

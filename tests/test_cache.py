@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import cache
+from bot import cache, pipeline
 from bot.answer import Engine
 from bot.cache import ARCHIVE, INDEX_ARCHIVE, MANIFEST, load_processed
 from bot.chunking import make_passages, split_sentences
@@ -61,7 +61,7 @@ def test_one_added_article_is_the_only_one_processed(folder, monkeypatch):
     shutil.copy(folder / "cities-vow-to-resist-ice-raids.md", folder / "zz-added.md")
     split = []
     counted = lambda a: split.append(a.id) or split_sentences(a)  # noqa: E731
-    monkeypatch.setattr(cache, "split_sentences", counted)
+    monkeypatch.setattr(pipeline, "split_sentences", counted)
     _, passages, stats = load_processed(folder)
     assert split == ["zz-added"]
     assert (stats.cache, stats.reused, stats.processed, stats.written) == ("partial", 5, 1, True)
