@@ -154,24 +154,26 @@ class Engine:
         self, articles: Sequence[Article], passages: Sequence[Passage], **bm25: float
     ) -> None:
         """Index `passages`; `bm25` may set the index's k1 and b (for measuring them)."""
-        self.articles = tuple(articles)
+        # A store's tables (`bot.store`) stay as they are: their items are built when asked for.
+        keep = isinstance(articles, Sequence) and not isinstance(articles, list)
+        self.articles = articles if keep else tuple(articles)
         self.index = Index(passages, **bm25)
         self.passages = self.index.passages
         n = len(self.passages)
         share = COMMON_NAME_SHARE * n
         self._common_name_idf = math.log((n - share + 0.5) / (share + 0.5)) if n > 1 else 0.0
         # Mean terms per sentence (over every passage's sentences), for sentence BM25.
-        sentences = sum(len(p.sentences) for p in self.passages)
-        self._avg_sentence_terms = float(self.index.bm25.doc_len.sum()) / max(sentences, 1)
+        sentences = self.index.sentence_total()
+        self._avg_sentence_terms = float(self.index.term_total()) / max(sentences, 1)
 
     @classmethod
     def load(cls, folder: Path) -> Engine:
         """Load, split, tokenise and index a corpus folder (CorpusError if it will not load)."""
-        from bot.cache import load_processed, paused_gc  # unchanged files: <folder>/.cache/
+        from bot.store import load, paused_gc  # unchanged files come from <folder>/.cache/
 
         started = time.perf_counter()
         with paused_gc():
-            articles, passages, _ = load_processed(folder)
+            articles, passages, _ = load(folder)
             engine = cls(articles, passages)
         log.info(
             "indexed %d articles, %d passages in %.2f s",
@@ -183,10 +185,7 @@ class Engine:
 
     def passage_counts(self) -> dict[str, int]:
         """Passages per article id."""
-        counts = dict.fromkeys((a.id for a in self.articles), 0)
-        for passage in self.passages:
-            counts[passage.article.id] += 1
-        return counts
+        return self.index.passage_counts(self.articles)
 
     def ask(self, question: str, limit: int = RANKED_QUOTES) -> Answer:
         """Rank up to `limit` quotes that answer `question`, or none when nothing does."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,13 +163,20 @@ def collapse_spaces(text: str) -> str:
 
 def article_files(folder: Path) -> list[Path]:
     """The article files of a corpus folder, by name; hidden files and folders are skipped."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in ARTICLE_SUFFIXES
-        and not p.name.startswith((".", "_"))
-    )
+    return [Path(entry.path) for entry in article_entries(folder)]
+
+
+def article_entries(folder: Path) -> list[os.DirEntry]:
+    """`article_files` as directory entries, whose `stat()` the store reuses (one scan)."""
+    with os.scandir(folder) as entries:
+        found = [
+            entry
+            for entry in entries
+            if os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES
+            and not entry.name.startswith((".", "_"))
+            and entry.is_file()
+        ]
+    return sorted(found, key=lambda entry: entry.name)
 
 
 def load_corpus(

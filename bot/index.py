@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from bot.chunking import Passage
+from bot.corpus import Article
 from bot.scoring import Okapi, TermMatrix, top
 
 # rank-bm25's usual k1 and b sit on the plateau `python -m bot eval --sweep` measures on
@@ -27,28 +27,14 @@ class Hit:
     position: int  # the passage's place in the index, in corpus order
 
 
-class SavedIndex(Protocol):
-    """Somewhere a built model can be kept for the same passages (see `bot.cache`)."""
-
-    def load(self, k1: float, b: float, epsilon: float) -> Okapi | None: ...
-
-    def save(self, model: Okapi) -> None: ...
-
-
 class TokenizedPassages(list):
-    """A list of passages that also carries their terms as ids, so the index need not redo it.
+    """A list of passages that also carries their terms as ids, so the index need not redo it."""
 
-    `saved`, when given, may hold the model already built for exactly these passages.
-    """
-
-    def __init__(
-        self, passages: Sequence[Passage], matrix: TermMatrix, saved: SavedIndex | None = None
-    ) -> None:
+    def __init__(self, passages: Sequence[Passage], matrix: TermMatrix) -> None:
         super().__init__(passages)
         if len(matrix) != len(self):
             raise ValueError("the term matrix does not match the passages")
         self.matrix = matrix
-        self.saved = saved
 
 
 class Index:
@@ -67,21 +53,40 @@ class Index:
     ) -> None:
         if not passages:
             raise ValueError("cannot index an empty corpus")
-        self.passages = list(passages)
-        saved = getattr(passages, "saved", None)
-        model = saved.load(k1, b, epsilon) if saved is not None else None
-        if model is None or model.corpus_size != len(self.passages):
+        # A store's passage table (`bot.store`) brings the model built for it, and is kept
+        # as it is: its passages are built only when asked for.
+        model = getattr(passages, "model", None)
+        self.passages = passages if model is not None else list(passages)
+        if model is None or (model.k1, model.b, model.epsilon) != (k1, b, epsilon):
             matrix = getattr(passages, "matrix", None)
             if not isinstance(matrix, TermMatrix) or len(matrix) != len(passages):
                 matrix = TermMatrix.from_documents(p.terms for p in passages)
             model = Okapi(matrix, k1=k1, b=b, epsilon=epsilon)
-            if saved is not None:
-                saved.save(model)
         self.bm25 = model
-        self.max_idf = max(self.bm25.idf.values())
+        self.max_idf = model.max_idf
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    def sentence_total(self) -> int:
+        """Sentences summed over passages (a sentence counts in every window holding it)."""
+        total = getattr(self.passages, "sentence_total", None)
+        return total if total is not None else sum(len(p.sentences) for p in self.passages)
+
+    def term_total(self) -> int:
+        """Terms summed over passages."""
+        total = getattr(self.passages, "term_total", None)
+        return total if total is not None else int(self.bm25.doc_len.sum())
+
+    def passage_counts(self, articles: Sequence[Article]) -> dict[str, int]:
+        """Passages per article id (a store's table counts them without building any)."""
+        counted = getattr(self.passages, "passage_counts", None)
+        if counted is not None:
+            return counted()
+        counts = dict.fromkeys((a.id for a in articles), 0)
+        for passage in self.passages:
+            counts[passage.article.id] += 1
+        return counts
 
     def idf(self, term: str) -> float | None:
         """The term's idf, or None when no passage has it."""

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,9 +34,10 @@ PARALLEL_MIN = 50
 # Files per task: enough to keep the inter-process traffic small, few enough to balance.
 CHUNK_MAX = 128
 
-# (size, mtime_ns, ctime_ns, inode) of a file, taken before it was read; zeros if unknown.
-StatKey = tuple[int, int, int, int]
-NO_STAT: StatKey = (0, 0, 0, 0)
+# (size, mtime_ns, ctime_ns, inode) of a file, and when it was looked at (time_ns, taken just
+# before the stat); all zero if the file could not be looked at.
+StatKey = tuple[int, int, int, int, int]
+NO_STAT: StatKey = (0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,12 @@ class Batch:
 
 def stat_key(path: Path) -> StatKey:
     """What tells a file's bytes changed without reading them (as git's index does)."""
+    looked = time.time_ns()
     try:
         st = os.stat(path)
     except OSError:
         return NO_STAT
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, looked)
 
 
 def process(paths: Sequence[Path]) -> Batch:

@@ -93,13 +93,10 @@ class Okapi:
         terms, docs, tf = _term_doc_counts(matrix)
         df = np.bincount(terms, minlength=len(matrix.vocab))
         order = _first_appearance(matrix, docs[_starts(terms, len(matrix.vocab))])
-        reference = _rank_bm25_idf(matrix.vocab, df, order, self.corpus_size, epsilon)
-        self.average_idf = reference.average_idf
-        floor = self.epsilon * self.average_idf
-        # rank-bm25 floors negative idfs; a zero (a term in exactly half) gets the floor too.
-        idf = np.array([reference.idf[term] for term in matrix.vocab], dtype=np.float64)
-        idf = np.where(idf > 0, idf, floor)
-        self.idf = dict(zip(matrix.vocab, idf.tolist(), strict=True))
+        idf, self.average_idf = okapi_idf(matrix.vocab, df, order, self.corpus_size, epsilon)
+        values = idf.tolist()
+        self.idf = {matrix.vocab[i]: values[i] for i in order.tolist()}  # rank-bm25's order
+        self.max_idf = max(self.idf.values())
         self.postings = Postings(
             vocab={term: number for number, term in enumerate(matrix.vocab)},
             offsets=np.concatenate(([0], np.cumsum(df))).astype(np.int64),
@@ -149,9 +146,7 @@ class Okapi:
         return okapi
 
     def _contributions(self, idf: np.ndarray, tf: np.ndarray, dl: np.ndarray) -> np.ndarray:
-        # Operation for operation rank-bm25's get_scores, so the results match bit for bit.
-        k1, b = self.k1, self.b
-        return idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / self.avgdl)))
+        return term_scores(idf, tf, length_norms(dl, self.k1, self.b, self.avgdl), self.k1)
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """What `BM25Okapi.get_scores(query)` returns: a score per document (repeats count)."""
@@ -172,6 +167,34 @@ class Okapi:
                 docs, contributions = found
                 total[docs] += weight * contributions
         return total
+
+
+def length_norms(doc_len: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
+    """Each document's k1 * (1 - b + b * dl / avgdl), as rank-bm25's get_scores computes it."""
+    return k1 * (1 - b + b * doc_len / avgdl)
+
+
+def term_scores(idf, tf: np.ndarray, norms: np.ndarray, k1: float) -> np.ndarray:
+    """One term's BM25 score in each document holding it: rank-bm25's get_scores operation
+    for operation (tf and the documents' `length_norms`), so the results match bit for bit."""
+    return idf * (tf * (k1 + 1) / (tf + norms))
+
+
+def okapi_idf(
+    vocab: Sequence[str], df: np.ndarray, order: np.ndarray, n_docs: int, epsilon: float
+) -> tuple[np.ndarray, float]:
+    """Each term's idf, floored, and the average idf: rank-bm25's `_calc_idf` over the
+    document frequencies `df` of the terms `order` lists, in the order rank-bm25 meets them.
+
+    rank-bm25 floors negative idfs at epsilon times the average; a zero (a term in exactly
+    half the documents) gets the floor too. Terms `order` leaves out get NaN.
+    """
+    reference = _rank_bm25_idf(vocab, df, order, n_docs, epsilon)
+    floor = epsilon * reference.average_idf
+    idf = np.full(len(vocab), np.nan)
+    idf[order] = [reference.idf[vocab[i]] for i in order.tolist()]
+    idf[order] = np.where(idf[order] > 0, idf[order], floor)
+    return idf, reference.average_idf
 
 
 def top(scores: np.ndarray, limit: int) -> np.ndarray:
