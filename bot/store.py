@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import io
 import json
 import logging
 import os
@@ -67,6 +66,8 @@ MANIFEST = "store.json"
 LOCK = "lock"
 # A cold build starts a new segment after this many passages, which bounds its memory.
 SEGMENT_PASSAGES = 400_000
+# Passages counted at a time when postings are built (bounds the memory it takes).
+POSTINGS_CHUNK = 32_768
 # More segments than this and all but the largest are merged into one.
 MAX_SEGMENTS = 6
 # A segment with more than this share of its passages removed is rewritten without them.
@@ -472,33 +473,63 @@ def _segment_arrays(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A segment's arrays from its articles' runs: passage lengths, postings, first places."""
     segment = Segment("new", {**parts, "doc_len": np.zeros(0), **_empty_postings()})
     starts, lengths = segment.passage_tokens
-    ids = parts["tokens"][_ranges(starts, lengths)]
-    n_docs = len(lengths)
-    vocab_size = int(ids.max()) + 1 if len(ids) else 0
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    keys = ids.astype(np.int64) * max(n_docs, 1) + doc_of
-    del doc_of
-    keys.sort()
-    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
-    tf = np.diff(np.append(first, len(keys)))
-    pairs = keys[first]
-    del keys
-    terms, docs = pairs // max(n_docs, 1), pairs % max(n_docs, 1)
-    post_ptr = _offsets(np.bincount(terms, minlength=vocab_size))
+    tokens = parts["tokens"]
+    vocab_size = int(tokens.max()) + 1 if len(tokens) else 0
+    post_ptr, post_doc, post_tf = _postings(tokens, starts, lengths, vocab_size)
     held = np.flatnonzero(np.diff(post_ptr) > 0)
     first_doc = np.full(vocab_size, -1, dtype=np.int32)
-    first_doc[held] = docs[post_ptr[held]]
+    first_doc[held] = post_doc[post_ptr[held]]
     first_off = np.full(vocab_size, -1, dtype=np.int32)
-    first_off[held] = _first_offsets(parts["tokens"], starts, lengths, held, first_doc[held])
+    for part in np.array_split(held, max(1, len(held) // POSTINGS_CHUNK)):
+        first_off[part] = _first_offsets(tokens, starts, lengths, part, first_doc[part])
     return {
         **parts,
         "doc_len": lengths.astype(np.int32),
         "post_ptr": post_ptr,
-        "post_doc": docs.astype(np.int32),
-        "post_tf": tf.astype(np.int32),
+        "post_doc": post_doc,
+        "post_tf": post_tf,
         "first_doc": first_doc,
         "first_off": first_off,
     }
+
+
+def _postings(
+    tokens: np.ndarray, starts: np.ndarray, lengths: np.ndarray, vocab_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per term (CSR): the passages holding it, ascending, and its frequency in each.
+
+    Passages are counted a chunk at a time (their pairs sorted by term, then passage), and
+    each chunk's pairs are then placed after the earlier chunks' pairs of the same term:
+    memory stays a few bytes per pair, with no sort over the whole segment.
+    """
+    chunks = []
+    counts = np.zeros(vocab_size, dtype=np.int64)
+    for first in range(0, len(lengths), POSTINGS_CHUNK):
+        last = min(first + POSTINGS_CHUNK, len(lengths))
+        span = lengths[first:last]
+        ids = tokens[_ranges(starts[first:last], span)].astype(np.int64)
+        keys = ids * (last - first) + np.repeat(np.arange(last - first, dtype=np.int64), span)
+        del ids
+        keys.sort()
+        runs = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        tf = np.diff(np.append(runs, len(keys))).astype(np.int32)
+        pairs = keys[runs]
+        terms = (pairs // (last - first)).astype(np.int32)
+        docs = (pairs % (last - first) + first).astype(np.int32)
+        counts += np.bincount(terms, minlength=vocab_size)
+        chunks.append((terms, docs, tf))
+    post_ptr = _offsets(counts)
+    post_doc = np.zeros(int(post_ptr[-1]), dtype=np.int32)
+    post_tf = np.zeros(int(post_ptr[-1]), dtype=np.int32)
+    cursor = post_ptr[:-1].copy()
+    while chunks:
+        terms, docs, tf = chunks.pop(0)
+        runs = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+        run_terms, run_lengths = terms[runs], np.diff(np.append(runs, len(terms)))
+        where = cursor[terms] + np.arange(len(terms)) - np.repeat(runs, run_lengths)
+        post_doc[where], post_tf[where] = docs, tf
+        cursor[run_terms] += run_lengths
+    return post_ptr, post_doc, post_tf
 
 
 def _empty_postings() -> dict[str, np.ndarray]:
@@ -553,19 +584,18 @@ class _SegmentBuilder:
         return self.segments
 
     def _flush(self) -> None:
-        if self.pending:
-            arrays = _segment_arrays(_concat(self.pending))
-            self.segments.append(Segment(_new_name("seg"), arrays))
-        self.pending, self.pending_passages = [], 0
+        pending, self.pending, self.pending_passages = self.pending, [], 0
+        if pending:
+            joined = _concat(pending)
+            del pending  # the parts are in `joined` now
+            self.segments.append(Segment(_new_name("seg"), _segment_arrays(joined)))
 
     def _runs(self, batch: Batch) -> dict[str, np.ndarray]:
         numbers, vocab = self.numbers, self.vocab
-        ids = np.empty(len(batch.vocab), dtype=np.int32)
-        for local, term in enumerate(batch.vocab):
-            number = numbers.setdefault(term, len(vocab))
-            if number == len(vocab):
-                vocab.append(term)
-            ids[local] = number
+        fresh = [term for term in batch.vocab if term not in numbers]
+        numbers.update(zip(fresh, range(len(vocab), len(vocab) + len(fresh))))
+        vocab.extend(fresh)
+        ids = np.array([numbers[term] for term in batch.vocab], dtype=np.int32)
         articles = batch.articles
         names = [a.path.name.encode("utf-8") for a in articles]
         meta = [json.dumps([getattr(a, f) for f in _META_FIELDS]).encode("utf-8") for a in articles]
@@ -1003,28 +1033,48 @@ def _map_folder(
 
 
 def _write_folder(location: Path, folder: str, arrays: Mapping[str, np.ndarray]) -> dict:
-    """Write each array as `<folder>/<name>.npy` (into a temporary folder renamed at the
-    end) and read each back against its sha256; returns the manifest's file entries."""
+    """Write each array as `<folder>/<name>.npy` (in a temporary folder renamed at the end),
+    then read each back: its data must hash as the array in memory did, and the file's
+    sha256 goes in the manifest. No array is copied to do it."""
     location.mkdir(parents=True, exist_ok=True)
     temporary = location / f"{folder}.tmp-{uuid.uuid4().hex[:8]}"
     temporary.mkdir()
     entries = {}
     try:
         for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            with buffer.getbuffer() as raw:
-                entries[f"{folder}/{name}.npy"] = [raw.nbytes, hashlib.sha256(raw).hexdigest()]
-                (temporary / f"{name}.npy").write_bytes(raw)
-        for path, (size, digest) in entries.items():
-            written = temporary / path.split("/")[1]
-            if written.stat().st_size != size or _sha256(written) != digest:
-                raise OSError(f"{written} does not read back as written")
+            array = np.ascontiguousarray(array)
+            intended = hashlib.sha256(array.data).hexdigest()
+            path = temporary / f"{name}.npy"
+            with open(path, "wb") as handle:
+                np.save(handle, array, allow_pickle=False)
+            size, digest, data_digest = _read_back(path)
+            if data_digest != intended:
+                raise OSError(f"{path} does not read back as written")
+            entries[f"{folder}/{name}.npy"] = [size, digest]
         os.replace(temporary, location / folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return entries
+
+
+def _read_back(path: Path) -> tuple[int, str, str]:
+    """A .npy file's size, its sha256, and the sha256 of its data after the header."""
+    whole, data = hashlib.sha256(), hashlib.sha256()
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            np.lib.format.read_array_header_1_0(handle)
+        else:
+            np.lib.format.read_array_header_2_0(handle)
+        header = handle.tell()
+        handle.seek(0)
+        whole.update(handle.read(header))
+        while chunk := handle.read(1 << 22):
+            whole.update(chunk)
+            data.update(chunk)
+        size = handle.tell()
+    return size, whole.hexdigest(), data.hexdigest()
 
 
 def _sha256(path: Path) -> str:
