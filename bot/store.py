@@ -593,7 +593,7 @@ class _SegmentBuilder:
     def _runs(self, batch: Batch) -> dict[str, np.ndarray]:
         numbers, vocab = self.numbers, self.vocab
         fresh = [term for term in batch.vocab if term not in numbers]
-        numbers.update(zip(fresh, range(len(vocab), len(vocab) + len(fresh))))
+        numbers.update(zip(fresh, range(len(vocab), len(vocab) + len(fresh)), strict=True))
         vocab.extend(fresh)
         ids = np.array([numbers[term] for term in batch.vocab], dtype=np.int32)
         articles = batch.articles
