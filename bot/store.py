@@ -32,6 +32,7 @@ checksums, and so does every write. A folder we cannot write to is processed in 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import hashlib
@@ -43,7 +44,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ MAX_DEAD_SHARE = 0.3
 # A file changed less than this before we looked at it may change again unseen in the
 # same timestamp tick: its stat is not trusted, it is hashed again next time.
 RACY_NS = 2_000_000_000
+# Articles and passages built for questions that stay alive for the next ones (each table).
+KEEP_RECENT = 4096
+# Per-term scores kept for the next questions (a common term's are the costliest).
+TERM_CACHE_BYTES = 64 * 2**20
 _LEGACY = ("processed.npz", "processed.json", "index.npz", "index.json")
 _META_FIELDS = ("id", "title", "outlet", "date", "url", "body_start")
 
@@ -87,6 +92,7 @@ _RUNS = (
     ("sentences", "sent_ptr"),
     ("passages", "pass_ptr"),
 )
+_POINTERS = ("text_ptr", "meta_ptr", "para_ptr", "sent_ptr", "pass_ptr")
 _SEGMENT_SCHEMA = {
     "names": ("uint8", 1),
     "names_ptr": ("int64", 1),
@@ -427,6 +433,11 @@ class Segment:
     @cached_property
     def names(self) -> list[str]:
         return _strings(self.a["names"], self.a["names_ptr"])
+
+    @cached_property
+    def pointers(self) -> dict[str, list[int]]:
+        """The per-article pointer arrays as lists, for building objects one at a time."""
+        return {name: self.a[name].tolist() for name in _POINTERS}
 
     def digest(self, local: int) -> bytes:
         return self.a["digests"][local].tobytes()
@@ -879,6 +890,23 @@ class _Opened:
         return _strings(self.generation.arrays["names"], self.generation.arrays["names_ptr"])
 
     @cached_property
+    def passage_offsets(self) -> list[int]:
+        """Where each article's passages begin in corpus order (and the total, last)."""
+        return self.pass_off.tolist()
+
+    @cached_property
+    def _homes(self) -> list[tuple[Segment, int]]:
+        segments = self.segments
+        return [
+            (segments[s], local)
+            for s, local in zip(self.art_seg.tolist(), self.art_local.tolist(), strict=True)
+        ]
+
+    def where_article(self, number: int) -> tuple[Segment, int]:
+        """The segment holding article `number` (in corpus order) and its number there."""
+        return self._homes[number]
+
+    @cached_property
     def where(self) -> dict[str, tuple[int, tuple[int, ...]]]:
         stats = self.stats.tolist()
         return {name: (n, tuple(stats[n])) for n, name in enumerate(self.names)}
@@ -1028,7 +1056,8 @@ def _map_folder(
         array = np.load(full, mmap_mode="r", allow_pickle=False)
         if array.dtype != np.dtype(dtype) or array.ndim != ndim:
             raise StoreError(f"{path} is not {dtype} in {ndim} dimensions")
-        arrays[name] = array
+        # A plain array over the same mapping: np.memmap's slicing costs microseconds a call.
+        arrays[name] = array.view(np.ndarray) if isinstance(array, np.memmap) else array
     return arrays
 
 
@@ -1152,7 +1181,7 @@ class _Objects:
     """Objects built on demand by number: the same object while anyone holds it, and the
     most recent few kept."""
 
-    def __init__(self, make: Callable[[int], object], keep: int = 512) -> None:
+    def __init__(self, make: Callable[[int], object], keep: int = KEEP_RECENT) -> None:
         self._make = make
         self._weak: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self._recent: deque = deque(maxlen=keep)
@@ -1225,16 +1254,17 @@ class ArticleTable(_Table):
 
     def _article(self, number: int) -> Article:
         opened = self._opened
-        segment = opened.segments[int(opened.art_seg[number])]
-        local = int(opened.art_local[number])
-        a = segment.a
-        raw_text = a["text"][a["text_ptr"][local] : a["text_ptr"][local + 1]].tobytes()
-        meta = json.loads(a["meta"][a["meta_ptr"][local] : a["meta_ptr"][local + 1]].tobytes())
-        spans = a["paragraphs"][a["para_ptr"][local] : a["para_ptr"][local + 1]].tolist()
+        segment, local = opened.where_article(number)
+        a, ptr = segment.a, segment.pointers
+        start, end = ptr["text_ptr"][local : local + 2]
+        text = a["text"][start:end].tobytes().decode("utf-8")
+        start, end = ptr["meta_ptr"][local : local + 2]
+        meta = json.loads(a["meta"][start:end].tobytes())
+        start, end = ptr["para_ptr"][local : local + 2]
         return Article(
             path=self.folder / opened.names[number],
-            text=raw_text.decode("utf-8"),
-            paragraphs=tuple(map(tuple, spans)),
+            text=text,
+            paragraphs=tuple(map(tuple, a["paragraphs"][start:end].tolist())),
             digest=segment.digest(local).hex(),
             **dict(zip(_META_FIELDS, meta, strict=True)),
         )
@@ -1300,17 +1330,15 @@ class PassageTable(_Table):
 
     def _passage(self, position: int) -> Passage:
         opened = self._opened
-        number = int(np.searchsorted(opened.pass_off, position, side="right")) - 1
-        segment = opened.segments[int(opened.art_seg[number])]
-        local = int(opened.art_local[number])
-        a = segment.a
-        row = int(a["pass_ptr"][local]) + position - int(opened.pass_off[number])
+        number = bisect.bisect_right(opened.passage_offsets, position) - 1
+        segment, local = opened.where_article(number)
+        a, ptr = segment.a, segment.pointers
+        row = ptr["pass_ptr"][local] + position - opened.passage_offsets[number]
         first, count = a["passages"][row].tolist()
-        first += int(a["sent_ptr"][local])
+        first += ptr["sent_ptr"][local]
         bounds = a["tok_ptr"][first : first + count + 1].tolist()
-        ids = a["tokens"][bounds[0] : bounds[-1]].tolist()
         vocab = opened.vocab
-        terms = [vocab[i] for i in ids]
+        terms = [vocab[i] for i in a["tokens"][bounds[0] : bounds[-1]].tolist()]
         base = bounds[0]
         sentences = tuple(
             Sentence(paragraph, start, end, tuple(terms[bounds[k] - base : bounds[k + 1] - base]))
@@ -1360,6 +1388,9 @@ class StoredOkapi:
         self.idf = _Idf(opened)
         self._opened = opened
         self._idf = opened.generation.arrays["idf"]
+        self._cache: OrderedDict[int, list[tuple[np.ndarray, np.ndarray]]] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
 
     @cached_property
     def _parts(self) -> list[tuple]:
@@ -1391,13 +1422,37 @@ class StoredOkapi:
         return found
 
     def _add(self, total: np.ndarray, term: str, weight: float | None) -> None:
+        for places, scores in self._term_scores(term):
+            if weight is None:
+                total[places] += scores
+            else:
+                total[places] += weight * scores
+
+    def _term_scores(self, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The term's score in each passage holding it, as (corpus positions, scores) per
+        segment; the most recent terms' are kept (up to TERM_CACHE_BYTES): a common term
+        costs the most and comes back the most."""
         number = self._opened.term_ids.get(term)
         if number is None:
-            return
+            return []
+        with self._lock:
+            found = self._cache.get(number)
+            if found is not None:
+                self._cache.move_to_end(number)
+                return found
         idf = float(self._idf[number])
-        if idf != idf:
-            return
-        k1 = self.k1
+        found = [] if idf != idf else self._compute(number, idf)
+        size = sum(places.nbytes + scores.nbytes for places, scores in found)
+        with self._lock:
+            self._cache[number] = found
+            self._cached_bytes += size
+            while self._cached_bytes > TERM_CACHE_BYTES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= sum(p.nbytes + s.nbytes for p, s in dropped)
+        return found
+
+    def _compute(self, number: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        found = []
         for size, post_ptr, post_doc, post_tf, norms, positions, dead in self._parts:
             if number >= size:
                 continue
@@ -1405,7 +1460,7 @@ class StoredOkapi:
             if start == end:
                 continue
             docs = post_doc[start:end]
-            scores = term_scores(idf, post_tf[start:end].astype(np.float64), norms[docs], k1)
+            scores = term_scores(idf, post_tf[start:end].astype(np.float64), norms[docs], self.k1)
             if isinstance(positions, int):
                 places = docs + positions if positions else docs
             else:
@@ -1413,10 +1468,8 @@ class StoredOkapi:
                 if dead:
                     lively = places >= 0
                     places, scores = places[lively], scores[lively]
-            if weight is None:
-                total[places] += scores
-            else:
-                total[places] += weight * scores
+            found.append((places, scores))
+        return found
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """What `BM25Okapi.get_scores(query)` returns: a score per passage (repeats count)."""
