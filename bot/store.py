@@ -38,6 +38,7 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import threading
@@ -69,8 +70,8 @@ LOCK = "lock"
 SEGMENT_PASSAGES = 400_000
 # Passages counted at a time when postings are built (bounds the memory it takes).
 POSTINGS_CHUNK = 32_768
-# More segments than this and all but the largest are merged into one.
-MAX_SEGMENTS = 6
+# Small segments are merged once this many of about the same size (a tier) pile up.
+MERGE_FACTOR = 4
 # A segment with more than this share of its passages removed is rewritten without them.
 MAX_DEAD_SHARE = 0.3
 # A file changed less than this before we looked at it may change again unseen in the
@@ -662,54 +663,58 @@ def _select(arrays: Mapping[str, np.ndarray], rows: np.ndarray) -> dict[str, np.
 def _merge(
     segments: list[Segment], live: list[tuple], first_new: int
 ) -> tuple[list[Segment], list[tuple]]:
-    """Merge segments the way a log-structured index does: drop segments nothing lives in;
-    with more than MAX_SEGMENTS, merge all but the largest; rewrite any segment with more
-    than MAX_DEAD_SHARE of its passages removed. Returns the segments and `live` renumbered."""
+    """Merge segments the way a log-structured index does (tantivy, Lucene): drop segments
+    nothing lives in; merge small segments of about the same size once MERGE_FACTOR of
+    them pile up (sizes in tiers growing by MERGE_FACTOR, so an article is rewritten about
+    log(size) times in all); never merge big ones (from a cold build); rewrite a segment
+    with more than MAX_DEAD_SHARE of its passages removed. Returns the segments and `live`
+    with segment numbers for the new list."""
     alive = np.zeros(len(segments), dtype=np.int64)
     holders: dict[int, list[int]] = {}
     for position, (_, segment, local, _) in enumerate(live):
         holders.setdefault(segment, []).append(position)
-        alive[segment] += int(
-            segments[segment].a["pass_ptr"][local + 1] - segments[segment].a["pass_ptr"][local]
-        )
+        ptr = segments[segment].pointers["pass_ptr"]
+        alive[segment] += ptr[local + 1] - ptr[local]
     used = [number for number in range(len(segments)) if number in holders]
-    merging = set()
-    if len(used) > MAX_SEGMENTS:
-        largest = max(used, key=lambda number: alive[number])
-        merging = {number for number in used if number != largest}
+    tiers: dict[int, list[int]] = {}
+    for number in used:
+        if alive[number] < SEGMENT_PASSAGES // 4:
+            tier = int(math.log(max(int(alive[number]), 1), MERGE_FACTOR))
+            tiers.setdefault(tier, []).append(number)
+    groups = [members for members in tiers.values() if len(members) >= MERGE_FACTOR]
+    grouped = {number for members in groups for number in members}
     for number in used:
         total = segments[number].passages
-        if number < first_new and total and (total - alive[number]) / total > MAX_DEAD_SHARE:
-            merging.add(number)
-    if len(merging) == 1 and next(iter(merging)) >= first_new:
-        merging = set()  # a new segment is written once, whole
+        dead_share = (total - alive[number]) / total if total else 0.0
+        if number < first_new and number not in grouped and dead_share > MAX_DEAD_SHARE:
+            groups.append([number])
+    merging = {number for members in groups for number in members}
     kept = [number for number in used if number not in merging]
     renumber = {old: new for new, old in enumerate(kept)}
     result = [segments[number] for number in kept]
     live = [(n, renumber.get(s, -1), local, stat) for n, s, local, stat in live]
-    if merging:
-        log.info("merging %d segments", len(merging))
-        positions = sorted(p for number in merging for p in holders[number])  # by name
-        parts = []
-        for number in sorted(merging):
-            rows = [live[p][2] for p in holders[number]]
-            parts.append(_select(segments[number].a, np.array(rows)))
-        joined = _concat(parts)
-        # `joined` holds the merged segments one after another; put its articles by name.
-        offsets = {}
-        start = 0
-        for number in sorted(merging):
-            for k, p in enumerate(holders[number]):
-                offsets[p] = start + k
-            start += len(holders[number])
-        order = np.array([offsets[p] for p in positions], dtype=np.int64)
-        merged = Segment(_new_name("seg"), _segment_arrays(_select(joined, order)))
+    for members in groups:
+        log.info("merging %d segments", len(members))
+        merged, order = _merged(segments, members, holders, live)
         number = len(result)
         result.append(merged)
-        for local, p in enumerate(positions):
-            name, _, _, stat = live[p]
-            live[p] = (name, number, local, stat)
+        for local, position in enumerate(order):
+            name, _, _, stat = live[position]
+            live[position] = (name, number, local, stat)
     return result, live
+
+
+def _merged(
+    segments: list[Segment], members: list[int], holders: dict[int, list[int]], live: list
+) -> tuple[Segment, list[int]]:
+    """One segment of the live articles of `members`, by name; and their places in `live`."""
+    parts, places = [], []
+    for number in members:
+        parts.append(_select(segments[number].a, np.array([live[p][2] for p in holders[number]])))
+        places.extend(holders[number])
+    by_name = sorted(range(len(places)), key=places.__getitem__)  # `live` is sorted by name
+    joined = _select(_concat(parts), np.array(by_name, dtype=np.int64))
+    return Segment(_new_name("seg"), _segment_arrays(joined)), sorted(places)
 
 
 # -- generations ---------------------------------------------------------------------
