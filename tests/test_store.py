@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.synth import Generator
 from bot import pipeline, store
+from bot import segments as segment_module
 from bot.answer import Engine
 from bot.chunking import make_passages, split_sentences
 from bot.corpus import CorpusError, load_corpus
@@ -159,7 +160,7 @@ def test_many_changes_merge_segments_and_keep_the_scores(many, tmp_path, monkeyp
     """Segments merged after many one-article changes still score as a full rebuild."""
     work = tmp_path / "work"
     shutil.copytree(many, work, ignore=shutil.ignore_patterns(".*"))
-    monkeypatch.setattr(store, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(segment_module, "MERGE_FACTOR", 2)
     store.load(work, workers=1)
     names = sorted(p.name for p in work.glob("article-*.md"))
     segments = []
