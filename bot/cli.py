@@ -4,6 +4,7 @@ python -m bot                      run the Discord bot, or the harness without a
 python -m bot ask QUESTION         answer one question (--json, -k N, --corpus DIR)
 python -m bot repl                 ask questions interactively, or one per input line
 python -m bot sources              list the loaded articles
+python -m bot verify               check the corpus store byte for byte (rebuilt if damaged)
 python -m bot eval [FILE...]       score answers against question files (--sweep)
 """
 
@@ -68,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
     )
 
+    verify = commands.add_parser(
+        "verify", help="check every byte of the corpus store, and rebuild it if damaged"
+    )
+    verify.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
     return parser
 
@@ -125,12 +131,31 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
+    if args.command == "verify":
+        return _verify(corpus)
     engine = Engine.load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
     return _eval(engine, args.file, args.baseline)
+
+
+def _verify(corpus: Path) -> int:
+    from bot import store
+
+    problems = store.verify(corpus)
+    for problem in problems or ():
+        print(f"store: {problem}")
+    _, _, stats = store.load(corpus, verify=True)  # rebuilds what does not check out
+    if problems is None:
+        print(f"There was no store yet; it is built: {stats.articles} articles.")
+    elif problems:
+        print(f"The store was rebuilt: {stats.articles} articles.")
+        return 1
+    else:
+        print(f"The store checks out: {stats.articles} articles.")
+    return 0
 
 
 def _sweep(corpus: Path, files: list[Path]) -> int:

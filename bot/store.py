@@ -199,13 +199,14 @@ def load(
     return articles, passages, stats
 
 
-def verify(folder: Path, location: Path | None = None) -> list[str]:
-    """Every file of the folder's store checked byte for byte: what is wrong, if anything."""
+def verify(folder: Path, location: Path | None = None) -> list[str] | None:
+    """Every file of the folder's store checked byte for byte: what is wrong, if anything
+    (None when there is no store yet)."""
     location = location or folder / STORE_FOLDER
     try:
         body = _read_manifest(location)
-    except FileNotFoundError:
-        return ["there is no store yet"]
+    except (FileNotFoundError, NotADirectoryError):
+        return None
     except StoreError as error:
         return [str(error)]
     return _check_files(location, body["files"])
