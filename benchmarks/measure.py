@@ -1,9 +1,10 @@
 """One measurement in a fresh process, printed as one JSON line: `python -m benchmarks.measure`.
 
     generate OUT SIZES SEED N EVAL  corpora (largest first, smaller ones linked), questions
-    phases FOLDER                   cold start: load, sentence splitting, tokenising, indexing
-    cold FOLDER                     Engine.load with no cache (writes it), and peak memory
-    warm FOLDER QUESTIONS           Engine.load from the cache; our, bm25s's, tantivy's latency
+    phases FOLDER                   the cold path on one core: parse, split, tokenise, index
+    cold FOLDER                     the real cold build (every core, writes the store)
+    warm FOLDER QUESTIONS           Engine.load from the store; our, bm25s's, tantivy's latency
+    reload FOLDER                   Engine.load after one article is added, edited, removed
 
 Each size runs in its own processes so ru_maxrss is that size's peak alone.
 """
@@ -61,7 +62,7 @@ def phases(folder: Path) -> dict:
     started = time.perf_counter()
     spans = [
         [
-            (number, p_start, sentence_spans(a.body[p_start:p_end]))
+            (number, p_start, sentence_spans(a.text[p_start:p_end]))
             for number, (p_start, p_end) in enumerate(a.paragraphs)
         ]
         for a in articles
@@ -70,7 +71,7 @@ def phases(folder: Path) -> dict:
 
     started = time.perf_counter()
     terms = [
-        [[tuple(tokenize(a.body[p + s : p + e])) for s, e in found] for _, p, found in paragraphs]
+        [[tuple(tokenize(a.text[p + s : p + e])) for s, e in found] for _, p, found in paragraphs]
         for a, paragraphs in zip(articles, spans, strict=True)
     ]
     timings["tokenise"] = time.perf_counter() - started
@@ -97,16 +98,61 @@ def phases(folder: Path) -> dict:
 
 
 def cold(folder: Path) -> dict:
+    """Engine.load with no store: every core processes, the store is written."""
     from bot.answer import Engine
+    from bot.store import STORE_FOLDER, load, paused_gc
 
-    shutil.rmtree(folder / ".cache", ignore_errors=True)
+    shutil.rmtree(folder / STORE_FOLDER, ignore_errors=True)
     started = time.perf_counter()
-    engine = Engine.load(folder)
+    with paused_gc():  # as Engine.load does
+        articles, passages, stats = load(folder)
+        engine = Engine(articles, passages)
     return {
         "seconds": time.perf_counter() - started,
+        "phases": stats.phases,
         "passages": len(engine.passages),
         "peak_mb": peak_mb(),
+        "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
+
+
+def reload(folder: Path) -> dict:
+    """Engine.load after one article is added, then edited, then removed (a bot's reload)."""
+    from bot.answer import Engine
+    from bot.store import load
+
+    load(folder)  # the store is current and its modules imported, as in a running bot
+    names = sorted(p.name for p in folder.glob("*.md"))
+    added = folder / f"{Path(names[len(names) // 2]).stem}-added.md"
+    edited = folder / names[len(names) // 3]
+    original = edited.read_bytes()
+    source = Path(__file__).resolve().parent.parent / "corpus" / "cities-vow-to-resist-ice-raids.md"
+    timings, processed = {}, {}
+
+    def timed(step: str) -> None:
+        started = time.perf_counter()
+        engine = Engine.load(folder)
+        timings[step] = time.perf_counter() - started
+        processed[step] = len(engine.passages)
+
+    try:
+        shutil.copy(source, added)
+        timed("add")
+        _replace(edited, original + b"\nOne more sentence was added to this article.\n")
+        timed("edit")
+        added.unlink()
+        timed("remove")
+    finally:
+        added.unlink(missing_ok=True)
+        _replace(edited, original)  # a new file: the smaller corpora link the old one
+    return {"seconds": timings, "passages": processed, "peak_mb": peak_mb()}
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write a new file in `path`'s place (never into a file another corpus links to)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -144,7 +190,12 @@ def warm(folder: Path, question_file: Path) -> dict:
         asked.append(time.perf_counter() - started)
     ours_peak = peak_mb()
 
-    peers = _peers([p.terms for p in engine.passages])
+    matrix = engine.passages.matrix  # the passages' terms, without building every passage
+    bounds, ids = matrix.indptr.tolist(), matrix.ids.tolist()
+    terms = [matrix.vocab[i] for i in ids]
+    del ids
+    peers = _peers([terms[bounds[k] : bounds[k + 1]] for k in range(len(bounds) - 1)])
+    del terms
     engines = {"ours": lambda terms: engine.index.search(dict.fromkeys(terms, 1.0), TOP_K)}
     engines.update({name: peer.search for name, peer in peers.items()})
     latencies: dict[str, list[float]] = {name: [] for name in engines}
@@ -240,6 +291,8 @@ def main(argv: list[str]) -> int:
         result = cold(Path(rest[0]))
     elif command == "warm":
         result = warm(Path(rest[0]), Path(rest[1]))
+    elif command == "reload":
+        result = reload(Path(rest[0]))
     else:
         print(f"unknown command {command!r}", file=sys.stderr)
         return 2

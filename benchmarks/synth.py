@@ -37,7 +37,7 @@ class Generator:
         self.paragraph_lengths: list[int] = []
         for article in articles:
             for start, end in article.paragraphs:
-                paragraph = article.body[start:end]
+                paragraph = article.text[start:end]
                 spans = sentence_spans(paragraph)
                 self.paragraph_lengths.append(len(spans))
                 self.sentences.extend(paragraph[a:b] for a, b in spans)

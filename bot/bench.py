@@ -1,10 +1,13 @@
-"""`python -m bot bench`: start-up, memory and query latency at growing corpus sizes.
+"""`python -m bot bench`: build, start-up, reload, memory and query latency at growing sizes.
 
 Generates realistic corpora from the real one (see `benchmarks/synth.py`), then for each
-size runs fresh processes (`benchmarks/measure.py`): the cold path phase by phase, a cold
-`Engine.load` that writes the cache, and a warm restart that then times our queries and
-bm25s's and tantivy's over the same passages and tokens, interleaved. Writes JSON and a
-PNG chart, prints a table. Needs the `bench` extra (bm25s, tantivy, matplotlib).
+size runs fresh processes (`benchmarks/measure.py`): the cold path phase by phase on one
+core, the real cold build (every core, writes the store), a warm restart that then times
+our questions and our searches against bm25s's and tantivy's over the same passages and
+tokens, interleaved, and reloads after one article is added, edited and removed; and it
+times `python -m bot ask --corpus` end to end, warm, and the bundled corpus's cold `ask`.
+Writes JSON and a PNG chart, prints the tables. Needs the `bench` extra (bm25s, tantivy,
+matplotlib).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +29,7 @@ EXTRA_MISSING = (
     "`python3 -m uv run --frozen --extra bench python -m bot bench`."
 )
 PEERS = ("bm25s", "tantivy")
+QUESTION = "which police departments refused"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--work", type=Path, default=None, help="where corpora go (default: temp)")
     parser.add_argument("--eval", type=Path, default=ROOT / "eval" / "questions.json")
+    parser.add_argument(
+        "--phases-max",
+        type=int,
+        default=10_000,
+        help="largest size whose one-core phases are measured (they take minutes beyond)",
+    )
     return parser
 
 
@@ -99,20 +110,53 @@ def run(work: Path, sizes: list[int], options: argparse.Namespace) -> dict:
     rows = []
     for size in sizes:
         folder = work / f"articles-{size}"
-        print(f"{size} articles: cold phases ...", flush=True)
-        phases = _measure("phases", str(folder))
-        print(f"{size} articles: cold Engine.load ...", flush=True)
-        cold = _measure("cold", str(folder))
+        row: dict = {"articles": size}
+        if size <= options.phases_max:
+            print(f"{size} articles: one-core phases ...", flush=True)
+            row["phases"] = _measure("phases", str(folder))
+        print(f"{size} articles: cold build ...", flush=True)
+        row["cold"] = _measure("cold", str(folder))
         print(f"{size} articles: warm restart and queries ...", flush=True)
-        warm = _measure("warm", str(folder), str(questions))
-        rows.append({"articles": size, "phases": phases, "cold": cold, "warm": warm})
+        row["warm"] = _measure("warm", str(folder), str(questions))
+        print(f"{size} articles: reloads ...", flush=True)
+        row["reload"] = _measure("reload", str(folder))
+        row["cli_ask_seconds"] = _cli_ask(folder)
+        rows.append(row)
+        print(f"{size} articles: done", flush=True)
     return {
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "questions": generated["questions"],
         "seed": options.seed,
+        "bundled": _bundled(work),
         "sizes": rows,
     }
+
+
+def _cli_ask(folder: Path, runs: int = 5) -> float:
+    """The median wall time of `python -m bot ask --corpus FOLDER ...` with the store warm."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--corpus", str(folder), QUESTION],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
+
+
+def _bundled(work: Path, runs: int = 5) -> dict:
+    """The bundled corpus's `ask`, cold (no store) and warm: median wall times."""
+    folder = work / "bundled"
+    shutil.copytree(ROOT / "corpus", folder, ignore=shutil.ignore_patterns(".*"))
+    cold = []
+    for _ in range(runs):
+        shutil.rmtree(folder / ".cache", ignore_errors=True)
+        cold.append(_cli_ask(folder, runs=1))
+    return {"cold_seconds": sorted(cold)[runs // 2], "warm_seconds": _cli_ask(folder, runs)}
 
 
 def machine() -> dict:
@@ -138,35 +182,56 @@ def _ratio(ours: float, theirs: float) -> float:
     return theirs / ours if ours else float("inf")
 
 
+def _pct(figures: dict) -> str:
+    return f"{figures['p50']:.2f} / {figures['p95']:.2f} / {figures['p99']:.2f}"
+
+
 def table(results: dict) -> str:
-    """The results as a markdown table (and the machine they ran on)."""
+    """The results as markdown tables (build and start-up; latency) and the machine."""
     lines = [
-        "| articles | passages | load s | split s | tokenise s | index s | cold Engine.load s "
-        "| warm restart s | peak MB | ask p50/p95/p99 ms | ours search p50/p95/p99 ms "
-        "| bm25s p50/p95/p99 ms | tantivy p50/p95/p99 ms | p99 bm25s/ours | p99 tantivy/ours |",
-        "|" + "---|" * 15,
+        "| articles | passages | cold build s | of it: process / segments / statistics / write s "
+        "| one core: parse / split / tokenise / index s | warm `Engine.load` s "
+        "| warm `ask` CLI s | reload: +1 / edit / -1 article s | peak MB: build (worker) / warm |",
+        "|" + "---|" * 9,
     ]
     for row in results["sizes"]:
-        ph, warm = row["phases"]["phases"], row["warm"]
-        search = warm["search"]
-
-        def pct(figures: dict) -> str:
-            return f"{figures['p50']:.2f} / {figures['p95']:.2f} / {figures['p99']:.2f}"
-
-        peak = max(row["phases"]["peak_mb"], row["cold"]["peak_mb"], warm["peak_mb"])
+        cold, warm, reload = row["cold"], row["warm"], row["reload"]["seconds"]
+        ph = cold["phases"]
+        built = f"{ph['process']:.2f} / {ph['segments']:.2f} / {ph['generation']:.2f} / "
+        one = row.get("phases", {}).get("phases")
+        one_core = (
+            f"{one['load']:.2f} / {one['split']:.2f} / {one['tokenise']:.2f} / {one['index']:.2f}"
+            if one
+            else "-"
+        )
         lines.append(
-            f"| {row['articles']:,} | {row['phases']['passages']:,} | {ph['load']:.2f} "
-            f"| {ph['split']:.2f} | {ph['tokenise']:.2f} | {ph['index']:.2f} "
-            f"| {row['cold']['seconds']:.2f} | {warm['restart_seconds']:.2f} | {peak:.0f} "
-            f"| {pct(warm['ask'])} | {pct(search['ours'])} | {pct(search['bm25s'])} "
-            f"| {pct(search['tantivy'])} "
+            f"| {row['articles']:,} | {cold['passages']:,} | {cold['seconds']:.2f} "
+            f"| {built}{ph['write']:.2f} | {one_core} | {warm['restart_seconds']:.3f} "
+            f"| {row['cli_ask_seconds']:.2f} "
+            f"| {reload['add']:.2f} / {reload['edit']:.2f} / {reload['remove']:.2f} "
+            f"| {cold['peak_mb']:.0f} ({cold['workers_peak_mb']:.0f}) / {warm['peak_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        "| articles | `ask` p50/p95/p99 ms (mean) | ours p50/p95/p99 ms | bm25s p50/p95/p99 ms "
+        "| tantivy p50/p95/p99 ms | p99 bm25s/ours | p99 tantivy/ours |",
+        "|" + "---|" * 7,
+    ]
+    for row in results["sizes"]:
+        warm = row["warm"]
+        search = warm["search"]
+        lines.append(
+            f"| {row['articles']:,} | {_pct(warm['ask'])} ({warm['ask']['mean']:.2f}) "
+            f"| {_pct(search['ours'])} | {_pct(search['bm25s'])} | {_pct(search['tantivy'])} "
             f"| {_ratio(search['ours']['p99'], search['bm25s']['p99']):.1f}x "
             f"| {_ratio(search['ours']['p99'], search['tantivy']['p99']):.1f}x |"
         )
-    m = results["machine"]
+    m, bundled = results["machine"], results["bundled"]
     lines.append(
-        f"\n{results['questions']} questions per size; {m['cpu']}, {m['cores']} cores, "
-        f"{m['memory_gib']} GiB, Python {m['python']}; {results['date']}."
+        f"\nBundled corpus `ask`: {bundled['cold_seconds']:.2f} s cold, "
+        f"{bundled['warm_seconds']:.2f} s warm. {results['questions']} questions per size; "
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}; "
+        f"{results['date']}."
     )
     return "\n".join(lines)
 
@@ -195,16 +260,20 @@ def draw(results: dict, path: Path) -> None:
         title="Query latency (top 40, same tokens)",
     )
     latency.legend(fontsize=8)
-    startup.plot(sizes, [row["cold"]["seconds"] for row in rows], "o-", label="cold Engine.load")
+    startup.plot(sizes, [row["cold"]["seconds"] for row in rows], "o-", label="cold build")
     startup.plot(
-        sizes, [row["warm"]["restart_seconds"] for row in rows], "s-", label="warm restart (cache)"
+        sizes, [row["warm"]["restart_seconds"] for row in rows], "s-", label="warm Engine.load"
     )
-    for phase in ("load", "split", "tokenise", "index"):
+    startup.plot(sizes, [row["cli_ask_seconds"] for row in rows], "^-", label="warm `ask` CLI")
+    startup.plot(
+        sizes, [row["reload"]["seconds"]["add"] for row in rows], "d-", label="reload, +1 article"
+    )
+    for phase in ("process", "segments", "generation", "write"):
         startup.plot(
             sizes,
-            [row["phases"]["phases"][phase] for row in rows],
+            [row["cold"]["phases"][phase] for row in rows],
             ":",
-            label=f"cold phase: {phase}",
+            label=f"cold build: {phase}",
         )
     startup.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="Start-up")
     startup.legend(fontsize=8)

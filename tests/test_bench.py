@@ -40,29 +40,37 @@ def _figures(p50: float) -> dict:
 
 
 def test_table_reports_ratios():
+    """The tables carry each size's build, start-up, reloads, memory and latency ratios."""
     row = {
         "articles": 100,
-        "phases": {
-            "phases": {"load": 0.1, "split": 0.2, "tokenise": 0.3, "index": 0.05},
+        "phases": {"phases": {"load": 0.1, "split": 0.2, "tokenise": 0.3, "index": 0.05}},
+        "cold": {
+            "seconds": 0.7,
             "passages": 1800,
-            "peak_mb": 80,
+            "phases": {"process": 0.5, "segments": 0.1, "generation": 0.02, "write": 0.03},
+            "peak_mb": 90,
+            "workers_peak_mb": 60,
         },
-        "cold": {"seconds": 0.7, "peak_mb": 90},
         "warm": {
             "restart_seconds": 0.05,
             "peak_mb": 70,
             "ask": _figures(2.0),
             "search": {"ours": _figures(0.1), "bm25s": _figures(0.3), "tantivy": _figures(0.05)},
         },
+        "reload": {"seconds": {"add": 0.2, "edit": 0.25, "remove": 0.15}},
+        "cli_ask_seconds": 0.5,
     }
     results = {
         "sizes": [row],
         "questions": 242,
         "date": "2026-11-22",
         "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24, "python": "3.11"},
+        "bundled": {"cold_seconds": 0.6, "warm_seconds": 0.4},
     }
     text = bench.table(results)
-    assert "| 100 | 1,800 |" in text and "| 3.0x | 0.5x |" in text
+    assert "| 100 | 1,800 | 0.70 |" in text and "| 3.0x | 0.5x |" in text
+    assert "| 0.20 / 0.25 / 0.15 |" in text and "| 90 (60) / 70 |" in text
+    assert "0.60 s cold, 0.40 s warm" in text
 
 
 def test_tiny_run_writes_json_and_chart(tmp_path):
