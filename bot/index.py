@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,11 +20,16 @@ EPSILON = 0.25
 
 @dataclass(frozen=True)
 class Hit:
-    """A passage and its BM25 score for one query."""
+    """A passage's place in the index and its BM25 score for one query; `passage` is
+    built when first asked for (a store's passages are made only for what is used)."""
 
-    passage: Passage
     score: float
     position: int  # the passage's place in the index, in corpus order
+    passages: Sequence[Passage] = field(repr=False, compare=False)
+
+    @property
+    def passage(self) -> Passage:
+        return self.passages[self.position]
 
 
 class TokenizedPassages(list):
@@ -99,4 +104,5 @@ class Index:
     def search(self, weights: Mapping[str, float], limit: int) -> list[Hit]:
         """The best `limit` passages with a positive score, best first (ties: corpus order)."""
         scores = self.scores(weights)
-        return [Hit(self.passages[i], float(scores[i]), int(i)) for i in top(scores, limit)]
+        passages = self.passages
+        return [Hit(float(scores[i]), int(i), passages) for i in top(scores, limit).tolist()]
