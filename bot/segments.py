@@ -16,7 +16,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -229,7 +229,10 @@ def _first_offsets(
 class SegmentBuilder:
     """Collects processed batches into segments of about SEGMENT_PASSAGES passages each."""
 
-    def __init__(self, vocab: list[str]) -> None:
+    def __init__(self, vocab: list[str], keep: Callable[[Segment], Segment] | None = None) -> None:
+        """`keep` is given each segment as it is built and returns what to hold of it (the
+        store writes it and maps it back, so a large build holds one segment in memory)."""
+        self.keep = keep or (lambda segment: segment)
         self.vocab = vocab  # extended in place: the generation's vocabulary
         self.numbers = {term: number for number, term in enumerate(vocab)}
         self.pending: list[dict[str, np.ndarray]] = []
@@ -257,7 +260,9 @@ class SegmentBuilder:
         if pending:
             joined = _concat(pending)
             del pending  # the parts are in `joined` now
-            self.segments.append(Segment(new_name("seg"), segment_arrays(joined)))
+            built = Segment(new_name("seg"), segment_arrays(joined))
+            del joined
+            self.segments.append(self.keep(built))
 
     def _runs(self, batch: Batch) -> dict[str, np.ndarray]:
         numbers, vocab = self.numbers, self.vocab

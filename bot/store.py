@@ -315,7 +315,27 @@ def _update(
     """Process the plan's files, add them as new segments, merge, and commit a generation."""
     started = time.perf_counter()
     vocab = list(opened.vocab) if opened is not None else []
-    builder = SegmentBuilder(vocab)
+    spilled: dict = {}  # file entries of segments written as they were built
+    spilling = [0.0]
+
+    def keep(segment: Segment) -> Segment:
+        if not writable:
+            return segment
+        began = time.perf_counter()
+        try:
+            entries = _write_folder(location, segment.name, segment.a)
+            mapped = Segment(
+                segment.name, _map_folder(location, segment.name, SEGMENT_SCHEMA, entries)
+            )
+        except OSError as error:
+            log.info("segment not written to %s (%s)", location, error.strerror or error)
+            return segment
+        finally:
+            spilling[0] += time.perf_counter() - began
+        spilled.update(entries)
+        return mapped
+
+    builder = SegmentBuilder(vocab, keep)
     stats: dict[str, tuple[int, ...]] = {}
     problems = []
     for batch in process_all(plan.process, workers):
@@ -328,7 +348,7 @@ def _update(
         raise CorpusError(problems)
     new_segments = builder.finish()
     phases["process"] = time.perf_counter() - started - builder.seconds
-    phases["segments"] = builder.seconds
+    phases["segments"] = builder.seconds - spilling[0]
     started = time.perf_counter()
 
     if opened is not None and not (new_segments or plan.removed or opened.rescored):
@@ -343,10 +363,11 @@ def _update(
     result = Opened(location, None, segments, generation)
     if opened is not None and opened.manifest is not None:
         result.files = dict(opened.manifest["files"])  # the segments already on disk
+    result.files.update(spilled)
     written = writable and result.write()
     if written:  # map what was written: the arrays built in memory can go
         result = Opened._open(location, result.manifest)
-    phases["write"] = time.perf_counter() - started
+    phases["write"] = time.perf_counter() - started + spilling[0]
     return result, written
 
 

@@ -191,6 +191,17 @@ def test_workers_build_the_same_store_as_one_process(many, tmp_path):
     assert_same_index(Index(two), Index(one))
 
 
+def test_a_build_in_several_segments_scores_as_one(many, tmp_path, monkeypatch):
+    """A large build is cut into segments written as they are made; it scores as one."""
+    monkeypatch.setattr(segment_module, "SEGMENT_PASSAGES", 300)
+    passages = store.load(many, tmp_path / "cut", workers=2)[1]
+    body = json.loads((tmp_path / "cut" / store.MANIFEST).read_text("utf-8"))["body"]
+    assert len(body["segments"]) > 2
+    assert list(passages) == fresh(many)[1]
+    assert_same_index(Index(passages), Index(fresh(many)[1]))
+    assert_same_index(Index(store.load(many, tmp_path / "cut")[1]), Index(fresh(many)[1]))
+
+
 def _arrays(location: Path) -> list[tuple[str, np.ndarray]]:
     body = json.loads((location / store.MANIFEST).read_text("utf-8"))["body"]
     found = []
