@@ -27,6 +27,20 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def resident_mb() -> dict:
+    """Resident memory now: private (anonymous) and mapped from files (the store's pages,
+    shared with the page cache and dropped under pressure). Linux only; empty elsewhere."""
+    found = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                found[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return found
+
+
 def generate(out: Path, sizes: list[int], seed: int, questions: int, eval_file: Path) -> dict:
     from benchmarks.synth import Generator
 
@@ -188,7 +202,7 @@ def warm(folder: Path, question_file: Path) -> dict:
         started = time.perf_counter()
         engine.ask(question)
         asked.append(time.perf_counter() - started)
-    ours_peak = peak_mb()
+    ours_peak, ours_resident = peak_mb(), resident_mb()
 
     matrix = engine.passages.matrix  # the passages' terms, without building every passage
     bounds, ids = matrix.indptr.tolist(), matrix.ids.tolist()
@@ -213,6 +227,7 @@ def warm(folder: Path, question_file: Path) -> dict:
         "import_seconds": imported,
         "restart_seconds": restart,
         "peak_mb": ours_peak,
+        "resident_mb": ours_resident,
         "ask": percentiles(asked),
         "search": {name: percentiles(samples) for name, samples in latencies.items()},
         "peer_build_seconds": {name: peer.build_seconds for name, peer in peers.items()},

@@ -186,12 +186,18 @@ def _pct(figures: dict) -> str:
     return f"{figures['p50']:.2f} / {figures['p95']:.2f} / {figures['p99']:.2f}"
 
 
+def _mapped(warm: dict) -> str:
+    mapped = warm.get("resident_mb", {}).get("RssFile")
+    return f" ({mapped:.0f})" if mapped is not None else ""
+
+
 def table(results: dict) -> str:
     """The results as markdown tables (build and start-up; latency) and the machine."""
     lines = [
         "| articles | passages | cold build s | of it: process / segments / statistics / write s "
         "| one core: parse / split / tokenise / index s | warm `Engine.load` s "
-        "| warm `ask` CLI s | reload: +1 / edit / -1 article s | peak MB: build (worker) / warm |",
+        "| warm `ask` CLI s | reload: +1 / edit / -1 article s "
+        "| peak MB: build (each worker) / warm (of it store pages) |",
         "|" + "---|" * 9,
     ]
     for row in results["sizes"]:
@@ -209,7 +215,8 @@ def table(results: dict) -> str:
             f"| {built}{ph['write']:.2f} | {one_core} | {warm['restart_seconds']:.3f} "
             f"| {row['cli_ask_seconds']:.2f} "
             f"| {reload['add']:.2f} / {reload['edit']:.2f} / {reload['remove']:.2f} "
-            f"| {cold['peak_mb']:.0f} ({cold['workers_peak_mb']:.0f}) / {warm['peak_mb']:.0f} |"
+            f"| {cold['peak_mb']:.0f} ({cold['workers_peak_mb']:.0f}) / {warm['peak_mb']:.0f}"
+            f"{_mapped(warm)} |"
         )
     lines += [
         "",
@@ -275,8 +282,16 @@ def draw(results: dict, path: Path) -> None:
             ":",
             label=f"cold build: {phase}",
         )
-    startup.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="Start-up")
+    startup.set(
+        xscale="log",
+        yscale="log",
+        xlabel="articles",
+        ylabel="seconds",
+        title="Build, start-up and reload",
+    )
     startup.legend(fontsize=8)
+    m = results["machine"]
+    figure.suptitle(f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
