@@ -17,6 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.chunking import Passage, Sentence
+from bot.context import ArticleContext
 from bot.corpus import Article
 from bot.index import Hit, Index
 from bot.query import Concept, analyse, answer_kind
@@ -40,6 +41,8 @@ MIN_RELATIVE_SCORE = 0.3
 # A quote's own sentence(s) must cover at least this share of the question by themselves.
 MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
+# A question word found only in the article's headline or dateline counts this much.
+HEADLINE_CREDIT = 0.5
 # Framing words ("say", "going") still search, at this share of their weight.
 FRAMING_WEIGHT = 0.3
 PAIR_BONUS = 0.5
@@ -163,6 +166,7 @@ class Engine:
         # Mean terms per sentence (over every passage's sentences), for sentence BM25.
         sentences = sum(len(p.sentences) for p in self.passages)
         self._avg_sentence_terms = float(self.index.bm25.doc_len.sum()) / max(sentences, 1)
+        self._contexts: dict[str, ArticleContext] = {}
 
     @classmethod
     def load(cls, folder: Path) -> Engine:
@@ -200,7 +204,7 @@ class Engine:
         candidates = [
             c
             for hit in hits
-            if self._coverage(concepts, weights, self._context_terms(hit)) >= MIN_COVERAGE
+            if self._coverage(concepts, weights, *self._context_terms(hit)) >= MIN_COVERAGE
             for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
         ]
         if not candidates:
@@ -224,26 +228,47 @@ class Engine:
             weights.append(0.0 if concept.framing else weight)
         return weights
 
-    def _context_terms(self, hit: Hit) -> list[str]:
-        """A passage's terms plus those of the sentence just before it, across a paragraph
-        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
-        tweeted.'). Passages are in article order, so that sentence is in the one before."""
-        passage = hit.passage
-        if hit.position == 0:
-            return passage.terms
-        previous = self.passages[hit.position - 1]
-        if previous.article is not passage.article:
-            return passage.terms
-        earlier = [s for s in previous.sentences if s.start < passage.start]
-        return [*(earlier[-1].terms if earlier else ()), *passage.terms]
+    def _context(self, article: Article) -> ArticleContext:
+        """Who the article's surnames and pronouns stand for (worked out once per article)."""
+        context = self._contexts.get(article.id)
+        if context is None or context.article is not article:
+            context = self._contexts[article.id] = ArticleContext(article)
+        return context
 
-    def _coverage(self, concepts: list[Concept], weights: list[float], terms) -> float:
-        """Share of the question's informative weight that `terms` match."""
-        present = set(terms)
+    def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:
+        """A passage's terms, plus those of the sentence just before it, across a paragraph
+        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
+        tweeted.'); passages are in article order, so that sentence is in the one before.
+        With them, whom its surnames and pronouns stand for; and, apart, as weaker
+        evidence, the article's headline and dateline."""
+        passage = hit.passage
+        terms = set(passage.terms)
+        if hit.position > 0:
+            previous = self.passages[hit.position - 1]
+            if previous.article is passage.article:
+                earlier = [s for s in previous.sentences if s.start < passage.start]
+                terms.update(earlier[-1].terms if earlier else ())
+        context = self._context(passage.article)
+        terms |= context.referents(passage.start, passage.end)
+        return terms, context.headline
+
+    def _coverage(
+        self,
+        concepts: list[Concept],
+        weights: list[float],
+        terms: set[str] | frozenset[str],
+        weak: frozenset[str] = frozenset(),
+    ) -> float:
+        """Share of the question's informative weight that `terms` match; `weak` terms
+        (the headline's) count for HEADLINE_CREDIT of a match."""
         total = sum(weights)
         if total == 0:  # only framing words ("what time is it"): nothing to look for
             return 0.0
-        matched = sum(w * c.covered_by(present) for c, w in zip(concepts, weights, strict=True))
+        both = terms | weak
+        matched = sum(
+            w * max(c.covered_by(terms), HEADLINE_CREDIT * c.covered_by(both))
+            for c, w in zip(concepts, weights, strict=True)
+        )
         return matched / total
 
     def _sentence_score(self, concepts: list[Concept], sentence: Sentence) -> float:
@@ -275,6 +300,7 @@ class Engine:
         """The sentences of a passage that match the question, scored in context."""
         found = []
         article = passage.article
+        context = self._context(article)
         terms_in_order = [c.term for c in concepts if not c.framing]
         pairs = set(pairwise(terms_in_order))
         for number, sentence in enumerate(passage.sentences):
@@ -287,7 +313,8 @@ class Engine:
                     first = number - 1
             span = passage.sentences[first : last + 1]
             terms = frozenset(t for s in span for t in s.terms)
-            coverage = self._coverage(concepts, weights, terms)
+            referents = context.referents(span[0].start, span[-1].end)
+            coverage = self._coverage(concepts, weights, terms | referents, context.headline)
             if coverage < MIN_QUOTE_COVERAGE:
                 continue
             score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)

@@ -61,6 +61,8 @@ _DEBRIS_SHAPES = re.compile(
     | (watch|video|listen|audio|live|watch\ live|watch\ now)\s*[:|–—-]\s*.{0,150}
     | \d{1,2}:\d{2}(\ (min|video))?
     | (share|tweet|email|post|send)\ (this|on|to|via|it)\b.{0,60}
+    | share(\ this)?(\ story|\ article)?\s*:.{0,100}
+    | comments?\s*\(\d+\)
     | click\ (here\ )?to\ (share|email|print|tweet).{0,60}
     | follow\ (us|me)\ on\ .{0,80}
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
