@@ -33,11 +33,15 @@ PASSAGE_POOL = 40
 # (idf-weighted, framing words excluded). Measured with `python -m bot eval`: 0.6 passes
 # every question, 0.5 and 0.55 quote for unanswerable ones, 0.65 misses five answers.
 MIN_COVERAGE = 0.6
+# ... or this share, for a question listing people or places, when it names one.
+MIN_LIST_COVERAGE = 0.45
 # A word no article uses weighs this share of the rarest word's idf (a name weighs it all).
 # `python -m bot eval`: 0.5 to 0.7 quote for an unanswerable question; 0.8 and 1.0 pass all.
 UNKNOWN_WORD_SHARE = 0.8
 # Quotes after the first must score at least this share of the best one.
 MIN_RELATIVE_SCORE = 0.3
+# ... or this share in a list, whose items are each worded their own way.
+MIN_RELATIVE_LIST_SCORE = 0.15
 # A quote's own sentence(s) must cover at least this share of the question by themselves.
 MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
@@ -46,14 +50,33 @@ HEADLINE_CREDIT = 0.5
 # Framing words ("say", "going") still search, at this share of their weight.
 FRAMING_WEIGHT = 0.3
 PAIR_BONUS = 0.5
-# Sentences that hold what a "how many" or "when" question asks for.
-_NUMBER = re.compile(r"\d")
+# Sentences that hold what a question's wh-phrase asks for (`bot.query.answer_kind`).
+_NUMBER_WORDS = (
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|"
+    r"quarter|third|percent)\b"
+)
+_NUMBER = re.compile(_NUMBER_WORDS, re.I)
 _TIME = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|week|today|"
-    r"tomorrow|yesterday|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|\d{4}-\d{2}-\d{2}|hours?|days?|months?)\b",
+    r"tomorrow|yesterday|tonight|morning|afternoon|evening|night|noon|midnight|january|february|"
+    r"march|april|may|june|july|august|september|october|november|december|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}(:\d{2})?\s?[ap]\.?m\.?|hours?|days?|months?)\b",
     re.I,
 )
+_DURATION = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
+    r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till|for)\s+"
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+# A place named after a preposition ("in Houston", "from Los Angeles"), or a dateline.
+_PLACE = re.compile(r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}")
+_KIND_SHAPES = {"number": _NUMBER, "time": _TIME, "duration": _DURATION, "place": _PLACE}
+# How much a sentence holding the kind of answer asked for gains.
+KIND_BONUS = 1.5
+STRICT_KINDS = frozenset({"number", "duration"})
 # "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
 _LIST_QUESTION = re.compile(
     r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
@@ -200,11 +223,14 @@ class Engine:
             return Answer(question, (), ())
         weights = self._concept_weights(concepts)
         kind = answer_kind(question)
+        # A list of people or places ("which mayors spoke out") is answered by each one's
+        # own words, rarely in the question's: a passage naming one needs less of them.
+        listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
         candidates = [
             c
             for hit in hits
-            if self._coverage(concepts, weights, *self._context_terms(hit)) >= MIN_COVERAGE
+            if self._passes(hit, concepts, weights, kind if listing else None)
             for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
         ]
         if not candidates:
@@ -227,6 +253,22 @@ class Engine:
                 weight = self.index.max_idf * (1.0 if concept.capitalised else UNKNOWN_WORD_SHARE)
             weights.append(0.0 if concept.framing else weight)
         return weights
+
+    def _passes(
+        self, hit: Hit, concepts: list[Concept], weights: list[float], listing: str | None
+    ) -> bool:
+        """Whether a passage covers enough of the question to be quoted from."""
+        coverage = self._coverage(concepts, weights, *self._context_terms(hit))
+        if coverage >= MIN_COVERAGE:
+            return True
+        passage = hit.passage
+        return (
+            listing is not None
+            and coverage >= MIN_LIST_COVERAGE
+            and self._holds(
+                listing, self._context(passage.article), passage.text, passage.sentences
+            )
+        )
 
     def _context(self, article: Article) -> ArticleContext:
         """Who the article's surnames and pronouns stand for (worked out once per article)."""
@@ -323,15 +365,23 @@ class Engine:
             together = set(pairwise(sequence)) & pairs
             score *= 1 + PAIR_BONUS * len(together)
             text = article.text[span[0].start : span[-1].end]
-            if (kind == "number" and _NUMBER.search(text)) or (
-                kind == "time" and _TIME.search(text)
-            ):
-                score *= 1.5
+            if kind is not None:
+                if self._holds(kind, context, text, span):
+                    score *= KIND_BONUS
+                elif kind in STRICT_KINDS:
+                    continue
             start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
             found.append(
                 _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
             )
         return found
+
+    @staticmethod
+    def _holds(kind: str, context: ArticleContext, text: str, span: Sequence[Sentence]) -> bool:
+        """Whether a sentence holds the kind of answer asked for (a number, a time...)."""
+        if kind == "person":
+            return context.names_person(span[0].start, span[-1].end)
+        return bool(_KIND_SHAPES[kind].search(fold(text)))
 
     # -- composing -------------------------------------------------------------------
 
@@ -356,12 +406,12 @@ class Engine:
             key = (c.article.id, c.start, c.end)
             if key not in best or c.score > best[key].score:
                 best[key] = c
+        is_list = bool(_LIST_QUESTION.search(question))
         pool = sorted(best.values(), key=lambda c: -c.score)
-        top = pool[0].score
-        pool = [c for c in pool if c.score >= MIN_RELATIVE_SCORE * top]
+        floor = (MIN_RELATIVE_LIST_SCORE if is_list else MIN_RELATIVE_SCORE) * pool[0].score
+        pool = [c for c in pool if c.score >= floor]
 
         chosen: list[list[_Candidate]] = []  # each: the kept candidate, then its duplicates
-        is_list = bool(_LIST_QUESTION.search(question))
         diversity = 0.5 if is_list else 0.25
         asked = {t for c in concepts for t in c.weights}
         names = {id(c): self._names(c, asked) for c in pool} if is_list else {}

@@ -108,6 +108,11 @@ class ArticleContext:
                 terms += tokenize(dateline.group(1).title())
         return terms
 
+    def names_person(self, start: int, end: int) -> bool:
+        """Whether the span [start, end) names a person (in full or by surname)."""
+        first = bisect_left(self._positions, start)
+        return first < len(self._positions) and self._positions[first] < end
+
     def referents(self, start: int, end: int) -> frozenset[str]:
         """What the span [start, end) refers to without saying it: the full names and roles
         behind its bare surnames and pronouns (the headline and dateline are `headline`)."""

@@ -27,16 +27,46 @@ FRAMING = frozenset(
         "let like would could might may must shall do done long use using used time"
     )
 )
-NUMBER_CUE = re.compile(r"\bhow (many|much|long)\b|\bnumber of\b|\bwhat (size|amount)\b", re.I)
-TIME_CUE = re.compile(r"^\s*when\b|\bwhat (day|date|time)\b|\bhow soon\b", re.I)
+# What kind of answer a question wants, by its wh-phrase; the first that matches wins.
+ANSWER_CUES = (
+    ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|big|large|high|far|old|close)\b|\bnumber of\b|"
+            r"\bwhat (size|amount|percentage|share)\b",
+            re.I,
+        ),
+    ),
+    (
+        "time",
+        re.compile(r"^\s*when\b|\b(what|which) (day|date|time|month|year)\b|\bhow soon\b", re.I),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\s*where\b|\b(which|what) (cities|city|states?|places?|towns?|countries|country|"
+            r"neighbou?rhoods?|areas?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^\s*who\b|\b(which|what) (mayors?|officials?|people|persons?|leaders?|politicians?|"
+            r"democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|judges?|governors?|"
+            r"senators?|spokesm[ae]n|advocates?|activists?)\b",
+            re.I,
+        ),
+    ),
+)
 
 
 def answer_kind(question: str) -> str | None:
-    """ "number" or "time" when the question asks for one, else None."""
-    if NUMBER_CUE.search(question):
-        return "number"
-    if TIME_CUE.search(question):
-        return "time"
+    """What the question asks for: "duration", "number", "time", "place", "person" or None."""
+    for kind, cue in ANSWER_CUES:
+        if cue.search(question):
+            return kind
     return None
 
 
