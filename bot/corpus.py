@@ -63,6 +63,7 @@ _DEBRIS_SHAPES = re.compile(
     | (share|tweet|email|post|send)\ (this|on|to|via|it)\b.{0,60}
     | share(\ this)?(\ story|\ article)?\s*:.{0,100}
     | comments?\s*\(\d+\)
+    | [^›»|]{1,40}(\ [›»|>/]\ [^›»|]{1,40}){2,}
     | click\ (here\ )?to\ (share|email|print|tweet).{0,60}
     | follow\ (us|me)\ on\ .{0,80}
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}

@@ -88,6 +88,7 @@ def test_characters_stay_as_the_file_has_them():
         "Advertisement",
         "Related: ICE director defends operation",
         "Image 3 of 12",
+        "Riverton Courier › News › Local",
         "\u00a9 2019 Cable News Network. All Rights Reserved.",
     ],
 )
