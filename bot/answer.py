@@ -87,6 +87,26 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'.-]+")
 COMMON_NAME_SHARE = 0.2
 
 
+@dataclass(frozen=True)
+class Features:
+    """What the engine uses beyond BM25 and the question's own words; each can be switched
+    off to measure what it gains (`python -m bot eval --without context,...`)."""
+
+    context: bool = True  # whom surnames and pronouns stand for; headline and dateline
+    answer_types: bool = True  # how many wants a number, when a time, who a person ...
+    word_knowledge: bool = True  # WordNet's related words for the question's words
+
+    @classmethod
+    def without(cls, names: str) -> Features:
+        """All features but those named, comma-separated; ValueError for an unknown name."""
+        off = {name.strip().replace("-", "_") for name in names.split(",") if name.strip()}
+        unknown = off - set(cls.__dataclass_fields__)
+        if unknown:
+            known = ", ".join(f.replace("_", "-") for f in cls.__dataclass_fields__)
+            raise ValueError(f"Unknown feature {sorted(unknown)[0]!r}; known: {known}.")
+        return cls(**dict.fromkeys(off, False))
+
+
 class QuestionError(ValueError):
     """A question the engine will not search for; the message says why, in one sentence."""
 
@@ -190,6 +210,7 @@ class Engine:
         sentences = sum(len(p.sentences) for p in self.passages)
         self._avg_sentence_terms = float(self.index.bm25.doc_len.sum()) / max(sentences, 1)
         self._contexts: dict[str, ArticleContext] = {}
+        self.features = Features()
 
     @classmethod
     def load(cls, folder: Path) -> Engine:
@@ -222,7 +243,7 @@ class Engine:
         if not concepts:
             return Answer(question, (), ())
         weights = self._concept_weights(concepts)
-        kind = answer_kind(question)
+        kind = answer_kind(question) if self.features.answer_types else None
         # A list of people or places ("which mayors spoke out") is answered by each one's
         # own words, rarely in the question's: a passage naming one needs less of them.
         listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
@@ -290,6 +311,8 @@ class Engine:
             if previous.article is passage.article:
                 earlier = [s for s in previous.sentences if s.start < passage.start]
                 terms.update(earlier[-1].terms if earlier else ())
+        if not self.features.context:
+            return terms, frozenset()
         context = self._context(passage.article)
         terms |= context.referents(passage.start, passage.end)
         return terms, context.headline
@@ -355,8 +378,11 @@ class Engine:
                     first = number - 1
             span = passage.sentences[first : last + 1]
             terms = frozenset(t for s in span for t in s.terms)
-            referents = context.referents(span[0].start, span[-1].end)
-            coverage = self._coverage(concepts, weights, terms | referents, context.headline)
+            if self.features.context:
+                referents = context.referents(span[0].start, span[-1].end)
+                coverage = self._coverage(concepts, weights, terms | referents, context.headline)
+            else:
+                coverage = self._coverage(concepts, weights, terms)
             if coverage < MIN_QUOTE_COVERAGE:
                 continue
             score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)

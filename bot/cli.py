@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also score bm25s's top paragraphs on the same files (needs the dev install)",
     )
     evaluate.add_argument(
+        "--without",
+        default="",
+        metavar="FEATURES",
+        help="switch features off to measure them: context, answer-types, word-knowledge",
+    )
+    evaluate.add_argument(
         "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
     )
 
@@ -130,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
-    return _eval(engine, args.file, args.baseline)
+    return _eval(engine, args.file, args.baseline, args.without)
 
 
 def _sweep(corpus: Path, files: list[Path]) -> int:
@@ -212,8 +218,11 @@ def _sources(engine: Engine) -> int:
     return 0
 
 
-def _eval(engine: Engine, paths: list[Path], baseline: bool = False) -> int:
+def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: str = "") -> int:
+    from bot.answer import Features
     from bot.evaluation import Bm25sBaseline, evaluate, kind_totals, load_questions
+
+    engine.features = Features.without(without)
 
     questions = [q for path in paths for q in load_questions(path)]
     verdicts = evaluate(engine, questions)
