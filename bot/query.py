@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
-from bot.text import tokenize, words
+from bot.text import stem, tokenize, words
 
 EXPANSION_WEIGHT = 0.5
 # A synonym covers its concept almost as well as the question's own word.
@@ -159,6 +160,7 @@ def analyse(question: str) -> list[Concept]:
                 phrasal.update(span_terms)
 
     capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
+    asked_for = _measure_words(sequence)
     concepts = []
     for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
         weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
@@ -172,6 +174,30 @@ def analyse(question: str) -> list[Concept]:
                         weights[other] = max(weights.get(other, 0.0), weight)
                     if len(entry.terms) > 1:
                         phrases.append(entry.terms)
-        framing = term in FRAMING and term not in phrasal
+        framing = (term in FRAMING or term in asked_for) and term not in phrasal
         concepts.append(Concept(term, weights, framing, term in capitalised, tuple(phrases)))
     return concepts
+
+
+# Words after "how" that ask about the event itself ("how did ..."), not for a measure.
+_AUXILIARIES = frozenset(
+    map(
+        stem,
+        "do does did is are was were be been can could will would should shall may might must "
+        "has have had come".split(),
+    )
+)
+
+
+def _measure_words(sequence: list[tuple[str, str | None, bool]]) -> set[str]:
+    """Terms that only say what kind of answer is wanted: the measure in "how big", "how
+    close", "how high" (the answer is an amount), the unit in "what day", "which year"."""
+    found = set()
+    for (first, _, _), (second, term, _) in pairwise(sequence):
+        if term is None:
+            continue
+        if (first == "how" and second not in _AUXILIARIES) or (
+            first in ("what", "which") and second in ("day", "date", "time", "year", "month")
+        ):
+            found.add(term)
+    return found

@@ -66,3 +66,11 @@ def test_answer_kind_reads_the_wh_phrase(question, kind):
     """How many/long ask for an amount or a duration, when for a time, where for a place,
     who and which officials for a person."""
     assert answer_kind(question) == kind
+
+
+def test_the_measure_in_how_big_only_says_an_amount_is_wanted():
+    """In "how big is the fire" the fire is what matters; "big" asks for an amount."""
+    concepts = {c.term: c for c in analyse("how big is the fire")}
+    assert concepts["big"].framing and not concepts["fire"].framing
+    concepts = {c.term: c for c in analyse("how did the city find out")}
+    assert not concepts["find"].framing
