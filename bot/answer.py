@@ -73,10 +73,25 @@ _DURATION = re.compile(
 )
 # A place named after a preposition ("in Houston", "from Los Angeles"), or a dateline.
 _PLACE = re.compile(r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}")
-_KIND_SHAPES = {"number": _NUMBER, "time": _TIME, "duration": _DURATION, "place": _PLACE}
+# Someone speaking: a verb of saying, or quotation marks.
+_SPEECH = re.compile(
+    r"\b(said|says|say|saying|told|tells|tweeted|tweets|wrote|writes|added|stated|announced|"
+    r"urged|urges|asked|warned|warns|called|calls|posted|according to|insisted|argued|noted|"
+    r"declared|promised|vowed|pledged|responded|replied|explained|described|claimed|telling|"
+    r"saying|statement|tweet|message|interview|speech|video|letter|email|post)\b|[\"“”]|"
+    r"\(@\w+\)",
+    re.I,
+)
+_KIND_SHAPES = {
+    "number": _NUMBER,
+    "time": _TIME,
+    "duration": _DURATION,
+    "place": _PLACE,
+    "statement": _SPEECH,
+}
 # How much a sentence holding the kind of answer asked for gains.
 KIND_BONUS = 1.5
-STRICT_KINDS = frozenset({"number", "duration"})
+STRICT_KINDS = frozenset({"number", "duration", "statement"})
 # "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
 _LIST_QUESTION = re.compile(
     r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
@@ -239,7 +254,7 @@ class Engine:
     def ask(self, question: str, limit: int = RANKED_QUOTES) -> Answer:
         """Rank up to `limit` quotes that answer `question`, or none when nothing does."""
         question = validate_question(question)
-        concepts = analyse(question)
+        concepts = analyse(question, self.features.word_knowledge)
         if not concepts:
             return Answer(question, (), ())
         weights = self._concept_weights(concepts)
@@ -264,7 +279,13 @@ class Engine:
         """How much each concept matters: its best idf, or the rarest idf if unseen."""
         weights = []
         for concept in concepts:
-            idfs = [self.index.idf(t) for t in concept.weights if self.index.idf(t) is not None]
+            # The thesaurus's synonyms stand in for an unseen word; WordNet's looser
+            # relatives do not lower what the word weighs.
+            idfs = [
+                idf
+                for t in concept.weights
+                if t not in concept.related and (idf := self.index.idf(t)) is not None
+            ]
             own = self.index.idf(concept.term)
             if own is not None:
                 weight = own
@@ -392,6 +413,11 @@ class Engine:
             score *= 1 + PAIR_BONUS * len(together)
             text = article.text[span[0].start : span[-1].end]
             if kind is not None:
+                if kind == "statement":
+                    # Who speaks is often in the sentence before (or a tweet's signature
+                    # in the one after): look one sentence either way inside the passage.
+                    near = passage.sentences[max(first - 1, 0) : last + 2]
+                    text = article.text[near[0].start : near[-1].end]
                 if self._holds(kind, context, text, span):
                     score *= KIND_BONUS
                 elif kind in STRICT_KINDS:

@@ -121,9 +121,12 @@ class ArticleContext:
         for mention in self._mentions[first:last]:
             if not mention.full:
                 found |= self._descriptors[mention.surname]
+        # A pronoun stands for the last person named; so does the speaker of a sentence that
+        # opens with a quotation mark: it goes on quoting whoever was quoted before it.
         pronoun = _PRONOUN.search(self._text, start, end)
-        if pronoun:
-            before = bisect_left(self._positions, pronoun.start())
+        opens_quote = start < len(self._text) and self._text[start] == '"'
+        if pronoun or opens_quote:
+            before = bisect_left(self._positions, start if opens_quote else pronoun.start())
             if before:
                 found |= self._descriptors[self._mentions[before - 1].surname]
         return frozenset(found)

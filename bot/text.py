@@ -155,12 +155,12 @@ def tokenize(text: str) -> list[str]:
     return [term for term in map(normalize_word, words) if term is not None]
 
 
-def words(text: str) -> list[tuple[str, str | None, bool]]:
+def words(text: str) -> list[tuple[str, str | None, bool, str]]:
     """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
-    and whether it was written with a capital letter."""
-    triples = []
+    whether it was written with a capital letter, and the word itself in lower case."""
+    found = []
     for raw in _word_splitter().tokenize(_matchable(text)):
         plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
         capital = raw.lstrip("@#")[:1].isupper()
-        triples.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital))
-    return triples
+        found.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital, plain))
+    return found
