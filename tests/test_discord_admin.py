@@ -154,8 +154,8 @@ async def test_addarticle_saves_under_a_safe_name_and_reloads(world, simcord_env
     assert "Added: quahog-sheriff-report.md" in report
     await world.alice.send(world.channel, QUAHOG_QUESTION)
     assert "deputies would not take part" in world.channel.last_message.embeds[0].description
-    # The same name again is saved beside it, never over it; the same bytes are refused.
-    other = QUAHOG.replace("Sunday", "Monday").encode()
+    # The same name again is saved beside it, never over it; the same article is refused.
+    other = QUAHOG.replace("Sunday", "Monday").replace("/quahog", "/quahog-monday").encode()
     await world.mod.send(world.channel, "!addarticle", attachments=[(upload[0], other)])
     assert (folder / "quahog-sheriff-report-2.md").read_bytes() == other
     await world.mod.send(world.channel, "!addarticle", attachments=[upload])
@@ -230,6 +230,10 @@ async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
     assert world.channel.last_message.content == "Only the bot's owner can do that."
     assert world.alice.available_commands(world.channel) == ()
     await world.owner.send(world.channel, "!sync")
-    assert world.channel.last_message.content == "Synced 2 slash commands: /ask, /sources."
+    assert world.channel.last_message.content == (
+        "Synced 3 slash commands: /ask, /sources, /addarticle."
+    )
+    # /addarticle is offered to members with Manage Server only.
     assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
+    assert set(world.mod.available_commands(world.channel)) == {"ask", "sources", "addarticle"}
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
