@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import shutil
 import threading
 import time
@@ -129,7 +130,9 @@ class NewsSite:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -177,6 +180,10 @@ class NewsSite:
             paragraph = b"<p>" + b"The sheriff said deputies would not take part. " * 20 + b"</p>"
             for _ in range(self.oversized // len(paragraph) + 1):
                 handler.wfile.write(paragraph)
+        elif path == "/huge-gzip.html":
+            # A few kilobytes on the wire that inflate past the limit.
+            body = gzip.compress(b"<html><body>" + b" " * self.oversized + b"</body></html>")
+            self._send(handler, 200, "text/html", body, **{"Content-Encoding": "gzip"})
         elif path == "/slow.html":
             time.sleep(2)
             self._send(handler, 200, "text/html", (PAGES / "news.html").read_bytes())

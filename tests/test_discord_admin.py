@@ -279,6 +279,10 @@ async def test_addarticle_from_a_link(world, simcord_env, news_site) -> None:
 async def test_slash_addarticle_with_a_url(world, simcord_env, news_site) -> None:
     """/addarticle url:<link> adds the article and the same link again is refused."""
     await world.sync()
+    bare = await world.mod.slash(world.channel, "addarticle")
+    assert bare.response.content == (
+        "Please give the article's link, as in `/addarticle url:https://...`."
+    )
     result = await world.mod.slash(world.channel, "addarticle", url=news_site.url(NEWS_PATH))
     assert result.response.content.startswith(f"Added {LINKED_SOURCE} as {LINKED}.")
     again = await world.mod.slash(world.channel, "addarticle", url=news_site.url("/amp/quahog"))

@@ -151,6 +151,7 @@ async def test_multicast_is_refused_even_when_private_addresses_are_allowed(
         ("/report.pdf", "That link leads to application/pdf, not to a web page or plain text."),
         ("/huge-declared.html", "That page is larger than 5 MB, so I didn't read it."),
         ("/huge-streamed.html", "That page is larger than 5 MB, so I stopped reading it."),
+        ("/huge-gzip.html", "That page is larger than 5 MB, so I stopped reading it."),
         ("/no/such/story.html", "127.0.0.1 answered 404 Not Found instead of the page."),
         (
             "/go/ftp",
@@ -162,7 +163,7 @@ async def test_multicast_is_refused_even_when_private_addresses_are_allowed(
 async def test_unusable_pages_get_one_sentence(
     news_site: NewsSite, path: str, message: str
 ) -> None:
-    """Too many redirects, a PDF, an oversized page, a missing page: one sentence each."""
+    """Too many redirects, a PDF, an oversized or inflating page, a missing page: one sentence."""
     with pytest.raises(FetchError) as refused:
         await fetch_page(news_site.url(path), allow_private=True)
     assert str(refused.value) == message

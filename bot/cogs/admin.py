@@ -160,6 +160,10 @@ class AdminCog(commands.Cog, name="Moderation"):
             links = (url.strip().strip("<>"), draft.fetched_url)
         else:
             attachments = ctx.message.attachments
+            if ctx.interaction is not None:
+                raise Refusal(
+                    "Please give the article's link, as in `/addarticle url:https://...`."
+                )
             if len(attachments) != 1:
                 raise Refusal(
                     "Please give the article's link, or attach exactly one .txt or .md file, "
