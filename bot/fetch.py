@@ -39,6 +39,10 @@ class FetchError(ValueError):
     """A link that will not be fetched, or a page that cannot be used; one sentence."""
 
 
+class _HostRefused(FetchError):
+    """CheckedResolver refused a host name, or could not find it."""
+
+
 @dataclass(frozen=True)
 class Page:
     """What a link led to: the final address, its media type and charset, and the bytes."""
@@ -101,12 +105,12 @@ class CheckedResolver(AbstractResolver):
         try:
             results = await self.inner.resolve(host, port, family)
         except OSError:
-            raise FetchError(f"I couldn't find the website {host}.") from None
+            raise _HostRefused(f"I couldn't find the website {host}.") from None
         for result in results:
             address = ipaddress.ip_address(result["host"].split("%", 1)[0])
             sentence = refusal(host, address, self.allow_private)
             if sentence:
-                raise FetchError(sentence)
+                raise _HostRefused(sentence)
         return results
 
     async def close(self) -> None:
@@ -168,9 +172,9 @@ async def _fetch(url: URL, allow_private: bool) -> Page:
                         url = _next_location(url, response, allow_private)
                         continue
                     return await _read(url, response)
-            except FetchError as error:
-                if hop and error.args[0].startswith("I "):  # the resolver refused a redirect
-                    raise _after_redirect(url, error) from None
+            except _HostRefused as error:
+                raise (_after_redirect(url, error) if hop else FetchError(str(error))) from None
+            except FetchError:
                 raise
             except aiohttp.ClientConnectorCertificateError:
                 raise FetchError(f"{url.host}'s security certificate is not valid.") from None

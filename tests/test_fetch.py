@@ -43,6 +43,8 @@ class FakeDNS:
         self.real = REAL_RESOLVER()
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list:
+        if host.endswith(".example") and host not in self.names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         if host not in self.names:
             return await self.real.resolve(host, port, family)
         return [
@@ -129,6 +131,9 @@ async def test_a_name_resolving_to_a_private_address_is_refused(
         "not a public website."
     )
     assert news_site.paths == [NEWS_PATH, "/go/intranet"]
+    with pytest.raises(FetchError) as unknown:
+        await fetch_page(news_site.url(NEWS_PATH, host="gone.quahog.example"))
+    assert str(unknown.value) == "I couldn't find the website gone.quahog.example."
 
 
 @pytest.mark.asyncio
