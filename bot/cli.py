@@ -5,6 +5,7 @@ python -m bot ask QUESTION         answer one question (--json, -k N, --corpus D
 python -m bot repl                 ask questions interactively, or one per input line
 python -m bot sources              list the loaded articles
 python -m bot eval [FILE...]       score answers against question files (--sweep)
+python -m bot add URL|FILE         add an article from its link or a file (--corpus DIR)
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
     )
 
+    add = commands.add_parser("add", help="add an article from its link or a .txt/.md file")
+    add.add_argument("source", help="the article's http(s) link, or a .txt or .md file")
+    add.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
     return parser
 
@@ -131,12 +136,67 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
+    if args.command == "add":
+        return _add(corpus, args.source)
     engine = Engine.load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
     return _eval(engine, args.file, args.baseline, args.without)
+
+
+def _add(corpus: Path, source: str) -> int:
+    """Add one article to the corpus folder the way a moderator's addarticle does."""
+    import asyncio
+
+    from bot.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, parse_article
+    from bot.intake import duplicate_of, link_in_corpus, safe_file_name
+    from bot.render import describe_source
+
+    engine = Engine.load(corpus)  # the corpus must load before anything is added to it
+    links: tuple[str, ...] = ()
+    if "://" in source or source.lower().startswith(("http:", "https:")):
+        from bot.extract import draft_from_link  # trafilatura loads only here
+        from bot.settings import load_settings
+
+        known = link_in_corpus([source], engine.articles)
+        if known:
+            raise ValueError(known)
+        allow_private = load_settings().allow_private_urls
+        draft = asyncio.run(draft_from_link(source, allow_private))
+        raw, filename = draft.file_text().encode(), draft.file_name()
+        links = (source, draft.fetched_url)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"{source} is neither an http(s) link nor a file.")
+        if path.suffix.lower() not in ARTICLE_SUFFIXES:
+            raise ValueError(f"{path.name} is not a .txt or .md file.")
+        if path.stat().st_size > MAX_ARTICLE_BYTES:
+            raise ValueError(f"{path.name} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
+        raw, filename = path.read_bytes(), path.name
+    try:
+        article = parse_article(raw, Path(Path(filename).name))
+    except CorpusError as error:
+        raise ValueError(f"I can't add that file: {error.summary}.") from None
+    twin = duplicate_of(article, engine.articles, links)
+    if twin:
+        raise ValueError(twin)
+    target = safe_file_name(corpus, filename)
+    with target.open("xb") as file:  # "x": never overwrite
+        file.write(raw)
+    try:
+        engine = Engine.load(corpus)
+    except CorpusError as error:
+        target.unlink()
+        why = error.summary
+        raise ValueError(
+            f"The corpus would not load ({why}), so I removed {target.name} again."
+        ) from None
+    passages = engine.passage_counts()[target.stem]
+    print(f"Added {describe_source(article)} as {target.name} ({passages} passages).")
+    return 0
 
 
 def _sweep(corpus: Path, files: list[Path]) -> int:

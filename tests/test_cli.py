@@ -1,16 +1,20 @@
 """The local harness as people run it: `python -m bot ...` output and its errors."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.corpus import article_files
+from tests.conftest import NEWS_PATH, PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -18,8 +22,16 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         text=True,
         cwd=ROOT,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), **env},
     )
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """The bundled corpus, copied so that articles can be added to it."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", folder, ignore=shutil.ignore_patterns(".*"))
+    return folder
 
 
 def test_ask_prints_numbered_quotes_and_sources():
@@ -134,3 +146,103 @@ def test_eval_baseline_reports_each_kind_for_the_bot_and_bm25s():
     for line in lines[-3:-1]:
         assert all(f"{kind} " in line for kind in ("fact", "list", "none"))
     assert "none 0/" in lines[-2]  # top paragraphs never abstain
+
+
+def test_add_a_link_then_answers_cite_it(news_site, corpus_copy):
+    """`add URL` saves the article with the page's metadata; `ask` then quotes and cites it."""
+    result = run(
+        "add",
+        "--corpus",
+        str(corpus_copy),
+        news_site.url("/share/quahog"),
+        ALLOW_PRIVATE_URLS="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        'Added Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids" '
+        "as quahog-sheriff-says-deputies-will-sit-out-ice-raids.md (8 passages).\n"
+    )
+    asked = run(
+        "ask", "--json", "--corpus", str(corpus_copy), "what did Sheriff Ada Whitcomb say about ICE"
+    )
+    quotes = json.loads(asked.stdout)["quotes"]
+    cited = {source["outlet"] for quote in quotes for source in quote["sources"]}
+    assert cited == {"Quahog Journal"}
+    assert any("My deputies will not be knocking on doors for ICE." in q["text"] for q in quotes)
+    source = quotes[0]["sources"][0]
+    assert (source["title"], source["date"]) == (
+        "Quahog sheriff says deputies will sit out ICE raids",
+        "2019-06-23",
+    )
+    again = run(
+        "add", "--corpus", str(corpus_copy), news_site.url(NEWS_PATH), ALLOW_PRIVATE_URLS="true"
+    )
+    assert again.returncode == 2
+    assert again.stderr.startswith("That link is already in the corpus as quahog-sheriff-says")
+
+
+@pytest.mark.parametrize(
+    ("path", "env", "message"),
+    [
+        (
+            NEWS_PATH,
+            {},
+            "I don't fetch from 127.0.0.1: it is a loopback address, not a public website.",
+        ),
+        ("/news/local", {"ALLOW_PRIVATE_URLS": "true"}, "I found no article text on that page."),
+        (
+            "/report.pdf",
+            {"ALLOW_PRIVATE_URLS": "true"},
+            "That link leads to application/pdf, not to a web page or plain text.",
+        ),
+        (
+            "/huge-declared.html",
+            {"ALLOW_PRIVATE_URLS": "true"},
+            "That page is larger than 5 MB, so I didn't read it.",
+        ),
+    ],
+)
+def test_add_refusals_are_one_sentence_and_save_nothing(news_site, corpus_copy, path, env, message):
+    """A link that cannot be added prints one sentence, exits 2 and leaves the corpus as it was."""
+    before = article_files(corpus_copy)
+    result = run("add", "--corpus", str(corpus_copy), news_site.url(path), **env)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert article_files(corpus_copy) == before
+    if not env:
+        assert news_site.requests == []
+
+
+def test_add_a_file(corpus_copy):
+    """`add FILE` copies a .txt article in under a safe name; the same text again is refused."""
+    result = run("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('Added "Quahog council delays sanctuary vote" as notes.txt (')
+    assert (corpus_copy / "notes.txt").read_bytes() == (PAGES / "notes.txt").read_bytes()
+    again = run("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert again.returncode == 2
+    assert again.stderr.startswith("That article is already in the corpus as notes.txt")
+    missing = run("add", "--corpus", str(corpus_copy), "no-such-file.md")
+    assert missing.stderr == "no-such-file.md is neither an http(s) link nor a file.\n"
+
+
+def test_cold_ask_loads_no_extraction_or_network_code():
+    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+    script = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "assert main(['ask', 'which police departments refused']) == 0\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sources:" in result.stdout
+    loaded = set(eval(result.stderr))  # a printed list of module names
+    assert {"bot", "nltk", "numpy"} <= loaded
+    assert not loaded & {"trafilatura", "lxml", "justext", "htmldate", "aiohttp", "discord"}

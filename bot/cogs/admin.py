@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-import unicodedata
 from pathlib import Path
 
+from discord import app_commands
 from discord.ext import commands
 
 from bot.answer import Engine
@@ -16,28 +15,14 @@ from bot.cogs.ask import reply
 from bot.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, CorpusError, parse_article
 from bot.discord_app import NewsBot, Refusal
 from bot.discord_render import MESSAGE_CONTENT, fit_lines, shorten
+from bot.extract import ExtractError, draft_from_link
+from bot.fetch import FetchError
+from bot.intake import IntakeError, duplicate_of, link_in_corpus, safe_file_name
 from bot.render import describe_source
 
 log = logging.getLogger(__name__)
 
 TRASH = ".trash"
-
-
-def safe_file_name(folder: Path, filename: str) -> Path:
-    """A new path in `folder` for an upload: slugified, unused by any article, never outside."""
-    original = Path(filename.replace("\\", "/")).name
-    suffix = Path(original).suffix.lower()
-    stem = unicodedata.normalize("NFKD", Path(original).stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:80].strip("-") or "article"
-    taken = {p.stem.lower() for p in folder.iterdir()}
-    name, number = slug, 2
-    while name in taken:
-        name = f"{slug}-{number}"
-        number += 1
-    target = folder / f"{name}{suffix}"
-    if target.resolve().parent != folder.resolve():
-        raise Refusal("That file name cannot be saved safely; please rename the file.")
-    return target
 
 
 def _trash_path(folder: Path, name: str) -> Path:
@@ -145,39 +130,66 @@ class AdminCog(commands.Cog, name="Moderation"):
             _, text = await self._reload()
         await reply(ctx, content=text)
 
-    @commands.command(
-        name="addarticle", extras={"example": "addarticle (with a .txt file attached)"}
+    @commands.hybrid_command(
+        name="addarticle",
+        extras={"example": "addarticle https://example.com/news/story (or attach a .txt file)"},
     )
-    async def addarticle(self, ctx: commands.Context) -> None:
-        """Add the attached .txt or .md article, then reload.
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(url="The article's web address (http or https)")
+    async def addarticle(self, ctx: commands.Context, url: str | None = None) -> None:
+        """Add an article from its link, or the attached .txt or .md file, then reload.
 
-        The file must be UTF-8 text of at most 1 MB.
-        Front matter between --- lines (title, outlet, date, url) is optional.
-        The file is checked first and saved under a new, safe name.
+        From a link I fetch the page and keep the article's own text, with its headline,
+        site name, publication date and address.
+        A file must be UTF-8 text of at most 1 MB; front matter between --- lines
+        (title, outlet, date, url) is optional.
+        The article is checked first and saved under a new, safe name.
         """
-        attachments = ctx.message.attachments
-        if len(attachments) != 1:
-            raise Refusal(
-                f"Please attach exactly one .txt or .md file to `{ctx.clean_prefix}addarticle`."
-            )
-        upload = attachments[0]
-        if Path(upload.filename).suffix.lower() not in ARTICLE_SUFFIXES:
-            raise Refusal(f"{upload.filename} is not a .txt or .md file.")
-        if upload.size > MAX_ARTICLE_BYTES:
-            raise Refusal(f"{upload.filename} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
-        await ctx.defer()
-        raw = await upload.read()
+        links: tuple[str, ...] = ()
+        if url:
+            assert self.bot.engine is not None
+            known = link_in_corpus([url.strip().strip("<>")], self.bot.engine.articles)
+            if known:
+                raise Refusal(known)
+            await ctx.defer()
+            try:
+                draft = await draft_from_link(url, self.bot.settings.allow_private_urls)
+            except (FetchError, ExtractError) as error:
+                raise Refusal(str(error)) from None
+            raw, filename = draft.file_text().encode(), draft.file_name()
+            links = (url.strip().strip("<>"), draft.fetched_url)
+        else:
+            attachments = ctx.message.attachments
+            if ctx.interaction is not None:
+                raise Refusal(
+                    "Please give the article's link, as in `/addarticle url:https://...`."
+                )
+            if len(attachments) != 1:
+                raise Refusal(
+                    "Please give the article's link, or attach exactly one .txt or .md file, "
+                    f"as in `{ctx.clean_prefix}addarticle https://example.com/news/story`."
+                )
+            upload = attachments[0]
+            if Path(upload.filename).suffix.lower() not in ARTICLE_SUFFIXES:
+                raise Refusal(f"{upload.filename} is not a .txt or .md file.")
+            if upload.size > MAX_ARTICLE_BYTES:
+                raise Refusal(f"{upload.filename} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
+            await ctx.defer()
+            raw, filename = await upload.read(), upload.filename
         try:
-            article = await asyncio.to_thread(parse_article, raw, Path(Path(upload.filename).name))
+            article = await asyncio.to_thread(parse_article, raw, Path(Path(filename).name))
         except CorpusError as error:
             raise Refusal(f"I can't add that file: {error.summary}.") from None
         async with self.lock:
             engine = self.bot.engine
             assert engine is not None
-            twin = next((a for a in engine.articles if a.digest == article.digest), None)
+            twin = duplicate_of(article, engine.articles, links)
             if twin is not None:
-                raise Refusal(f"That article is already in the corpus as {twin.path.name}.")
-            target = safe_file_name(self.folder, upload.filename)
+                raise Refusal(twin)
+            try:
+                target = safe_file_name(self.folder, filename)
+            except IntakeError as error:
+                raise Refusal(str(error)) from None
             with target.open("xb") as file:  # "x": never overwrite
                 file.write(raw)
             ok, text = await self._reload()
