@@ -71,8 +71,12 @@ _DURATION = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.I,
 )
-# A place named after a preposition ("in Houston", "from Los Angeles"), or a dateline.
-_PLACE = re.compile(r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}")
+# A place named after a preposition ("in Houston", "from Los Angeles"), a dateline, or a
+# list of names ("Atlanta, Baltimore, Chicago").
+_PLACE = re.compile(
+    r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}|"
+    r"\b[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s"  # a list of names
+)
 # Someone speaking: a verb of saying, or quotation marks.
 _SPEECH = re.compile(
     r"\b(said|says|say|saying|told|tells|tweeted|tweets|wrote|writes|added|stated|announced|"
