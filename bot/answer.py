@@ -66,7 +66,7 @@ _TIME = re.compile(
 )
 _DURATION = re.compile(
     r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
-    r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till|for)\s+"
+    r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till)\s+"
     r"(january|february|march|april|may|june|july|august|september|october|november|december|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.I,
@@ -76,6 +76,12 @@ _DURATION = re.compile(
 _PLACE = re.compile(
     r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}|"
     r"\b[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s"  # a list of names
+)
+# A reason given: "because", "blamed ... on", "due to", "so that".
+_REASON = re.compile(
+    r"\b(because|since|due to|owing to|blamed|blames|blame|reason|reasons|so that|in order to|"
+    r"after|citing|cited|as a result|result of|fear of|concerns? about|worried|led to)\b",
+    re.I,
 )
 # Someone speaking: a verb of saying, or quotation marks.
 _SPEECH = re.compile(
@@ -92,6 +98,7 @@ _KIND_SHAPES = {
     "duration": _DURATION,
     "place": _PLACE,
     "statement": _SPEECH,
+    "reason": _REASON,
 }
 # How much a sentence holding the kind of answer asked for gains.
 KIND_BONUS = 1.5

@@ -361,14 +361,16 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             continue
         lines.append((first, first + len(stripped)))
         previous_ends_sentence = stripped.endswith(_SENTENCE_END)
-        if _is_heading(stripped):
-            lines.append(_DEBRIS)  # a section heading is a paragraph of its own ...
+        if _is_heading(stripped) and any(line not in (None, _DEBRIS) for line in lines[:-1]):
+            # A section heading in capitals ("2. WHO IS ON THE LIST") is furniture; the
+            # first line of the text may be the headline, and stays.
+            lines[-1] = _DEBRIS
             previous_ends_sentence = True
     return lines
 
 
 def _is_heading(line: str) -> bool:
-    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, never the start of a sentence."""
+    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text."""
     letters = [ch for ch in line if ch.isalpha()]
     return len(letters) >= 4 and not any(ch.islower() for ch in letters)
 

@@ -43,6 +43,7 @@ ANSWER_CUES = (
             re.I,
         ),
     ),
+    ("reason", re.compile(r"^\s*(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
     (
         "number",
@@ -77,8 +78,8 @@ ANSWER_CUES = (
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: "statement" (what someone said), "duration", "number",
-    "time", "place", "person" or None."""
+    """What the question asks for: "statement" (what someone said), "reason", "duration",
+    "number", "time", "place", "person" or None."""
     for kind, cue in ANSWER_CUES:
         if cue.search(question):
             return kind

@@ -181,3 +181,16 @@ def test_bundled_corpus_loads_clean():
             assert debris not in text
     outlets = {a.outlet for a in articles}
     assert {"Bloomberg", "WTOP"} <= outlets
+
+
+def test_section_headings_in_capitals_are_left_out_but_a_capital_headline_is_the_title():
+    """A newsletter's "2. WHO IS ON THE LIST" is no quote; a first line in capitals is the title."""
+    article = parse(
+        "RAIDS SET FOR SUNDAY\n\nAgents will start on Sunday.\n\n2. WHO IS ON THE LIST\n"
+        "About 2,000 people with removal orders.\n"
+    )
+    assert article.title == "RAIDS SET FOR SUNDAY"
+    assert paragraphs(article) == [
+        "Agents will start on Sunday.",
+        "About 2,000 people with removal orders.",
+    ]

@@ -59,6 +59,8 @@ def test_names_are_told_from_the_first_word():
         ("which cities were on the list", "place"),
         ("who leaked the plans", "person"),
         ("which mayors spoke out", "person"),
+        ("why did ICE catch so few people", "reason"),
+        ("what did the mayor say about the raids", "statement"),
         ("did the police help ICE", None),
     ],
 )
