@@ -108,24 +108,33 @@ def _run(args: argparse.Namespace) -> int:
 
             return run_bot()
         print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
-        return _repl(Engine.load(args.corpus or settings.corpus_dir), k=5, as_json=False)
+        return _repl(_load(args.corpus or settings.corpus_dir), k=5, as_json=False)
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
     if args.command == "ask":
         from bot.answer import validate_question
 
         question = validate_question(" ".join(args.question))  # before loading anything
-        engine = Engine.load(corpus)
+        engine = _load(corpus)
         print(_render(engine, question, args.k, args.json))
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
-    engine = Engine.load(corpus)
+    engine = _load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
     return _eval(engine, args.file)
+
+
+def _load(corpus: Path) -> Engine:
+    """The engine over the folder's good articles; each bad file is named on stderr."""
+    skipped: list[tuple[str, str]] = []
+    engine = Engine.load(corpus, skipped)
+    for name, why in skipped:
+        print(f"Not loaded: {name} {why}.", file=sys.stderr)
+    return engine
 
 
 def _sweep(corpus: Path, files: list[Path]) -> int:
