@@ -38,6 +38,7 @@ class Settings:
     allow_dms: bool = True
     owner_ids: frozenset[int] = frozenset()
     button_timeout: float = 180.0
+    home_guild_ids: frozenset[int] = frozenset()
 
 
 def load_settings(
@@ -118,6 +119,7 @@ def load_settings(
         allow_dms=dms not in _FALSE,
         owner_ids=ids("OWNER_IDS"),
         button_timeout=seconds("BUTTON_TIMEOUT", 180.0),
+        home_guild_ids=ids("HOME_GUILD_IDS"),
     )
     if settings.button_timeout > 840:  # interaction tokens expire after 15 minutes
         problems.append(

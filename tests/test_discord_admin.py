@@ -203,13 +203,17 @@ async def test_removearticle_moves_the_file_to_trash(world, simcord_env) -> None
 
 
 async def test_removearticle_with_a_bad_number(world, simcord_env) -> None:
-    """A number that is not an article's gets the valid range or the usage line."""
+    """A number or name that is not an article's gets the valid range or the usage line."""
     await world.mod.send(world.channel, "!removearticle 9")
     assert world.channel.last_message.content == (
         "There is no article 9; `!sources` lists them, numbered 1 to 5."
     )
     await world.mod.send(world.channel, "!removearticle first")
-    assert world.channel.last_message.content.startswith("Usage: `!removearticle <number>`")
+    assert world.channel.last_message.content == (
+        "There is no article first; `!sources` lists them, numbered 1 to 5."
+    )
+    await world.mod.send(world.channel, "!removearticle")
+    assert world.channel.last_message.content.startswith("Usage: `!removearticle <article>`")
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusals
 
 
@@ -230,6 +234,9 @@ async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
     assert world.channel.last_message.content == "Only the bot's owner can do that."
     assert world.alice.available_commands(world.channel) == ()
     await world.owner.send(world.channel, "!sync")
-    assert world.channel.last_message.content == "Synced 2 slash commands: /ask, /sources."
+    assert world.channel.last_message.content == (
+        "Synced 7 slash commands: /ask, /sources, /reload, /addarticle, /removearticle, "
+        "/restore, /history."
+    )
     assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
