@@ -63,6 +63,7 @@ class NewsBot(commands.Bot):
         self.engine: Engine | None = engine
         # Article files the last load left out, as (name, why); a good reload empties it.
         self.skipped: tuple[tuple[str, str], ...] = ()
+        self._home_warning: str | None = None  # the last one logged, so it is logged once
 
     async def setup_hook(self) -> None:
         """Index the corpus if no engine was given, load the cogs, route app-command errors."""
@@ -78,6 +79,9 @@ class NewsBot(commands.Bot):
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined server %s (%d); now in %d servers", guild.name, guild.id, len(self.guilds))
+        self.warn_about_home()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
         self.warn_about_home()
 
     # -- who may change the corpus ------------------------------------------------------
@@ -116,20 +120,21 @@ class NewsBot(commands.Bot):
         )
 
     def warn_about_home(self) -> None:
-        """Log, once the servers are known, when nobody but the owner can change the corpus."""
+        """Log, as servers become known, when nobody but the owner can change the corpus."""
         home = self.settings.home_guild_ids
+        warning = None
         if not home and len(self.guilds) > 1:
-            log.warning(
-                "the bot is in %d servers and HOME_GUILD_IDS is not set: corpus changes are "
-                "refused everywhere except to the owner; set HOME_GUILD_IDS to the server ids "
-                "whose moderators may change the articles",
-                len(self.guilds),
+            warning = (
+                f"the bot is in {len(self.guilds)} servers and HOME_GUILD_IDS is not set: corpus "
+                "changes are refused everywhere except to the owner; set HOME_GUILD_IDS to the "
+                "ids of the servers whose moderators may change the articles"
             )
         elif home and self.guilds and not any(g.id in home for g in self.guilds):
-            log.warning(
-                "the bot is in none of the HOME_GUILD_IDS servers: only the owner can change "
-                "the corpus"
-            )
+            warning = "the bot is in none of the HOME_GUILD_IDS servers: only the owner can "
+            warning += "change the corpus"
+        if warning is not None and warning != self._home_warning:
+            log.warning("%s", warning)
+        self._home_warning = warning
 
     # -- the one error handler -----------------------------------------------------------
 
