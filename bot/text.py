@@ -89,8 +89,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     "— Name (@handle) June 22, 2019" signature) stays with the sentence before it.
     """
     spans: list[tuple[int, int]] = []
+    long = len(text) > MAX_PUNKT_CHARS
     for offset, piece in _punkt_pieces(text):
-        if len(_WORD.findall(piece)) < 3:
+        if long and len(_WORD.findall(piece)) < 3:
             # No sentence in it has three words, so each would join the one before.
             found = [(len(piece) - len(piece.lstrip()), len(piece.rstrip()))]
         else:
