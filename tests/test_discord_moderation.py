@@ -289,3 +289,30 @@ async def test_a_bad_article_at_start_up_is_named_to_moderators_and_removable(
     assert report.startswith("Moved marks.md to .trash/marks.md.\nReloaded in ")
     await world.mod.send(world.channel, "!sources")
     assert not world.channel.last_message.embeds[0].fields
+
+
+async def test_moderator_commands_work_only_in_servers(world, simcord_env) -> None:
+    """In a direct message even the owner is told to use a server; the slash forms are not there."""
+    await world.sync()
+    owner = world.owner.user
+    await owner.send_dm("!reload")
+    assert owner.dm_channel.last_message.content == "That command only works in a server channel."
+    assert set(owner.available_commands()) == {"ask", "sources"}
+    assert [type(e).__name__ for e in simcord_env.errors] == ["NoPrivateMessage"]
+
+
+@pytest.mark.bot_settings(
+    copy_corpus=True,
+    articles={"marks.md": "? ? ? ? ?\n", "broken.md": "---\ntitle: never closed\n\nText.\n"},
+)
+async def test_bad_files_can_be_removed_one_at_a_time(world, simcord_env) -> None:
+    """Removing one of two bad files keeps it in .trash even though the other still fails."""
+    folder = folder_of(simcord_env)
+    await world.mod.send(world.channel, "!removearticle marks.md")
+    report = world.channel.last_message.content
+    assert report.startswith("Moved marks.md to .trash/marks.md.\nThe reload failed")
+    assert "- broken.md: front matter opens with '---' but never closes" in report
+    assert (folder / ".trash" / "marks.md").exists() and not (folder / "marks.md").exists()
+    await world.mod.send(world.channel, "!removearticle broken.md")
+    assert "\nReloaded in " in world.channel.last_message.content
+    assert [r["file"] for r in history_records(folder)] == ["marks.md", "broken.md"]
