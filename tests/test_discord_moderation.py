@@ -193,8 +193,24 @@ async def test_slash_removearticle_autocompletes_titles_then_restore_brings_it_b
     assert result.ephemeral and said(result).startswith("Restored WTOP")
     assert f"as {WTOP}" in said(result) and f"Added: {WTOP}" in said(result)
     assert (folder / WTOP).read_bytes() == original and not (folder / ".trash" / WTOP).exists()
+    shown = await world.mod.slash(world.channel, "history", count=2)
+    lines = said(shown).splitlines()
+    assert shown.ephemeral and lines[0] == "The latest 2 changes to the articles, newest first:"
+    assert f"restored {WTOP}" in lines[1] and f"removed {WTOP}" in lines[2]
     await world.alice.send(world.channel, "!sources")
     assert world.channel.last_message.embeds[0].title.startswith("5 articles")
+
+
+async def test_addarticle_needs_exactly_one_file(world, simcord_env) -> None:
+    """!addarticle with no file or with two says how to use it, in one sentence."""
+    await world.mod.send(world.channel, "!addarticle")
+    assert world.channel.last_message.content == "Please attach the file to `!addarticle`."
+    two = [("a.md", QUAHOG.encode()), ("b.md", PLANTED.encode())]
+    await world.mod.send(world.channel, "!addarticle", attachments=two)
+    assert world.channel.last_message.content == (
+        "Please attach exactly one .txt or .md file to `!addarticle`."
+    )
+    assert len(simcord_env.errors) == 2
 
 
 async def test_restore_of_something_not_in_the_trash(world, simcord_env) -> None:

@@ -354,7 +354,7 @@ class AdminCog(commands.Cog, name="Moderation"):
             source, served = self._find_article(ctx, article)
             if source.resolve().parent != self.folder.resolve() or not source.is_file():
                 raise Refusal(f"I can't find {source.name} in the corpus folder any more.")
-            digest = hashlib.sha256(source.read_bytes()).hexdigest()
+            digest = hashlib.sha256(await asyncio.to_thread(source.read_bytes)).hexdigest()
             trashed = _trash_path(self.folder, source.name)
             source.rename(trashed)
             ok, text = await self._reload(ctx, frozenset({source.name}))
