@@ -290,7 +290,7 @@ def not_loaded_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
     return [f"- {escape_markdown(shorten(f'{name} {why}', 300))}" for name, why in skipped]
 
 
-NOT_LOADED = "Not loaded (only moderators see this)"
+NOT_LOADED = "Not loaded (listed for moderators)"
 
 
 def sources_embed(

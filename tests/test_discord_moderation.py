@@ -296,7 +296,7 @@ async def test_a_bad_article_at_start_up_is_named_to_moderators_and_removable(
     assert embed.title.startswith("5 articles") and not embed.fields
     await world.mod.send(world.channel, "!sources")
     field = world.channel.last_message.embeds[0].fields[0]
-    assert field.name == "Not loaded (only moderators see this)"
+    assert field.name == "Not loaded (listed for moderators)"
     assert field.value == "- marks.md has no words I can search"
     await world.mod.send(world.channel, "!reload")
     assert "- marks.md: has no words I can search" in world.channel.last_message.content
