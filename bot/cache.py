@@ -36,13 +36,13 @@ from bot.scoring import Okapi, TermMatrix
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 CACHE_FOLDER = ".cache"
 ARCHIVE = "processed.npz"
 MANIFEST = "processed.json"
 INDEX_ARCHIVE = "index.npz"
 INDEX_MANIFEST = "index.json"
-_META_FIELDS = ("id", "title", "outlet", "date", "url")
+_META_FIELDS = ("id", "title", "outlet", "date", "url", "body_start")
 
 
 @dataclass(frozen=True)
@@ -247,12 +247,12 @@ class _Store:
     def article(self, entry: int, path: Path) -> Article | None:
         """The cached article, or None if its record does not make sense."""
         try:
-            body = self.bodies[self.body_ptr[entry] : self.body_ptr[entry + 1]].decode("utf-8")
+            text = self.bodies[self.body_ptr[entry] : self.body_ptr[entry + 1]].decode("utf-8")
             spans = self.paras[self.para_ptr[entry] : self.para_ptr[entry + 1]].tolist()
             meta = dict(zip(_META_FIELDS, self.meta[entry], strict=True))
             return Article(
                 path=path,
-                body=body,
+                text=text,
                 paragraphs=tuple(map(tuple, spans)),
                 digest=self.digests[entry],
                 **meta,
@@ -343,7 +343,7 @@ class _Builder:
             [a.path.name for a in articles],
             [a.digest for a in articles],
             [[getattr(a, f) for f in _META_FIELDS] for a in articles],
-            [a.body for a in articles],
+            [a.text for a in articles],
             [a.paragraphs for a in articles],
             [len(group) for group in self.sentences],
             sents,

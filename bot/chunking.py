@@ -1,7 +1,7 @@
 """Articles to sentences and passages: sentence windows inside paragraphs, with offsets.
 
-Every `Sentence` and `Passage` keeps character offsets into its article's body, so
-whatever is quoted from it is the article's own text, character for character.
+Every `Sentence` and `Passage` keeps character offsets into its article's text (the file
+as read), so whatever is quoted from it is the article's own text, character for character.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Passage:
 
     @property
     def text(self) -> str:
-        return self.article.body[self.start : self.end]
+        return self.article.text[self.start : self.end]
 
     @property
     def terms(self) -> list[str]:
@@ -55,7 +55,7 @@ def split_sentences(article: Article) -> list[Sentence]:
     """The article's sentences, paragraph by paragraph, each with its index terms."""
     sentences = []
     for number, (p_start, p_end) in enumerate(article.paragraphs):
-        paragraph = article.body[p_start:p_end]
+        paragraph = article.text[p_start:p_end]
         for start, end in sentence_spans(paragraph):
             text = paragraph[start:end]
             sentences.append(

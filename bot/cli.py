@@ -60,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
         "--sweep", action="store_true", help="compare passage windows and BM25 k1/b instead"
     )
     evaluate.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also score bm25s's top paragraphs on the same files (needs the dev install)",
+    )
+    evaluate.add_argument(
+        "--without",
+        default="",
+        metavar="FEATURES",
+        help="switch features off to measure them: context, answer-types, word-knowledge",
+    )
+    evaluate.add_argument(
         "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
     )
 
@@ -125,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
-    return _eval(engine, args.file)
+    return _eval(engine, args.file, args.baseline, args.without)
 
 
 def _load(corpus: Path) -> Engine:
@@ -216,12 +227,22 @@ def _sources(engine: Engine) -> int:
     return 0
 
 
-def _eval(engine: Engine, paths: list[Path]) -> int:
-    from bot.evaluation import evaluate, load_questions
+def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: str = "") -> int:
+    from bot.answer import Features
+    from bot.evaluation import Bm25sBaseline, evaluate, kind_totals, load_questions
 
-    verdicts = evaluate(engine, [q for path in paths for q in load_questions(path)])
+    engine.features = Features.without(without)
+
+    questions = [q for path in paths for q in load_questions(path)]
+    verdicts = evaluate(engine, questions)
     for v in verdicts:
         print(f"{'PASS' if v.passed else 'FAIL'}  {v.kind:<4}  {v.id}: {v.detail}")
+    rows = [("this bot", verdicts)]
+    if baseline:
+        rows.append(("bm25s", evaluate(Bm25sBaseline(engine.articles), questions)))
+    for name, row in rows:
+        kinds = ", ".join(f"{kind} {p}/{n}" for kind, (p, n) in kind_totals(row).items())
+        print(f"{name}: {sum(v.passed for v in row)}/{len(row)} ({kinds})")
     passed = sum(v.passed for v in verdicts)
     print(f"{passed}/{len(verdicts)} passed")
     return 0 if passed == len(verdicts) else 1

@@ -1,9 +1,12 @@
-"""Article files to `Article`s: front matter, page debris, and the repairs pasted text needs.
+"""Article files to `Article`s: front matter, page debris, and where the paragraphs are.
 
 A corpus is a folder of `.txt` or `.md` files, one article each. A file may start
 with front matter between `---` lines (`title`, `outlet`, `date`, `url`); without
 it, the title is the first line when that line is a headline, else the file name.
-The body the loader returns is the text every quote's offsets point into.
+Nothing in the file's text is rewritten: an `Article` keeps the text as read and
+marks its paragraphs by offsets into it, so every quote is the file's own characters.
+Pasted text is mended by where paragraphs begin and end (lines hard-wrapped or broken
+mid-sentence join, page debris lines are left out), never by changing characters.
 """
 
 from __future__ import annotations
@@ -15,32 +18,87 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.text import fold
+
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 1_000_000
 FRONT_MATTER_KEYS = ("title", "outlet", "date", "url")
 
-# Whole lines that news pages leave behind when copied; never article text.
+# Whole lines that news pages leave behind when copied; never article text. Matched on the
+# line folded by `_fold_line` (lower case, straight quotes, single spaces).
 DEBRIS_LINES = frozenset(
-    {
-        "loadingerror loading",
-        "popular in the community",
-        "close",
-        "what's hot",
-        "advertisement",
-        "story continues below advertisement",
-        "skip to main content",
-        "share this article",
-        "read more",
-    }
+    line.strip()
+    for line in """
+    loadingerror loading|popular in the community|close|what's hot|advertisement|ad|
+    advertisement:|sponsored|sponsored content|paid content|story continues below advertisement|
+    article continues below advertisement|continue reading below|skip to main content|
+    share this article|share this story|share|share this|tweet|email|print|comments|
+    show comments|view comments|read more|continue reading|save|save story|saved|copy link|
+    link copied|facebook|twitter|linkedin|whatsapp|reddit|pinterest|related|related stories|
+    related articles|related content|trending|trending now|most popular|most read|watch|video|
+    watch video|play video|now playing|listen|listen to this article|audio|photos|gallery|
+    next|previous|back to top|sign up|subscribe|log in|español|english|en español|
+    leer en español|read in english|read in spanish|ver en español|{snip}|[snip]|(snip)|...|…
+    """.split("|")
 )
+# Lines of page furniture by their shape: read-time and archive notices, captions and photo
+# credits, bylines' and datelines' stamps, video labels, share and sign-up prompts, language
+# links, copyright lines, "Image 3 of 12". Each must match the whole (folded) line.
+_DEBRIS_SHAPES = re.compile(
+    r"""
+    (estimated\ )?read(ing)?\ time:?\ .{1,30}
+    | \d{1,3}\ min(ute)?s?\ read
+    | (this|the)\ (article|story|page|content|video)\ (is|was)\ (more\ than|over)\ .{1,30}\ old\.?
+    | this\ (article|story|page)\ is\ from\ (our|the)\ archives?\.?.{0,120}
+    | archived?\ (article|story|content)[:.]?.{0,120}
+    | (photo|image|video|file\ photo|photograph)\s*(credit)?\s*[:|].{0,160}
+    | (photo|image|video)s?\ (by|courtesy\ of|credit)\ .{0,160}
+    | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
+    | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
+    | file\ [-–—]\ .{0,300}
+    | (updated|posted|published|last\ updated|first\ published)(\ on|\ at)?:?\s+
+      (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|\d).{0,60}
+    | (watch|video|listen|audio|live|watch\ live|watch\ now)\s*[:|–—-]\s*.{0,150}
+    | \d{1,2}:\d{2}(\ (min|video))?
+    | (share|tweet|email|post|send)\ (this|on|to|via|it)\b.{0,60}
+    | share(\ this)?(\ story|\ article)?\s*:.{0,100}
+    | comments?\s*\(\d+\)
+    | [^›»|]{1,40}(\ [›»|>/]\ [^›»|]{1,40}){2,}
+    | click\ (here\ )?to\ (share|email|print|tweet).{0,60}
+    | follow\ (us|me)\ on\ .{0,80}
+    | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
+    | (related|more|read\ more|see\ also|also\ read|recommended|read\ next|more\ coverage)
+      \s*:.{0,200}
+    | (leer|lea|read|ver|see)\ (en|in|this\ in|this\ story\ in)
+      \ (español|espanol|english|spanish)\.?
+    | (©|\(c\)|copyright\ ©?)\s*\d{4}.{0,150}
+    | .{0,150}all\ rights\ reserved\.?
+    | (image|photo|slide)\ \d+\ (of|/)\ \d+
+    | \d+\ ?/\ ?\d+
+    | (ad|advertisement)\ [-–—:]\ .{0,60}
+    | [-–—*\ ]*(sponsored|advertisement|ad|paid\ (content|post|partner)|sponsored\ content)[-–—*\ ]*
+    | view\ (this|it)\ (email\ )?(in|on)\ (your|a)\ (web\ )?browser\.?
+    | forwarded\ this\ (email|newsletter)\?.{0,80}
+    | (unsubscribe|manage\ (your\ )?preferences|update\ your\ preferences)\b.{0,80}
+    """,
+    re.VERBOSE,
+)
+# A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
+_BYLINE = re.compile(r"^[Bb][Yy]:?\s+\S.{0,100}$")
+_BYLINE_LINKS = frozenset({"and", "&", "|", "-", "–", "—", "of", "the", "for", "at", "staff"})
+# Markers pasted inside paragraphs where a blog cut a quoted article; never quoted across.
+_SNIP = re.compile(r"\{snip\}|\[snip\]|\(snip\)|\[\.\.\.\]|\[…\]", re.IGNORECASE)
 
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": "'", "’": "'", "‚": "'"})
-_DATELINE = re.compile(r"^\s*date:?\s+(\d{4}-\d{2}-\d{2})\s+", re.IGNORECASE)
-_WIRE_OUTLET = re.compile(r"^\((?P<outlet>[A-Z][\w.&' ]{1,40})\)\s+(?:--|—|–)\s+")
+_SPACES = re.compile(r"\s+")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# What a line is trimmed of: every kind of space, and invisible characters.
+_STRIP = (
+    " \t\f\v\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))) + _INVISIBLE
+)
+_DATELINE = re.compile(r"\s*date:?\s+(\d{4}-\d{2}-\d{2})\s+", re.IGNORECASE)
+_WIRE_OUTLET = re.compile(r"\((?P<outlet>[A-Z][\w.&'’ ]{1,40})\)\s+(?:--|—|–)\s+")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SENTENCE_END = tuple(".!?:\"')]…")
+_SENTENCE_END = tuple(".!?:\"')]…”’»")
 # A paragraph that ends on one of these words was cut mid-sentence, whatever follows.
 _DANGLING = frozenset(
     """
@@ -65,7 +123,12 @@ class CorpusError(Exception):
 
 @dataclass(frozen=True)
 class Article:
-    """One news article: metadata and the repaired body that quotes are cut from."""
+    """One news article: metadata, the file's text as read, and where its paragraphs are.
+
+    `text` is the whole file as Python reads it in text mode (UTF-8, newlines as "\n",
+    front matter included); `paragraphs` are (start, end) offsets into it, and every
+    sentence, passage and quote is a slice of `text` at such offsets.
+    """
 
     id: str
     path: Path
@@ -73,16 +136,31 @@ class Article:
     outlet: str | None
     date: str | None
     url: str | None
-    body: str
+    text: str
+    body_start: int  # where the text after the front matter begins
     paragraphs: tuple[tuple[int, int], ...]
     digest: str
 
+    @property
+    def body(self) -> str:
+        """The article's text after its front matter, as the file has it."""
+        return self.text[self.body_start :]
+
+    def span_text(self, start: int, end: int) -> str:
+        """`text[start:end]` as shown: runs of white space as one space, nothing else changed."""
+        return collapse_spaces(self.text[start:end])
+
     def paragraph_at(self, offset: int) -> tuple[int, int]:
-        """The (start, end) of the paragraph holding character `offset` of the body."""
+        """The (start, end) of the paragraph holding character `offset` of the text."""
         for start, end in self.paragraphs:
             if start <= offset < end:
                 return start, end
         return self.paragraphs[-1]
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of white space as one space, trimmed: the only change a shown quote may have."""
+    return _SPACES.sub(" ", text).strip()
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -139,11 +217,6 @@ def _read(path: Path) -> bytes:
         raise CorpusError([(path.name, f"cannot be read ({error.strerror})")]) from None
 
 
-def straighten_quotes(text: str) -> str:
-    """Curly quotation marks and apostrophes as straight ones."""
-    return text.translate(_QUOTES)
-
-
 def parse_article(raw: bytes, path: Path, digest: str | None = None) -> Article:
     """Parse the bytes of an article file named `path`; CorpusError says what is wrong.
 
@@ -158,27 +231,25 @@ def parse_article(raw: bytes, path: Path, digest: str | None = None) -> Article:
         raise CorpusError([(name, "is not UTF-8 text")]) from None
     if "\x00" in text:
         raise CorpusError([(name, "is not UTF-8 text (it holds NUL bytes)")])
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, text = _split_front_matter(text, name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+    meta, body_start = _split_front_matter(text, name)
 
-    dateline = _DATELINE.match(text)
+    start = body_start
+    dateline = _DATELINE.match(text, body_start)
     if dateline:
         meta.setdefault("date", dateline.group(1))
-        text = text[dateline.end() :]
-    paragraphs = _paragraphs(_clean(text))
-    if not meta.get("title") and paragraphs and _is_headline(paragraphs[0]) and len(paragraphs) > 1:
-        meta["title"] = paragraphs.pop(0)
+        start = dateline.end()
+    paragraphs = _paragraphs(text, _lines(text, start))
+    if paragraphs and not meta.get("title") and len(paragraphs) > 1:
+        first = collapse_spaces(text[slice(*paragraphs[0])])
+        if _is_headline(first):
+            meta["title"] = first
+            paragraphs.pop(0)
     if not paragraphs:
         raise CorpusError([(name, "has no article text")])
-    wire = _WIRE_OUTLET.match(paragraphs[0])
+    wire = _WIRE_OUTLET.match(text, paragraphs[0][0])
     if wire and "outlet" not in meta:
         meta["outlet"] = wire.group("outlet")
-
-    body = "\n\n".join(paragraphs)
-    spans, offset = [], 0
-    for paragraph in paragraphs:
-        spans.append((offset, offset + len(paragraph)))
-        offset += len(paragraph) + 2
     return Article(
         id=path.stem,
         path=path,
@@ -186,16 +257,19 @@ def parse_article(raw: bytes, path: Path, digest: str | None = None) -> Article:
         outlet=meta.get("outlet"),
         date=meta.get("date"),
         url=meta.get("url"),
-        body=body,
-        paragraphs=tuple(spans),
+        text=text,
+        body_start=body_start,
+        paragraphs=tuple(paragraphs),
         digest=digest or hashlib.sha256(raw).hexdigest(),
     )
 
 
-def _split_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
-    if not text.lstrip(" \ufeff").startswith("---"):
-        return {}, text
-    lines = text.lstrip(" \ufeff").split("\n")
+def _split_front_matter(text: str, name: str) -> tuple[dict[str, str], int]:
+    """The front matter's keys and where the text after it begins (0 without front matter)."""
+    lead = len(text) - len(text.lstrip(" \ufeff"))
+    if not text.startswith("---", lead):
+        return {}, 0
+    lines = text[lead:].split("\n")
     if lines[0].strip() != "---":
         raise CorpusError([(name, "front matter must open with a line of just '---'")])
     try:
@@ -224,8 +298,9 @@ def _split_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
             raise CorpusError([(name, f"front matter date {value!r} is not YYYY-MM-DD")])
         if key == "url" and not value.startswith(("http://", "https://")):
             raise CorpusError([(name, f"front matter url {value!r} is not an http(s) address")])
-        meta[key] = value.translate(_QUOTES) if key in ("title", "outlet") else value
-    return meta, "\n".join(lines[close + 1 :])
+        meta[key] = value
+    body_start = lead + sum(len(line) + 1 for line in lines[: close + 1])
+    return meta, min(body_start, len(text))
 
 
 def _valid_date(value: str) -> bool:
@@ -238,36 +313,115 @@ def _valid_date(value: str) -> bool:
     return True
 
 
-def _clean(text: str) -> list[str]:
-    """Lines with normalised characters and spacing, debris lines dropped."""
-    text = _INVISIBLE.sub("", text).translate(_QUOTES)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return [line for line in lines if line.casefold() not in DEBRIS_LINES]
+def _fold_line(line: str) -> str:
+    return collapse_spaces(fold(line).translate(_NO_INVISIBLE)).casefold()
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
-    """Join lines into paragraphs, mending paragraphs and lines broken mid-sentence."""
-    paragraphs: list[list[str]] = []
-    blank_before = True
-    for line in lines:
-        if not line:
-            blank_before = True
+_NO_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
+
+
+def is_debris(line: str, *, shapes: bool = True) -> bool:
+    """Whether a whole line is page furniture (the exact lines always; by shape if `shapes`)."""
+    folded = _fold_line(line)
+    if folded in DEBRIS_LINES:
+        return True
+    if not shapes or len(folded) > 400:
+        return False
+    return bool(_DEBRIS_SHAPES.fullmatch(folded)) or _is_byline(collapse_spaces(line))
+
+
+def _is_byline(line: str) -> bool:
+    if not _BYLINE.match(line) or line.endswith("."):
+        return False
+    names = line.split()[1:]
+    return len(names) <= 10 and all(
+        w[:1].isupper() or w.lower() in _BYLINE_LINKS or not w[:1].isalpha() for w in names
+    )
+
+
+# In `_lines`: after a debris line or a heading, a paragraph break nothing may join across.
+_DEBRIS = (-1, -1)
+
+
+def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
+    """Each line's (start, end) without its surrounding spaces, from `start`; None for a
+    blank line, `_DEBRIS` for a debris line."""
+    lines: list[tuple[int, int] | None] = []
+    previous_ends_sentence = True
+    offset = start
+    for raw in text[start:].split("\n"):
+        line_start, offset = offset, offset + len(raw) + 1
+        stripped = raw.strip(_STRIP).lstrip("> " + _STRIP)  # e-mail and Markdown block quotes
+        if not stripped:
+            lines.append(None)
+            previous_ends_sentence = True
             continue
-        if not paragraphs:
+        first = line_start + raw.index(stripped)
+        # A line of furniture starts a line of its own; a hard-wrapped line that merely
+        # looks like one ("post on Twitter that ...") continues an unfinished sentence.
+        shapes = previous_ends_sentence and not stripped[0].islower()
+        if is_debris(stripped, shapes=shapes):
+            lines.append(_DEBRIS)
+            previous_ends_sentence = True
+            continue
+        lines.append((first, first + len(stripped)))
+        previous_ends_sentence = stripped.endswith(_SENTENCE_END)
+        if _is_heading(stripped):
+            lines.append(_DEBRIS)  # a section heading is a paragraph of its own ...
+            previous_ends_sentence = True
+    return lines
+
+
+def _is_heading(line: str) -> bool:
+    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, never the start of a sentence."""
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) >= 4 and not any(ch.islower() for ch in letters)
+
+
+def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[int, int]]:
+    """Join lines into paragraphs, mending paragraphs and lines broken mid-sentence;
+    a snip marker inside a paragraph splits it, and is in neither part."""
+    paragraphs: list[list[tuple[int, int]]] = []
+    blank_before = broken = True
+    for line in lines:
+        if line is None or line == _DEBRIS:
+            blank_before = True
+            broken = broken or line == _DEBRIS
+            continue
+        line_text = text[line[0] : line[1]]
+        previous = text[slice(*paragraphs[-1][-1])] if paragraphs else ""
+        if broken:
             paragraphs.append([line])
         elif blank_before:
             # A blank line ends a paragraph unless the sentence before it is unfinished.
-            if _continues(paragraphs[-1][-1], line):
+            if _continues(previous, line_text):
                 paragraphs[-1].append(line)
             else:
                 paragraphs.append([line])
-        elif paragraphs[-1][-1].endswith(_SENTENCE_END) and not line[0].islower():
+        elif previous.endswith(_SENTENCE_END) and not line_text[0].islower():
             # Pastes often separate paragraphs with a single line break.
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)  # a line wrapped mid-sentence
-        blank_before = False
-    return [" ".join(lines) for lines in paragraphs]
+        blank_before = broken = False
+    spans = []
+    for group in paragraphs:
+        start, end = group[0][0], group[-1][1]
+        for snip in _SNIP.finditer(text, start, end):
+            spans.append((start, snip.start()))
+            start = snip.end()
+        spans.append((start, end))
+    return [trimmed for span in spans if (trimmed := _trim(text, span)) is not None]
+
+
+def _trim(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    start, end = span
+    piece = text[start:end]
+    stripped = piece.strip(_STRIP + "\n")
+    if not any(ch.isalnum() for ch in stripped):
+        return None
+    lead = len(piece) - len(piece.lstrip(_STRIP + "\n"))
+    return start + lead, start + lead + len(stripped)
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -279,4 +433,4 @@ def _continues(previous: str, line: str) -> bool:
 
 
 def _is_headline(paragraph: str) -> bool:
-    return len(paragraph) <= 200 and not paragraph.endswith((".", "!", "?", '"', ":"))
+    return len(paragraph) <= 200 and not paragraph.endswith((".", "!", "?", '"', ":", "”"))

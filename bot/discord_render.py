@@ -222,9 +222,9 @@ def quote_context(quote: Quote, limit: int) -> str:
     article = location.article
     start = article.paragraph_at(location.start)[0]
     end = article.paragraph_at(max(location.end - 1, location.start))[1]
-    before = escape_markdown(article.body[start : location.start])
-    words = escape_markdown(article.body[location.start : location.end])
-    after = escape_markdown(article.body[location.end : end])
+    before = escape_markdown(_spaced(article.text[start : location.start]))
+    words = escape_markdown(article.span_text(location.start, location.end))
+    after = escape_markdown(_spaced(article.text[location.end : end]))
     room = limit - 4  # the bold marks
     words = shorten(words, max(room * 3 // 5, room - len(before) - len(after)))
     room -= len(words)
@@ -232,6 +232,11 @@ def quote_context(quote: Quote, limit: int) -> str:
     before = _shorten_left(before, before_limit)
     after = shorten(after, room - len(before)) if room - len(before) > 0 else ""
     return f"{before}**{words.strip()}**{after}" if words.strip() else before + after
+
+
+def _spaced(text: str) -> str:
+    """Runs of white space as one space, keeping a space at either edge (words stay apart)."""
+    return re.sub(r"\s+", " ", text)
 
 
 def _context_heading(number: int, quote: Quote) -> str:

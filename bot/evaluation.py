@@ -8,12 +8,16 @@ between curly and straight quotation marks.
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer, Engine
-from bot.corpus import straighten_quotes
+from bot.answer import Answer, Engine, Location, Quote
+from bot.corpus import Article
+from bot.text import fold as fold_typography
+from bot.text import stem
 
 MAX_QUOTES = 5
 MAX_QUOTE_CHARS = 1800
@@ -32,7 +36,7 @@ class Verdict:
 
 def fold(text: str) -> str:
     """Text as the eval compares it: lower case, single spaces, straight quotes."""
-    return re.sub(r"\s+", " ", straighten_quotes(text)).strip().lower()
+    return re.sub(r"\s+", " ", fold_typography(text)).strip().lower()
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -78,9 +82,57 @@ def judge(question: dict, answer: Answer) -> Verdict:
     )
 
 
-def evaluate(engine: Engine, questions: list[dict]) -> list[Verdict]:
-    """A verdict for every question."""
+def evaluate(engine: Engine | Bm25sBaseline, questions: list[dict]) -> list[Verdict]:
+    """A verdict for every question (from our engine, or from the bm25s baseline)."""
     return [judge(q, engine.ask(q["question"])) for q in questions]
+
+
+def kind_totals(verdicts: list[Verdict]) -> dict[str, tuple[int, int]]:
+    """(passed, asked) per kind, in the order fact, list, none."""
+    return {
+        kind: (
+            sum(v.passed for v in verdicts if v.kind == kind),
+            sum(v.kind == kind for v in verdicts),
+        )
+        for kind in KINDS
+        if any(v.kind == kind for v in verdicts)
+    }
+
+
+class Bm25sBaseline:
+    """The comparison row: bm25s over the same articles' paragraphs, English stopwords and
+    Snowball stems, answering with its top paragraphs and never abstaining. Needs bm25s
+    (the dev and bench installs have it); only the eval imports this."""
+
+    def __init__(self, articles: Sequence[Article], top: int = MAX_QUOTES) -> None:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
+        self._bm25s, self.top = bm25s, top
+        self.paragraphs = [(a, s, e) for a in articles for s, e in a.paragraphs]
+        self.retriever = bm25s.BM25()
+        tokens = self._tokenize([a.span_text(s, e) for a, s, e in self.paragraphs])
+        self.retriever.index(tokens, show_progress=False)
+
+    def _tokenize(self, texts: list[str]):
+        return self._bm25s.tokenize(
+            [fold_typography(t) for t in texts],
+            stopwords="en",
+            stemmer=lambda words: [stem(w) for w in words],
+            show_progress=False,
+        )
+
+    def ask(self, question: str) -> Answer:
+        k = min(self.top, len(self.paragraphs))
+        ids, scores = self.retriever.retrieve(self._tokenize([question]), k=k, show_progress=False)
+        quotes = []
+        for number, score in zip(ids[0].tolist(), scores[0].tolist(), strict=True):
+            if score <= 0:
+                continue
+            article, start, end = self.paragraphs[number]
+            location = Location(article, start, end, len(quotes) + 1)
+            quotes.append(Quote(article.span_text(start, end), float(score), (location,)))
+        return Answer(question, tuple(quotes), tuple(q.locations[0].article for q in quotes))
 
 
 def sweep(

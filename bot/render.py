@@ -37,7 +37,8 @@ def as_text(answer: Answer, quotes: Sequence[Quote] | None = None) -> str:
 
 
 def as_json(answer: Answer, quotes: Sequence[Quote] | None = None) -> str:
-    """The answer as JSON; `start`/`end` locate `text` in the first source's body."""
+    """The answer as JSON; `start`/`end` locate `text` in the first source's file text (as read,
+    runs of white space there shown as one space in `text`)."""
     quotes = answer.page(0) if quotes is None else quotes
     payload = {
         "question": answer.question,

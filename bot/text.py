@@ -41,6 +41,31 @@ NEGATIONS = frozenset(
 _CONTRACTION_ENDINGS = frozenset({"s", "t", "ve", "re", "ll", "d", "m"})
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+# What matching folds and showing never does: typographic quotes, apostrophes and spaces
+# as plain ones, one character for one (so offsets into the folded text hold for the
+# original), and invisible characters (soft hyphens, zero-width spaces) dropped.
+_FOLD = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "`": "'",
+        "‚": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def fold(text: str) -> str:
+    """`text` with typographic quotes, apostrophes and spaces plain: same length, same offsets."""
+    return text.translate(_FOLD)
 
 
 @cache
@@ -90,7 +115,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     long = len(text) > MAX_PUNKT_CHARS
-    for offset, piece in _punkt_pieces(text):
+    for offset, piece in _punkt_pieces(fold(text)):  # folding keeps every offset
         if long and len(_WORD.findall(piece)) < 3:
             # No sentence in it has three words, so each would join the one before.
             found = [(len(piece) - len(piece.lstrip()), len(piece.rstrip()))]
@@ -136,11 +161,6 @@ def _safe_cut(window: str) -> int:
     return space + 1 if space > 0 else len(window)
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the raw word tokens in `text` (before any normalising)."""
-    return list(_word_splitter().span_tokenize(text))
-
-
 @lru_cache(maxsize=200_000)
 def normalize_word(raw: str) -> str | None:
     """One raw token to its index term, or None for a stopword or an empty token."""
@@ -167,18 +187,22 @@ def normalize_word(raw: str) -> str | None:
     return stem(word)
 
 
+def _matchable(text: str) -> str:
+    return fold(text).translate(_DROP_INVISIBLE)
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
-    words = _word_splitter().tokenize(text)
+    words = _word_splitter().tokenize(_matchable(text))
     return [term for term in map(normalize_word, words) if term is not None]
 
 
-def words(text: str) -> list[tuple[str, str | None, bool]]:
+def words(text: str) -> list[tuple[str, str | None, bool, str]]:
     """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
-    and whether it was written with a capital letter."""
-    triples = []
-    for raw in _word_splitter().tokenize(text):
+    whether it was written with a capital letter, and the word itself in lower case."""
+    found = []
+    for raw in _word_splitter().tokenize(_matchable(text)):
         plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
         capital = raw.lstrip("@#")[:1].isupper()
-        triples.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital))
-    return triples
+        found.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital, plain))
+    return found

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Engine, QuestionError
-from bot.corpus import parse_article
-from bot.evaluation import evaluate, fold, load_questions
+from bot.evaluation import evaluate, load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = load_questions(ROOT / "eval" / "questions.json")
@@ -18,16 +17,24 @@ def engine() -> Engine:
     return Engine.load(ROOT / "corpus")
 
 
-def test_every_quote_is_verbatim_from_every_article_it_cites(engine):
-    """For every eval question, each quote is its articles' own characters at its offsets."""
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_quote_is_verbatim_in_every_article_file_it_cites(engine):
+    """For every eval question, each quote is found character for character (runs of white
+    space aside) in the file of every article it cites, at the offsets it gives."""
+    checked = 0
     for q in QUESTIONS:
         answer = engine.ask(q["question"])
         for quote in answer.quotes:
-            first = quote.locations[0]
-            assert first.article.body[first.start : first.end] == quote.text
             for location in quote.locations:
-                assert fold(location.text) == fold(quote.text) or location.text
+                on_disk = location.article.path.read_text(encoding="utf-8-sig")
+                assert quote.text in _spaced(on_disk)
+                assert _spaced(on_disk[location.start : location.end]) == quote.text
                 assert answer.sources[location.citation - 1] is location.article
+                checked += 1
+    assert checked > 100
 
 
 def test_citation_numbers_are_dense_and_in_order_of_first_use(engine):
@@ -127,12 +134,12 @@ def test_engine_never_imports_discord():
 
 
 def test_json_render_locates_each_quote(engine):
-    """The JSON answer's start/end locate the quote in the article's body."""
+    """The JSON answer's start/end locate the quote in the article file's text as read."""
     from bot.render import as_json
 
     payload = json.loads(as_json(engine.ask("who is the acting director of ICE")))
     assert payload["answered"] is True
     for quote in payload["quotes"]:
         source = quote["sources"][0]
-        body = parse_article(Path(source["path"]).read_bytes(), Path(source["path"])).body
-        assert body[quote["start"] : quote["end"]] == quote["text"]
+        text = Path(source["path"]).read_text(encoding="utf-8-sig")
+        assert _spaced(text[quote["start"] : quote["end"]]) == quote["text"]

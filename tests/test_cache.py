@@ -161,12 +161,19 @@ def test_load_errors_are_those_of_load_corpus(folder, tmp_path):
         load_processed(empty)
 
 
-def test_an_article_with_no_word_to_search_is_named(folder):
-    """A file of punctuation only (990 KB of "? ") is named as a bad file, not indexed empty."""
-    (folder / "marks.md").write_bytes(b"? " * 495_000)
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (b"? " * 495_000, "has no article text"),  # 990 KB of one paragraph
+        (b"The. A. An. It was. They were there.\n", "has no words I can search"),
+    ],
+)
+def test_an_article_with_nothing_to_search_is_named(folder, text, why):
+    """Punctuation only, or stopwords only, is named as a bad file, not indexed empty."""
+    (folder / "marks.md").write_bytes(text)
     with pytest.raises(CorpusError) as caught:
         Engine.load(folder)
-    assert caught.value.problems == [("marks.md", "has no words I can search")]
+    assert caught.value.problems == [("marks.md", why)]
 
 
 def test_an_article_nltk_gives_up_on_is_named(folder, monkeypatch):
@@ -190,15 +197,17 @@ def test_with_a_skipped_list_the_good_articles_load_and_the_bad_are_named(folder
     """Bad files are listed with why, the good articles answer, and the cache holds only them."""
     (folder / "broken.md").write_bytes(b"---\ntitle: x\n")
     (folder / "marks.md").write_bytes(b"? " * 1000)
+    (folder / "stopwords.md").write_bytes(b"The. A. An. It was. They were there.\n")
     skipped: list[tuple[str, str]] = []
     engine = Engine.load(folder, skipped)
     assert skipped == [
         ("broken.md", "front matter opens with '---' but never closes"),
-        ("marks.md", "has no words I can search"),
+        ("marks.md", "has no article text"),
+        ("stopwords.md", "has no words I can search"),
     ]
     assert len(engine.articles) == 5 and engine.ask(QUESTIONS[1]).answered
-    (folder / "broken.md").unlink()
-    (folder / "marks.md").unlink()
+    for name in ("broken.md", "marks.md", "stopwords.md"):
+        (folder / name).unlink()
     assert load_processed(folder)[2].cache == "hit"
 
 

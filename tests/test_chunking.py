@@ -32,14 +32,14 @@ def test_window_and_stride_cover_every_sentence():
 
 
 def test_offsets_are_the_articles_own_text():
-    """Each sentence and passage slice of the body is exactly its text, in the real corpus."""
+    """Each sentence and passage is exactly its slice of the article's text, in the real corpus."""
     for a in load_corpus(CORPUS):
         sentences = split_sentences(a)
         assert sentences
         for s in sentences:
-            text = a.body[s.start : s.end]
+            text = a.text[s.start : s.end]
             assert text == text.strip() and text
             p_start, p_end = a.paragraphs[s.paragraph]
             assert p_start <= s.start < s.end <= p_end
         for p in make_passages(a, sentences):
-            assert p.text == a.body[p.start : p.end]
+            assert p.text == a.text[p.start : p.end]

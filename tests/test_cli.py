@@ -91,8 +91,7 @@ def test_a_corpus_of_only_broken_files_names_each_and_exits_2(tmp_path):
     result = run("ask", "--corpus", str(tmp_path), "raids")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == (
-        "Could not load the corpus: latin.txt is not UTF-8 text; "
-        "marks.md has no words I can search."
+        "Could not load the corpus: latin.txt is not UTF-8 text; marks.md has no article text."
     )
 
 
@@ -103,7 +102,7 @@ def test_a_990_kb_article_of_question_marks_is_named_and_the_rest_answer(tmp_pat
     result = run("ask", "--corpus", str(tmp_path / "corpus"), "which police departments refused")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith('1. "') and "Sources:" in result.stdout
-    assert result.stderr == "Not loaded: marks.md has no words I can search.\n"
+    assert result.stderr == "Not loaded: marks.md has no article text.\n"
 
 
 def test_empty_corpus_folder_is_refused(tmp_path):
@@ -145,3 +144,19 @@ def test_main_job_without_token_starts_the_harness():
     assert result.returncode == 0
     assert result.stdout.startswith("DISCORD_TOKEN is not set")
     assert "Mark Morgan" in result.stdout
+
+
+def test_eval_baseline_reports_each_kind_for_the_bot_and_bm25s():
+    """`eval --baseline` scores bm25s on the same files in the same run, kind by kind."""
+    result = run(
+        "eval",
+        "--baseline",
+        "--corpus",
+        str(ROOT / "eval" / "dev" / "corpus"),
+        str(ROOT / "eval" / "dev" / "questions.json"),
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines[-3].startswith("this bot: ") and lines[-2].startswith("bm25s: ")
+    for line in lines[-3:-1]:
+        assert all(f"{kind} " in line for kind in ("fact", "list", "none"))
+    assert "none 0/" in lines[-2]  # top paragraphs never abstain

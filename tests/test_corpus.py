@@ -13,6 +13,10 @@ def parse(text: str, name: str = "story.md"):
     return parse_article(text.encode("utf-8"), Path(name))
 
 
+def paragraphs(article) -> list[str]:
+    return [article.text[start:end] for start, end in article.paragraphs]
+
+
 def test_front_matter_gives_metadata():
     """title, outlet, date and url come from the front matter."""
     article = parse(
@@ -25,21 +29,22 @@ def test_front_matter_gives_metadata():
         "2019-06-22",
         "https://example.org/a",
     )
-    assert article.body == "The raids were delayed."
+    assert paragraphs(article) == ["The raids were delayed."]
+    assert article.body == "The raids were delayed.\n"
 
 
 def test_plain_file_takes_its_title_from_the_headline():
     """Without front matter a headline first line becomes the title, not body text."""
     article = parse("Cities refuse to cooperate\n\nMayors said no to ICE.\n", "plain.txt")
     assert article.title == "Cities refuse to cooperate"
-    assert article.body == "Mayors said no to ICE."
+    assert paragraphs(article) == ["Mayors said no to ICE."]
 
 
 def test_plain_file_without_headline_is_titled_by_file_name():
     """A file that starts with a sentence keeps it and is titled by its file name."""
     article = parse("Mayors said no to ICE.\n", "mayors-said-no.txt")
     assert article.title == "mayors-said-no"
-    assert article.body == "Mayors said no to ICE."
+    assert paragraphs(article) == ["Mayors said no to ICE."]
 
 
 def test_lines_broken_mid_sentence_are_mended():
@@ -48,21 +53,70 @@ def test_lines_broken_mid_sentence_are_mended():
         "---\ntitle: t\n---\nPresident Donald\nTrump tweeted. ICE officers are heroes and the\n\n"
         "President's move helps.\n\nA new paragraph.\n"
     )
-    assert article.body == (
-        "President Donald Trump tweeted. ICE officers are heroes and the President's move helps."
-        "\n\nA new paragraph."
-    )
-    assert len(article.paragraphs) == 2
+    assert paragraphs(article) == [
+        "President Donald\nTrump tweeted. ICE officers are heroes and the\n\n"
+        "President's move helps.",
+        "A new paragraph.",
+    ]
 
 
-def test_curly_quotes_debris_and_stray_spaces_are_cleaned():
-    """Curly quotes become straight, page debris and doubled spaces disappear."""
+def test_characters_stay_as_the_file_has_them():
+    """Curly quotes, apostrophes, dashes, accents and odd spaces are kept; only debris goes."""
+    line = "She said \u201ccruel\u201d \u2014 and  Trump\u2019s\u00a0plan, Jos\u00e9 said."
     article = parse(
-        "---\ntitle: t\n---\nShe said \u201ccruel\u201d and  Trump\u2019s\u00a0plan.\n"
-        "LOADINGERROR LOADING\n\n"
-        "Popular in the Community\n\nWhat's Hot\n"
+        f"---\ntitle: t\n---\n{line}\nLOADINGERROR LOADING\n\nPopular in the Community\n\n"
+        "What's Hot\n"
     )
-    assert article.body == 'She said "cruel" and Trump\'s plan.'
+    assert paragraphs(article) == [line]
+    assert article.span_text(*article.paragraphs[0]) == " ".join(line.split())
+
+
+@pytest.mark.parametrize(
+    "debris",
+    [
+        "Save Story",
+        "Estimated read time: 3 minutes",
+        "This article is more than 5 years old",
+        "Protesters gathered outside the field office on Saturday. (AP Photo/Jane Roe)",
+        "FILE - In this June 2019 photo, agents stand outside a building.",
+        "By Jane Roe and John Q. Public, KXYZ 7 News",
+        "Updated: June 22, 2019 5:04 PM",
+        "WATCH: Mayor speaks about the raids",
+        "Share this story on Facebook",
+        "Leer en espa\u00f1ol",
+        "{snip}",
+        "Advertisement",
+        "Related: ICE director defends operation",
+        "Image 3 of 12",
+        "Riverton Courier › News › Local",
+        "\u00a9 2019 Cable News Network. All Rights Reserved.",
+    ],
+)
+def test_page_debris_lines_are_never_article_text(debris):
+    """Captions, bylines, notices, video labels, share prompts and ad markers are left out."""
+    article = parse(
+        f"The mayor spoke on Friday.\n\n{debris}\n\nShe said the city would not help.\n"
+    )
+    assert paragraphs(article) == [
+        "The mayor spoke on Friday.",
+        "She said the city would not help.",
+    ]
+
+
+def test_debris_shaped_words_inside_a_wrapped_sentence_are_kept():
+    """A hard-wrapped line that only looks like a prompt ("post on ...") continues its sentence."""
+    article = parse(
+        "The president took to\npost on Twitter that raids would start.\n\nMore text here.\n"
+    )
+    assert (
+        paragraphs(article)[0] == "The president took to\npost on Twitter that raids would start."
+    )
+
+
+def test_a_snip_marker_splits_a_paragraph_and_is_in_neither_part():
+    """A blog's {snip} inside a paragraph is never part of a quote."""
+    article = parse("The mayor spoke. {snip} She said no.\n")
+    assert paragraphs(article) == ["The mayor spoke.", "She said no."]
 
 
 def test_leading_dateline_becomes_the_date():
@@ -70,7 +124,7 @@ def test_leading_dateline_becomes_the_date():
     article = parse(" date 2019-06-22 (Bloomberg) -- Trump spoke.\n", "b.txt")
     assert article.date == "2019-06-22"
     assert article.outlet == "Bloomberg"
-    assert article.body.startswith("(Bloomberg) -- Trump spoke.")
+    assert paragraphs(article) == ["(Bloomberg) -- Trump spoke."]
 
 
 @pytest.mark.parametrize(
@@ -122,8 +176,8 @@ def test_bundled_corpus_loads_clean():
     articles = load_corpus(CORPUS)
     assert len(articles) == 5
     for article in articles:
+        text = "\n".join(paragraphs(article))
         for debris in ("LOADINGERROR", "Popular in the Community", "What's Hot", " date 2019"):
-            assert debris not in article.body
-        assert "\n\n\n" not in article.body and "  " not in article.body
+            assert debris not in text
     outlets = {a.outlet for a in articles}
     assert {"Bloomberg", "WTOP"} <= outlets

@@ -114,7 +114,11 @@ async def test_no_member_of_another_server_changes_the_corpus(world, simcord_env
     assert await planter.autocomplete(lobby, "removearticle", "article", "") == []
     assert snapshot(folder) == before and bot.engine is engine
     await world.alice.send(world.channel, "!ask which mayors said the Zanzibar raids were welcome")
-    assert world.channel.last_message.content.startswith("I found nothing relevant")
+    answer = world.channel.last_message
+    shown = answer.content + "".join(e.description or "" for e in answer.embeds)
+    assert "Every mayor in the country" not in shown and "Zanzibar raids" not in shown
+    await world.alice.send(world.channel, "!sources")
+    assert world.channel.last_message.embeds[0].title.startswith("5 articles")
     assert all(isinstance(error, Refusal) for error in simcord_env.errors)
 
 
@@ -271,7 +275,7 @@ async def test_the_990_kb_pathological_article_is_refused_and_leaves_nothing(
     await world.sync()
     folder = folder_of(simcord_env)
     before = snapshot(folder)
-    refusal = "I can't add that file: marks.md has no words I can search."
+    refusal = "I can't add that file: marks.md has no article text."
     await world.mod.send(world.channel, "!addarticle", attachments=[("marks.md", MARKS)])
     assert world.channel.last_message.content == refusal
     result = await world.mod.slash(world.channel, "addarticle", file=("marks.md", MARKS))
@@ -288,7 +292,7 @@ async def test_a_bad_article_at_start_up_is_named_to_moderators_and_removable(
 ) -> None:
     """At start-up the good articles are served; moderators see the bad file named and remove it."""
     started = "\n".join(r.getMessage() for r in caplog.get_records("setup"))
-    assert "article file left out: marks.md has no words I can search" in started
+    assert "article file left out: marks.md has no article text" in started
     await world.alice.send(world.channel, "!ask who is the acting director of ICE")
     assert "Mark Morgan" in world.channel.last_message.embeds[0].description
     await world.alice.send(world.channel, "!sources")
@@ -297,9 +301,9 @@ async def test_a_bad_article_at_start_up_is_named_to_moderators_and_removable(
     await world.mod.send(world.channel, "!sources")
     field = world.channel.last_message.embeds[0].fields[0]
     assert field.name == "Not loaded (listed for moderators)"
-    assert field.value == "- marks.md has no words I can search"
+    assert field.value == "- marks.md has no article text"
     await world.mod.send(world.channel, "!reload")
-    assert "- marks.md: has no words I can search" in world.channel.last_message.content
+    assert "- marks.md: has no article text" in world.channel.last_message.content
     await world.mod.send(world.channel, "!removearticle marks.md")
     report = world.channel.last_message.content
     assert report.startswith("Moved marks.md to .trash/marks.md.\nReloaded in ")

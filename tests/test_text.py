@@ -100,3 +100,20 @@ def test_a_long_paragraph_with_no_sentence_end_is_cut_at_spaces():
     assert len(spans) > 1 and spans[0][0] == 0 and spans[-1][1] == len(text)
     assert all(b - a <= text_module.MAX_PUNKT_CHARS for a, b in spans)
     assert all(text[a:b].startswith("raids") and text[a:b].endswith("delayed") for a, b in spans)
+
+
+def test_punkt_never_sees_more_than_its_bound_of_one_paragraph(monkeypatch):
+    """A 100 KB run-on paragraph of tiny sentences reaches Punkt in bounded pieces only."""
+    splitter = text_module._sentence_splitter()
+    seen: list[int] = []
+
+    class Recording:
+        def span_tokenize(self, piece: str):
+            seen.append(len(piece))
+            return splitter.span_tokenize(piece)
+
+    monkeypatch.setattr(text_module, "_sentence_splitter", Recording)
+    text = ("? ab " * 20_000).strip()
+    spans = sentence_spans(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert len(seen) >= 10 and max(seen) <= text_module.MAX_PUNKT_CHARS
