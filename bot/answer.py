@@ -239,13 +239,16 @@ class Engine:
         self.features = Features()
 
     @classmethod
-    def load(cls, folder: Path) -> Engine:
-        """Load, split, tokenise and index a corpus folder (CorpusError if it will not load)."""
+    def load(cls, folder: Path, skipped: list[tuple[str, str]] | None = None) -> Engine:
+        """Load, split, tokenise and index a corpus folder (CorpusError if it will not load).
+
+        With a `skipped` list, bad files go into it as (name, why) and the good ones load.
+        """
         from bot.cache import load_processed, paused_gc  # unchanged files: <folder>/.cache/
 
         started = time.perf_counter()
         with paused_gc():
-            articles, passages, _ = load_processed(folder)
+            articles, passages, _ = load_processed(folder, skipped=skipped)
             engine = cls(articles, passages)
         log.info(
             "indexed %d articles, %d passages in %.2f s",

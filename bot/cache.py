@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from bot import chunking, corpus, text
-from bot.chunking import Passage, Sentence, make_passages, split_sentences
-from bot.corpus import Article, load_corpus
+from bot.chunking import Passage, Sentence, sentences_and_passages
+from bot.corpus import Article, CorpusError, load_corpus
 from bot.index import TokenizedPassages
 from bot.scoring import Okapi, TermMatrix
 
@@ -75,12 +75,17 @@ def default_location(folder: Path) -> Path:
 
 
 def load_processed(
-    folder: Path, location: Path | None = None, use_cache: bool = True
+    folder: Path,
+    location: Path | None = None,
+    use_cache: bool = True,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Article], list[Passage], LoadStats]:
     """The folder's articles and passages, from the cache where the files are unchanged.
 
     The passages come as a `TokenizedPassages` that lets `Index` reuse the saved model
-    when the corpus is exactly the cached one. Raises CorpusError as `load_corpus` does.
+    when the corpus is exactly the cached one. Raises CorpusError as `load_corpus` does,
+    also naming files that cannot be split or hold no word to search; with a `skipped`
+    list, those go into it instead and the good articles load.
     """
     started = time.perf_counter()
     location = location or default_location(folder)
@@ -88,10 +93,21 @@ def load_processed(
     with paused_gc():
         store, state = _Store.read(location, version) if use_cache else (None, "off")
         store = store or _Store.empty()
-        articles, reused = _load_articles(folder, store)
+        loaded, entries = _load_articles(folder, store, skipped)
         builder = _Builder(store)
-        for article, entry in zip(articles, reused, strict=True):
-            builder.add(article, entry)
+        articles, reused, problems = [], [], []
+        for article, entry in zip(loaded, entries, strict=True):
+            try:
+                builder.add(article, entry)
+            except CorpusError as error:
+                problems.extend(error.problems)
+                continue
+            articles.append(article)
+            reused.append(entry)
+    if problems and (skipped is None or not articles):
+        raise CorpusError([*(skipped or ()), *problems])
+    if skipped is not None:
+        skipped.extend(problems)
     fresh = sum(entry is None for entry in reused)
     if state == "hit" and (fresh or len(articles) != len(store.names)):
         state = "partial"
@@ -132,7 +148,9 @@ def _corpus_key(version: str, articles: Sequence[Article]) -> str:
     return digest.hexdigest()
 
 
-def _load_articles(folder: Path, store: _Store) -> tuple[list[Article], list[int | None]]:
+def _load_articles(
+    folder: Path, store: _Store, skipped: list[tuple[str, str]] | None = None
+) -> tuple[list[Article], list[int | None]]:
     """`load_corpus`, taking each unchanged file (same name and sha256) from `store`;
     also, per article, the store entry it came from (None when it was parsed)."""
     entries: dict[Path, int] = {}
@@ -144,7 +162,7 @@ def _load_articles(folder: Path, store: _Store) -> tuple[list[Article], list[int
             entries[path] = entry
         return article
 
-    articles = load_corpus(folder, reuse)
+    articles = load_corpus(folder, reuse, skipped)
     return articles, [entries.get(article.path) for article in articles]
 
 
@@ -280,13 +298,12 @@ class _Builder:
                 Passage(article, tuple(sentences[a : a + n])) for a, n in layout.tolist()
             )
         else:
-            sentences = split_sentences(article)
+            sentences, passages = sentences_and_passages(article)  # CorpusError: a bad file
             if self.numbers is None:
                 self.numbers = {term: number for number, term in enumerate(self.vocab)}
             ids = [self._number(term) for s in sentences for term in s.terms]
             self.token_parts.append(np.asarray(ids, dtype=np.int32))
             self.length_parts.append(np.asarray([len(s.terms) for s in sentences], dtype=np.int64))
-            passages = make_passages(article, sentences)
             layout = _layout(sentences, passages)
             self.passages.extend(passages)
         self.sentences.append(sentences)

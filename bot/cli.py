@@ -124,21 +124,21 @@ def _run(args: argparse.Namespace) -> int:
 
             return run_bot()
         print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
-        return _repl(Engine.load(args.corpus or settings.corpus_dir), k=5, as_json=False)
+        return _repl(_load(args.corpus or settings.corpus_dir), k=5, as_json=False)
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
     if args.command == "ask":
         from bot.answer import validate_question
 
         question = validate_question(" ".join(args.question))  # before loading anything
-        engine = Engine.load(corpus)
+        engine = _load(corpus)
         print(_render(engine, question, args.k, args.json))
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
     if args.command == "add":
         return _add(corpus, args.source)
-    engine = Engine.load(corpus)
+    engine = _load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
@@ -149,12 +149,14 @@ def _run(args: argparse.Namespace) -> int:
 def _add(corpus: Path, source: str) -> int:
     """Add one article to the corpus folder the way a moderator's addarticle does."""
     import asyncio
+    import getpass
 
-    from bot.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, parse_article
-    from bot.intake import duplicate_of, link_in_corpus, safe_file_name
+    from bot import history
+    from bot.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES
+    from bot.intake import checked_article, duplicate_of, link_in_corpus, safe_file_name
     from bot.render import describe_source
 
-    engine = Engine.load(corpus)  # the corpus must load before anything is added to it
+    engine = _load(corpus)  # the corpus must load before anything is added to it
     links: tuple[str, ...] = ()
     if "://" in source or source.lower().startswith(("http:", "https:")):
         from bot.extract import draft_from_link  # trafilatura loads only here
@@ -177,7 +179,7 @@ def _add(corpus: Path, source: str) -> int:
             raise ValueError(f"{path.name} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
         raw, filename = path.read_bytes(), path.name
     try:
-        article = parse_article(raw, Path(Path(filename).name))
+        article = checked_article(raw, filename)
     except CorpusError as error:
         raise ValueError(f"I can't add that file: {error.summary}.") from None
     twin = duplicate_of(article, engine.articles, links)
@@ -186,17 +188,42 @@ def _add(corpus: Path, source: str) -> int:
     target = safe_file_name(corpus, filename)
     with target.open("xb") as file:  # "x": never overwrite
         file.write(raw)
+    skipped: list[tuple[str, str]] = []
     try:
-        engine = Engine.load(corpus)
+        engine = Engine.load(corpus, skipped)
+        problems = [(name, why) for name, why in skipped if name == target.name]
+        if problems:
+            raise CorpusError(problems)
     except CorpusError as error:
         target.unlink()
-        why = error.summary
         raise ValueError(
-            f"The corpus would not load ({why}), so I removed {target.name} again."
+            f"The corpus would not load ({error.summary}), so I removed {target.name} again."
         ) from None
     passages = engine.passage_counts()[target.stem]
+    history.record(
+        corpus,
+        history.Change.now(
+            who_id=None,
+            who_name=getpass.getuser(),
+            server_id=None,
+            server_name="the local harness",
+            action="add",
+            file=target.name,
+            sha256=article.digest,
+            note=source,
+        ),
+    )
     print(f"Added {describe_source(article)} as {target.name} ({passages} passages).")
     return 0
+
+
+def _load(corpus: Path) -> Engine:
+    """The engine over the folder's good articles; each bad file is named on stderr."""
+    skipped: list[tuple[str, str]] = []
+    engine = Engine.load(corpus, skipped)
+    for name, why in skipped:
+        print(f"Not loaded: {name} {why}.", file=sys.stderr)
+    return engine
 
 
 def _sweep(corpus: Path, files: list[Path]) -> int:

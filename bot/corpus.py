@@ -175,12 +175,15 @@ def article_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(
-    folder: Path, reuse: Callable[[Path, str], Article | None] | None = None
+    folder: Path,
+    reuse: Callable[[Path, str], Article | None] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> list[Article]:
     """Load every article in `folder`; raise CorpusError naming every bad file, or an empty one.
 
     `reuse(path, digest)` may hand back an article already made from a file with those
-    exact bytes (the cache does), so only new or changed files are parsed.
+    exact bytes (the cache does), so only new or changed files are parsed. With a
+    `skipped` list, bad files are added to it (name, why) and the good ones still load.
     """
     if not folder.is_dir():
         raise CorpusError([(str(folder), "is not a folder")])
@@ -193,10 +196,12 @@ def load_corpus(
             articles.append(article or parse_article(raw, path, digest))
         except CorpusError as error:
             problems.extend(error.problems)
-    if problems:
+    if problems and (skipped is None or not articles):
         raise CorpusError(problems)
     if not articles:
         raise CorpusError([(str(folder), "holds no .txt or .md articles")])
+    if skipped is not None:
+        skipped.extend(problems)
     return articles
 
 

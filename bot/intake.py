@@ -12,8 +12,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.corpus import Article
+from bot.chunking import sentences_and_passages
+from bot.corpus import Article, parse_article
 from bot.render import describe_source
+
+
+def checked_article(raw: bytes, filename: str) -> Article:
+    """The article in an upload, checked as a reload would check it; CorpusError names it."""
+    article = parse_article(raw, Path(Path(filename.replace("\\", "/")).name))
+    sentences_and_passages(article)  # splits and tokenises in bounded time, or says why not
+    return article
 
 
 class IntakeError(ValueError):

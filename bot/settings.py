@@ -39,6 +39,7 @@ class Settings:
     owner_ids: frozenset[int] = frozenset()
     button_timeout: float = 180.0
     allow_private_urls: bool = False
+    home_guild_ids: frozenset[int] = frozenset()
 
 
 def load_settings(
@@ -126,6 +127,7 @@ def load_settings(
         owner_ids=ids("OWNER_IDS"),
         button_timeout=seconds("BUTTON_TIMEOUT", 180.0),
         allow_private_urls=private_urls in _TRUE,
+        home_guild_ids=ids("HOME_GUILD_IDS"),
     )
     if settings.button_timeout > 840:  # interaction tokens expire after 15 minutes
         problems.append(

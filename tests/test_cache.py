@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import cache
+from bot import cache, chunking
 from bot.answer import Engine
 from bot.cache import ARCHIVE, INDEX_ARCHIVE, MANIFEST, load_processed
-from bot.chunking import make_passages, split_sentences
+from bot.chunking import make_passages, sentences_and_passages, split_sentences
 from bot.corpus import CorpusError, load_corpus
 from bot.index import Index
 
@@ -60,8 +60,8 @@ def test_one_added_article_is_the_only_one_processed(folder, monkeypatch):
     load_processed(folder)
     shutil.copy(folder / "cities-vow-to-resist-ice-raids.md", folder / "zz-added.md")
     split = []
-    counted = lambda a: split.append(a.id) or split_sentences(a)  # noqa: E731
-    monkeypatch.setattr(cache, "split_sentences", counted)
+    counted = lambda a: split.append(a.id) or sentences_and_passages(a)  # noqa: E731
+    monkeypatch.setattr(cache, "sentences_and_passages", counted)
     _, passages, stats = load_processed(folder)
     assert split == ["zz-added"]
     assert (stats.cache, stats.reused, stats.processed, stats.written) == ("partial", 5, 1, True)
@@ -159,3 +159,62 @@ def test_load_errors_are_those_of_load_corpus(folder, tmp_path):
     empty.mkdir()
     with pytest.raises(CorpusError, match="holds no"):
         load_processed(empty)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (b"? " * 495_000, "has no article text"),  # 990 KB of one paragraph
+        (b"The. A. An. It was. They were there.\n", "has no words I can search"),
+    ],
+)
+def test_an_article_with_nothing_to_search_is_named(folder, text, why):
+    """Punctuation only, or stopwords only, is named as a bad file, not indexed empty."""
+    (folder / "marks.md").write_bytes(text)
+    with pytest.raises(CorpusError) as caught:
+        Engine.load(folder)
+    assert caught.value.problems == [("marks.md", why)]
+
+
+def test_an_article_nltk_gives_up_on_is_named(folder, monkeypatch):
+    """When nltk's time limit trips on one article, the error names that file and nothing else."""
+    real = chunking.sentence_spans
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        if "Quahog" in text:
+            raise TimeoutError("regular-expression match exceeded its 5.0s time limit")
+        return real(text)
+
+    monkeypatch.setattr(chunking, "sentence_spans", spans)
+    (folder / "quahog.md").write_text("The Quahog sheriff said no to the ICE raids.\n", "utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_processed(folder)
+    why = "could not be split into sentences in reasonable time"
+    assert caught.value.problems == [("quahog.md", why)]
+
+
+def test_with_a_skipped_list_the_good_articles_load_and_the_bad_are_named(folder):
+    """Bad files are listed with why, the good articles answer, and the cache holds only them."""
+    (folder / "broken.md").write_bytes(b"---\ntitle: x\n")
+    (folder / "marks.md").write_bytes(b"? " * 1000)
+    (folder / "stopwords.md").write_bytes(b"The. A. An. It was. They were there.\n")
+    skipped: list[tuple[str, str]] = []
+    engine = Engine.load(folder, skipped)
+    assert skipped == [
+        ("broken.md", "front matter opens with '---' but never closes"),
+        ("marks.md", "has no article text"),
+        ("stopwords.md", "has no words I can search"),
+    ]
+    assert len(engine.articles) == 5 and engine.ask(QUESTIONS[1]).answered
+    for name in ("broken.md", "marks.md", "stopwords.md"):
+        (folder / name).unlink()
+    assert load_processed(folder)[2].cache == "hit"
+
+
+def test_with_a_skipped_list_a_corpus_of_only_bad_files_still_fails(tmp_path):
+    """With nothing good to load, the error names every bad file rather than indexing nothing."""
+    (tmp_path / "broken.md").write_bytes(b"---\ntitle: x\n")
+    (tmp_path / "marks.md").write_bytes(b"? ? ?")
+    with pytest.raises(CorpusError) as caught:
+        Engine.load(tmp_path, [])
+    assert [name for name, _ in caught.value.problems] == ["broken.md", "marks.md"]

@@ -80,15 +80,40 @@ def test_bad_input_gets_one_sentence_and_exit_code_2(args, message):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_broken_corpus_files_are_named(tmp_path):
-    """A non-UTF-8 file and malformed front matter are both named, with the problem."""
-    (tmp_path / "ok.md").write_text("The raids were delayed.\n")
+def test_broken_corpus_files_are_named_and_the_good_ones_answer(tmp_path):
+    """A non-UTF-8 file and malformed front matter are each named; the good articles answer."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", folder, ignore=shutil.ignore_patterns(".*"))
+    (folder / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (folder / "bad.md").write_text("---\ndate: tomorrow\n---\nText.\n")
+    result = run("ask", "--corpus", str(folder), "who is the acting director of ICE")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('1. "') and "Mark Morgan" in result.stdout
+    assert result.stderr.splitlines() == [
+        "Not loaded: bad.md front matter date 'tomorrow' is not YYYY-MM-DD.",
+        "Not loaded: latin.txt is not UTF-8 text.",
+    ]
+
+
+def test_a_corpus_of_only_broken_files_names_each_and_exits_2(tmp_path):
+    """When no article loads, every bad file is named in one line and nothing is answered."""
     (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
-    (tmp_path / "bad.md").write_text("---\ndate: tomorrow\n---\nText.\n")
+    (tmp_path / "marks.md").write_text("? ? ? ? ? ?\n")
     result = run("ask", "--corpus", str(tmp_path), "raids")
-    assert result.returncode == 2
-    assert "latin.txt is not UTF-8 text" in result.stderr
-    assert "bad.md front matter date 'tomorrow' is not YYYY-MM-DD" in result.stderr
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "Could not load the corpus: latin.txt is not UTF-8 text; marks.md has no article text."
+    )
+
+
+def test_a_990_kb_article_of_question_marks_is_named_and_the_rest_answer(tmp_path):
+    """One pathological article (990 KB of "? ") is named; the others still answer."""
+    shutil.copytree(ROOT / "corpus", tmp_path / "corpus", ignore=shutil.ignore_patterns(".*"))
+    (tmp_path / "corpus" / "marks.md").write_bytes(b"? " * 495_000)
+    result = run("ask", "--corpus", str(tmp_path / "corpus"), "which police departments refused")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('1. "') and "Sources:" in result.stdout
+    assert result.stderr == "Not loaded: marks.md has no article text.\n"
 
 
 def test_empty_corpus_folder_is_refused(tmp_path):

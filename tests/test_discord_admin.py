@@ -204,13 +204,17 @@ async def test_removearticle_moves_the_file_to_trash(world, simcord_env) -> None
 
 
 async def test_removearticle_with_a_bad_number(world, simcord_env) -> None:
-    """A number that is not an article's gets the valid range or the usage line."""
+    """A number or name that is not an article's gets the valid range or the usage line."""
     await world.mod.send(world.channel, "!removearticle 9")
     assert world.channel.last_message.content == (
         "There is no article 9; `!sources` lists them, numbered 1 to 5."
     )
     await world.mod.send(world.channel, "!removearticle first")
-    assert world.channel.last_message.content.startswith("Usage: `!removearticle <number>`")
+    assert world.channel.last_message.content == (
+        "There is no article first; `!sources` lists them, numbered 1 to 5."
+    )
+    await world.mod.send(world.channel, "!removearticle")
+    assert world.channel.last_message.content.startswith("Usage: `!removearticle <article>`")
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusals
 
 
@@ -232,11 +236,20 @@ async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
     assert world.alice.available_commands(world.channel) == ()
     await world.owner.send(world.channel, "!sync")
     assert world.channel.last_message.content == (
-        "Synced 3 slash commands: /ask, /sources, /addarticle."
+        "Synced 7 slash commands: /ask, /sources, /reload, /addarticle, /removearticle, "
+        "/restore, /history."
     )
-    # /addarticle is offered to members with Manage Server only.
+    # The moderator commands are offered to members with Manage Server only.
     assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
-    assert set(world.mod.available_commands(world.channel)) == {"ask", "sources", "addarticle"}
+    assert set(world.mod.available_commands(world.channel)) == {
+        "ask",
+        "sources",
+        "reload",
+        "addarticle",
+        "removearticle",
+        "restore",
+        "history",
+    }
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
 
 
@@ -281,7 +294,7 @@ async def test_slash_addarticle_with_a_url(world, simcord_env, news_site) -> Non
     await world.sync()
     bare = await world.mod.slash(world.channel, "addarticle")
     assert bare.response.content == (
-        "Please give the article's link, as in `/addarticle url:https://...`."
+        "Please give the article's link or a file, as in `/addarticle url:https://...`."
     )
     result = await world.mod.slash(world.channel, "addarticle", url=news_site.url(NEWS_PATH))
     assert result.response.content.startswith(f"Added {LINKED_SOURCE} as {LINKED}.")
