@@ -187,6 +187,9 @@ def test_add_a_link_then_answers_cite_it(news_site, corpus_copy):
         'Added Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids" '
         "as quahog-sheriff-says-deputies-will-sit-out-ice-raids.md (8 passages).\n"
     )
+    (entry,) = (corpus_copy / ".history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(entry)["action"] == "add"
+    assert json.loads(entry)["note"] == news_site.url("/share/quahog")
     asked = run(
         "ask", "--json", "--corpus", str(corpus_copy), "what did Sheriff Ada Whitcomb say about ICE"
     )
