@@ -314,13 +314,16 @@ class Engine:
         self, hit: Hit, concepts: list[Concept], weights: list[float], listing: str | None
     ) -> bool:
         """Whether a passage covers enough of the question to be quoted from."""
-        coverage = self._coverage(concepts, weights, *self._context_terms(hit))
+        terms, weak = self._context_terms(hit)
+        coverage = self._coverage(concepts, weights, terms, weak)
         if coverage >= MIN_COVERAGE:
             return True
         passage = hit.passage
         return (
             listing is not None
             and coverage >= MIN_LIST_COVERAGE
+            # what is relaxed is the wording, never a name the question gives
+            and all(c.covered_by(terms) for c in concepts if c.capitalised)
             and self._holds(
                 listing, self._context(passage.article), passage.text, passage.sentences
             )
