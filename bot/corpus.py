@@ -64,6 +64,9 @@ _DEBRIS_SHAPES = re.compile(
     | share(\ this)?(\ story|\ article)?\s*:.{0,100}
     | comments?\s*\(\d+\)
     | [^›»|]{1,40}(\ [›»|>/]\ [^›»|]{1,40}){2,}
+    | [-–—]\ .{1,40}\ [-–—]
+    | (photo\ )?credits?\s*:.{0,80}
+    | photo\ via\b.{0,60}
     | click\ (here\ )?to\ (share|email|print|tweet).{0,60}
     | follow\ (us|me)\ on\ .{0,80}
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
@@ -86,6 +89,8 @@ _DEBRIS_SHAPES = re.compile(
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
 _BYLINE = re.compile(r"^[Bb][Yy]:?\s+\S.{0,100}$")
 _BYLINE_LINKS = frozenset({"and", "&", "|", "-", "–", "—", "of", "the", "for", "at", "staff"})
+# An embedded tweet's signature line: "— Donald J. Trump (@realDonaldTrump) June 22, 2019".
+_SIGNATURE = re.compile(r"[—–-]\s*[^()\n]{1,60}\(@\w+\)")
 # Markers pasted inside paragraphs where a blog cut a quoted article; never quoted across.
 _SNIP = re.compile(r"\{snip\}|\[snip\]|\(snip\)|\[\.\.\.\]|\[…\]", re.IGNORECASE)
 
@@ -394,6 +399,8 @@ def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[in
         previous = text[slice(*paragraphs[-1][-1])] if paragraphs else ""
         if broken:
             paragraphs.append([line])
+        elif _SIGNATURE.match(line_text):
+            paragraphs[-1].append(line)  # a tweet's signature belongs to the tweet
         elif blank_before:
             # A blank line ends a paragraph unless the sentence before it is unfinished.
             if _continues(previous, line_text):

@@ -89,6 +89,8 @@ def test_characters_stay_as_the_file_has_them():
         "Related: ICE director defends operation",
         "Image 3 of 12",
         "Riverton Courier › News › Local",
+        "- Riverton Digital Partners -",
+        "Credit: Riverton Courier",
         "\u00a9 2019 Cable News Network. All Rights Reserved.",
     ],
 )
@@ -194,3 +196,12 @@ def test_section_headings_in_capitals_are_left_out_but_a_capital_headline_is_the
         "Agents will start on Sunday.",
         "About 2,000 people with removal orders.",
     ]
+
+
+def test_a_tweet_signature_line_stays_with_its_tweet():
+    """A tweet's "— Name (@handle) date" line joins the tweet, not a paragraph of its own."""
+    tweet = (
+        "We will not help with the raids!\n— Mayor Dana Whitfield (@RivertonMayor) June 22, 2019"
+    )
+    article = parse(f"The mayor posted on Saturday.\n\n{tweet}\n\nMore text followed.\n")
+    assert paragraphs(article) == ["The mayor posted on Saturday.", tweet, "More text followed."]
