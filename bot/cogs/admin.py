@@ -458,9 +458,9 @@ class AdminCog(commands.Cog, name="Moderation"):
         async with self.lock:
             engine = self.bot.engine
             assert engine is not None
-            twin = next((a for a in engine.articles if a.digest == article.digest), None)
+            twin = duplicate_of(article, engine.articles)
             if twin is not None:
-                raise Refusal(f"That article is already in the corpus as {twin.path.name}.")
+                raise Refusal(twin)
             original = history.removed_as(self.folder, name) or name
             target = self.folder / original
             if target.exists() or target.suffix.lower() not in ARTICLE_SUFFIXES:
