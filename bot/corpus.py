@@ -37,7 +37,8 @@ DEBRIS_LINES = frozenset(
     link copied|facebook|twitter|linkedin|whatsapp|reddit|pinterest|related|related stories|
     related articles|related content|trending|trending now|most popular|most read|watch|video|
     watch video|play video|now playing|listen|listen to this article|audio|photos|gallery|
-    next|previous|back to top|sign up|subscribe|log in|español|english|en español|
+    next|previous|back to top|sign up|subscribe|log in|español|english|en español|by|
+    no comments|
     leer en español|read in english|read in spanish|ver en español|{snip}|[snip]|(snip)|...|…
     """.split("|")
 )
@@ -52,7 +53,9 @@ _DEBRIS_SHAPES = re.compile(
     | this\ (article|story|page)\ is\ from\ (our|the)\ archives?\.?.{0,120}
     | archived?\ (article|story|content)[:.]?.{0,120}
     | (photo|image|video|file\ photo|photograph)\s*(credit)?\s*[:|].{0,160}
-    | (photo|image|video)s?\ (by|courtesy\ of|credit)\ .{0,160}
+    | (photo|image|video)s?\ (by|courtesy(\ of)?|credit)\b.{0,160}
+    | .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
+    | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
     | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
     | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
     | file\ [-–—]\ .{0,300}
@@ -67,6 +70,13 @@ _DEBRIS_SHAPES = re.compile(
     | [-–—]\ .{1,40}\ [-–—]
     | (photo\ )?credits?\s*:.{0,80}
     | photo\ via\b.{0,60}
+    | find\ out\ what's\ happening\ in\b.{0,120}
+    | shared\ from\ the\ .{0,80}
+    | (author|written\ by|reporter|editor|reporting\ by)s?\s*:.{0,80}
+    | ((mon|tues|wednes|thurs|fri|satur|sun)day,?\ )?
+      (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\ \d{1,2}(st|nd|rd|th)?,?\ \d{4}
+      (\s*([-–—|,]|at)?\s*\d{1,2}:\d{2}\s*([ap]\.?m\.?)?(\ [a-z]{2,4})?)?
+    | \d{1,2}/\d{1,2}/\d{2,4}(\s+\d{1,2}:\d{2}.{0,10})?
     | click\ (here\ )?to\ (share|email|print|tweet).{0,60}
     | follow\ (us|me)\ on\ .{0,80}
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
@@ -356,7 +366,8 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
     offset = start
     for raw in text[start:].split("\n"):
         line_start, offset = offset, offset + len(raw) + 1
-        stripped = raw.strip(_STRIP).lstrip("> " + _STRIP)  # e-mail and Markdown block quotes
+        # block-quote markers (e-mail, Markdown) and list bullets are not the line's text
+        stripped = raw.strip(_STRIP).lstrip(">•·▪ " + _STRIP)
         if not stripped:
             lines.append(None)
             previous_ends_sentence = True

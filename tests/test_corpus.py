@@ -91,6 +91,15 @@ def test_characters_stay_as_the_file_has_them():
         "Riverton Courier › News › Local",
         "- Riverton Digital Partners -",
         "Credit: Riverton Courier",
+        "Find out what's happening in Rivertonfor free with the latest updates from Patch.",
+        "Shared from the 7/15/2019 Riverton Chronicle eEdition",
+        "Author: Jane Roe",
+        "By",
+        "July 15, 2019 - 10:21 AM",
+        "Sunday, June 23, 2019",
+        "07/11/2019",
+        "Mayor Dana Whitfield at City Hall Photo By The Riverton Courier",
+        "May 29, 2018 - Riverton - The mayor greets guests. (Credit Image: © Jo Doe via Wire)",
         "\u00a9 2019 Cable News Network. All Rights Reserved.",
     ],
 )
@@ -113,6 +122,12 @@ def test_debris_shaped_words_inside_a_wrapped_sentence_are_kept():
     assert (
         paragraphs(article)[0] == "The president took to\npost on Twitter that raids would start."
     )
+
+
+def test_list_bullets_are_not_part_of_a_quote():
+    """A bulleted line's "•" is left out of the paragraph, as block-quote markers are."""
+    article = parse("The mayor spoke.\n\n  • She said the city would not help.\n")
+    assert paragraphs(article) == ["The mayor spoke.", "She said the city would not help."]
 
 
 def test_a_snip_marker_splits_a_paragraph_and_is_in_neither_part():
