@@ -56,6 +56,7 @@ _DEBRIS_SHAPES = re.compile(
     | (photo|image|video)s?\ (by|courtesy(\ of)?|credit)\b.{0,160}
     | .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
     | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
+    | .{0,300}[.)]\ +(the\ )?(associated\ press|ap|reuters|afp|getty\ images)
     | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
     | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
     | file\ [-–—]\ .{0,300}
@@ -254,12 +255,11 @@ def parse_article(raw: bytes, path: Path, digest: str | None = None) -> Article:
     if dateline:
         meta.setdefault("date", dateline.group(1))
         start = dateline.end()
-    paragraphs = _paragraphs(text, _lines(text, start))
-    if paragraphs and not meta.get("title") and len(paragraphs) > 1:
-        first = collapse_spaces(text[slice(*paragraphs[0])])
-        if _is_headline(first):
-            meta["title"] = first
-            paragraphs.pop(0)
+    paragraphs = _paragraphs(text, _lines(text, start), titled=bool(meta.get("title")))
+    if not meta.get("title"):
+        title = _headline(text, paragraphs)
+        if title is not None:
+            meta["title"] = title
     if not paragraphs:
         raise CorpusError([(name, "has no article text")])
     wire = _WIRE_OUTLET.match(text, paragraphs[0][0])
@@ -396,11 +396,16 @@ def _is_heading(line: str) -> bool:
     return len(letters) >= 4 and not any(ch.islower() for ch in letters)
 
 
-def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[int, int]]:
+def _paragraphs(
+    text: str, lines: list[tuple[int, int] | None], titled: bool = False
+) -> list[tuple[int, int]]:
     """Join lines into paragraphs, mending paragraphs and lines broken mid-sentence;
-    a snip marker inside a paragraph splits it, and is in neither part."""
+    a snip marker inside a paragraph splits it, and is in neither part. Unless the
+    article is `titled` already, the lines at the page's top before any finished
+    sentence (a section label, the headline) each stand alone."""
     paragraphs: list[list[tuple[int, int]]] = []
     blank_before = broken = True
+    lead = not titled
     for line in lines:
         if line is None or line == _DEBRIS:
             blank_before = True
@@ -418,12 +423,14 @@ def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[in
                 paragraphs[-1].append(line)
             else:
                 paragraphs.append([line])
-        elif previous.endswith(_SENTENCE_END) and not line_text[0].islower():
-            # Pastes often separate paragraphs with a single line break.
+        elif (previous.endswith(_SENTENCE_END) or lead) and not line_text[0].islower():
+            # Pastes often separate paragraphs with a single line break; at the top of a
+            # page, a line without a full stop is a label or a headline of its own.
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)  # a line wrapped mid-sentence
         blank_before = broken = False
+        lead = lead and not line_text.endswith(_SENTENCE_END)
     spans = []
     for group in paragraphs:
         start, end = group[0][0], group[-1][1]
@@ -450,6 +457,20 @@ def _continues(previous: str, line: str) -> bool:
         return False
     last_word = previous.rsplit(" ", 1)[-1].lower()
     return line[0].islower() or last_word in _DANGLING or previous.endswith(",")
+
+
+def _headline(text: str, paragraphs: list[tuple[int, int]]) -> str | None:
+    """The headline among the page's top lines, taken out of `paragraphs` with the labels
+    above it ("Politics & Government"): the first headline-shaped line of four or more
+    words among the first three; None (and nothing taken) when there is none."""
+    for number, span in enumerate(paragraphs[:3]):
+        line = collapse_spaces(text[slice(*span)])
+        if not _is_headline(line) or number + 1 >= len(paragraphs):
+            return None
+        if len(line.split()) >= 4:
+            del paragraphs[: number + 1]
+            return line
+    return None
 
 
 def _is_headline(paragraph: str) -> bool:

@@ -97,6 +97,7 @@ def test_characters_stay_as_the_file_has_them():
         "By",
         "July 15, 2019 - 10:21 AM",
         "Sunday, June 23, 2019",
+        "Men change money after arriving in the city, Tuesday, July 16. Associated press",
         "07/11/2019",
         "Mayor Dana Whitfield at City Hall Photo By The Riverton Courier",
         "May 29, 2018 - Riverton - The mayor greets guests. (Credit Image: © Jo Doe via Wire)",
@@ -220,3 +221,16 @@ def test_a_tweet_signature_line_stays_with_its_tweet():
     )
     article = parse(f"The mayor posted on Saturday.\n\n{tweet}\n\nMore text followed.\n")
     assert paragraphs(article) == ["The mayor posted on Saturday.", tweet, "More text followed."]
+
+
+def test_the_top_of_a_pasted_page_gives_the_headline_not_its_labels():
+    """A section label and a headline without full stops are not glued to the first sentence."""
+    article = parse(
+        "Politics & Government\nRiverton braces for raids, hotline set up\n"
+        "Riverton is one of ten cities on the list.\nThe mayor spoke on Friday.\n"
+    )
+    assert article.title == "Riverton braces for raids, hotline set up"
+    assert paragraphs(article) == [
+        "Riverton is one of ten cities on the list.",
+        "The mayor spoke on Friday.",
+    ]
