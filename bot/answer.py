@@ -17,6 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.chunking import Passage, Sentence
+from bot.context import ArticleContext
 from bot.corpus import Article
 from bot.index import Hit, Index
 from bot.query import Concept, analyse, answer_kind
@@ -32,25 +33,76 @@ PASSAGE_POOL = 40
 # (idf-weighted, framing words excluded). Measured with `python -m bot eval`: 0.6 passes
 # every question, 0.5 and 0.55 quote for unanswerable ones, 0.65 misses five answers.
 MIN_COVERAGE = 0.6
+# ... or this share, for a question listing people or places, when it names one.
+MIN_LIST_COVERAGE = 0.45
 # A word no article uses weighs this share of the rarest word's idf (a name weighs it all).
 # `python -m bot eval`: 0.5 to 0.7 quote for an unanswerable question; 0.8 and 1.0 pass all.
 UNKNOWN_WORD_SHARE = 0.8
 # Quotes after the first must score at least this share of the best one.
 MIN_RELATIVE_SCORE = 0.3
+# ... or this share in a list, whose items are each worded their own way.
+MIN_RELATIVE_LIST_SCORE = 0.15
 # A quote's own sentence(s) must cover at least this share of the question by themselves.
 MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
+# A question word found only in the article's headline or dateline counts this much.
+HEADLINE_CREDIT = 0.5
 # Framing words ("say", "going") still search, at this share of their weight.
 FRAMING_WEIGHT = 0.3
 PAIR_BONUS = 0.5
-# Sentences that hold what a "how many" or "when" question asks for.
-_NUMBER = re.compile(r"\d")
+# Sentences that hold what a question's wh-phrase asks for (`bot.query.answer_kind`).
+_NUMBER_WORDS = (
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|"
+    r"quarter|third|percent)\b"
+)
+_NUMBER = re.compile(_NUMBER_WORDS, re.I)
 _TIME = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|week|today|"
-    r"tomorrow|yesterday|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|\d{4}-\d{2}-\d{2}|hours?|days?|months?)\b",
+    r"tomorrow|yesterday|tonight|morning|afternoon|evening|night|noon|midnight|january|february|"
+    r"march|april|may|june|july|august|september|october|november|december|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}(:\d{2})?\s?[ap]\.?m\.?|hours?|days?|months?)\b",
     re.I,
 )
+_DURATION = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
+    r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till)\s+"
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+# A place named after a preposition ("in Houston", "from Los Angeles"), a dateline, or a
+# list of names ("Atlanta, Baltimore, Chicago").
+_PLACE = re.compile(
+    r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}|"
+    r"\b[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s"  # a list of names
+)
+# A reason given: "because", "blamed ... on", "due to", "so that".
+_REASON = re.compile(
+    r"\b(because|since|due to|owing to|blamed|blames|blame|reason|reasons|so that|in order to|"
+    r"after|citing|cited|as a result|result of|fear of|concerns? about|worried|led to)\b",
+    re.I,
+)
+# Someone speaking: a verb of saying, or quotation marks.
+_SPEECH = re.compile(
+    r"\b(said|says|say|saying|told|tells|tweeted|tweets|wrote|writes|added|stated|announced|"
+    r"urged|urges|asked|warned|warns|called|calls|posted|according to|insisted|argued|noted|"
+    r"declared|promised|vowed|pledged|responded|replied|explained|described|claimed|telling|"
+    r"saying|statement|tweet|message|interview|speech|video|letter|email|post)\b|[\"“”]|"
+    r"\(@\w+\)",
+    re.I,
+)
+_KIND_SHAPES = {
+    "number": _NUMBER,
+    "time": _TIME,
+    "duration": _DURATION,
+    "place": _PLACE,
+    "statement": _SPEECH,
+    "reason": _REASON,
+}
+# How much a sentence holding the kind of answer asked for gains.
+KIND_BONUS = 1.5
+STRICT_KINDS = frozenset({"number", "duration", "statement"})
 # "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
 _LIST_QUESTION = re.compile(
     r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
@@ -59,6 +111,26 @@ _LIST_QUESTION = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'.-]+")
 # A name in more than this share of passages (ICE, Trump) tells quotes apart poorly.
 COMMON_NAME_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the engine uses beyond BM25 and the question's own words; each can be switched
+    off to measure what it gains (`python -m bot eval --without context,...`)."""
+
+    context: bool = True  # whom surnames and pronouns stand for; headline and dateline
+    answer_types: bool = True  # how many wants a number, when a time, who a person ...
+    word_knowledge: bool = True  # WordNet's related words for the question's words
+
+    @classmethod
+    def without(cls, names: str) -> Features:
+        """All features but those named, comma-separated; ValueError for an unknown name."""
+        off = {name.strip().replace("-", "_") for name in names.split(",") if name.strip()}
+        unknown = off - set(cls.__dataclass_fields__)
+        if unknown:
+            known = ", ".join(f.replace("_", "-") for f in cls.__dataclass_fields__)
+            raise ValueError(f"Unknown feature {sorted(unknown)[0]!r}; known: {known}.")
+        return cls(**dict.fromkeys(off, False))
 
 
 class QuestionError(ValueError):
@@ -165,15 +237,20 @@ class Engine:
         # Mean terms per sentence (over every passage's sentences), for sentence BM25.
         sentences = self.index.sentence_total()
         self._avg_sentence_terms = float(self.index.term_total()) / max(sentences, 1)
+        self._contexts: dict[str, ArticleContext] = {}
+        self.features = Features()
 
     @classmethod
-    def load(cls, folder: Path) -> Engine:
-        """Load, split, tokenise and index a corpus folder (CorpusError if it will not load)."""
+    def load(cls, folder: Path, skipped: list[tuple[str, str]] | None = None) -> Engine:
+        """Load, split, tokenise and index a corpus folder (CorpusError if it will not load).
+
+        With a `skipped` list, bad files go into it as (name, why) and the good ones load.
+        """
         from bot.store import load, paused_gc  # unchanged files come from <folder>/.cache/
 
         started = time.perf_counter()
         with paused_gc():
-            articles, passages, _ = load(folder)
+            articles, passages, _ = load(folder, skipped=skipped)
             engine = cls(articles, passages)
         log.info(
             "indexed %d articles, %d passages in %.2f s",
@@ -190,16 +267,19 @@ class Engine:
     def ask(self, question: str, limit: int = RANKED_QUOTES) -> Answer:
         """Rank up to `limit` quotes that answer `question`, or none when nothing does."""
         question = validate_question(question)
-        concepts = analyse(question)
+        concepts = analyse(question, self.features.word_knowledge)
         if not concepts:
             return Answer(question, (), ())
         weights = self._concept_weights(concepts)
-        kind = answer_kind(question)
+        kind = answer_kind(question) if self.features.answer_types else None
+        # A list of people or places ("which mayors spoke out") is answered by each one's
+        # own words, rarely in the question's: a passage naming one needs less of them.
+        listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
         candidates = [
             c
             for hit in hits
-            if self._coverage(concepts, weights, self._context_terms(hit)) >= MIN_COVERAGE
+            if self._passes(hit, concepts, weights, kind if listing else None)
             for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
         ]
         if not candidates:
@@ -212,7 +292,13 @@ class Engine:
         """How much each concept matters: its best idf, or the rarest idf if unseen."""
         weights = []
         for concept in concepts:
-            idfs = [self.index.idf(t) for t in concept.weights if self.index.idf(t) is not None]
+            # The thesaurus's synonyms stand in for an unseen word; WordNet's looser
+            # relatives do not lower what the word weighs.
+            idfs = [
+                idf
+                for t in concept.weights
+                if t not in concept.related and (idf := self.index.idf(t)) is not None
+            ]
             own = self.index.idf(concept.term)
             if own is not None:
                 weight = own
@@ -223,26 +309,68 @@ class Engine:
             weights.append(0.0 if concept.framing else weight)
         return weights
 
-    def _context_terms(self, hit: Hit) -> list[str]:
-        """A passage's terms plus those of the sentence just before it, across a paragraph
-        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
-        tweeted.'). Passages are in article order, so that sentence is in the one before."""
+    def _passes(
+        self, hit: Hit, concepts: list[Concept], weights: list[float], listing: str | None
+    ) -> bool:
+        """Whether a passage covers enough of the question to be quoted from."""
+        terms, weak = self._context_terms(hit)
+        coverage = self._coverage(concepts, weights, terms, weak)
+        if coverage >= MIN_COVERAGE:
+            return True
         passage = hit.passage
-        if hit.position == 0:
-            return passage.terms
-        previous = self.passages[hit.position - 1]
-        if previous.article is not passage.article:
-            return passage.terms
-        earlier = [s for s in previous.sentences if s.start < passage.start]
-        return [*(earlier[-1].terms if earlier else ()), *passage.terms]
+        return (
+            listing is not None
+            and coverage >= MIN_LIST_COVERAGE
+            # what is relaxed is the wording, never a name the question gives
+            and all(c.covered_by(terms) for c in concepts if c.capitalised)
+            and self._holds(
+                listing, self._context(passage.article), passage.text, passage.sentences
+            )
+        )
 
-    def _coverage(self, concepts: list[Concept], weights: list[float], terms) -> float:
-        """Share of the question's informative weight that `terms` match."""
-        present = set(terms)
+    def _context(self, article: Article) -> ArticleContext:
+        """Who the article's surnames and pronouns stand for (worked out once per article)."""
+        context = self._contexts.get(article.id)
+        if context is None or context.article is not article:
+            context = self._contexts[article.id] = ArticleContext(article)
+        return context
+
+    def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:
+        """A passage's terms, plus those of the sentence just before it, across a paragraph
+        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
+        tweeted.'); passages are in article order, so that sentence is in the one before.
+        With them, whom its surnames and pronouns stand for; and, apart, as weaker
+        evidence, the article's headline and dateline."""
+        passage = hit.passage
+        terms = set(passage.terms)
+        if hit.position > 0:
+            previous = self.passages[hit.position - 1]
+            if previous.article is passage.article:
+                earlier = [s for s in previous.sentences if s.start < passage.start]
+                terms.update(earlier[-1].terms if earlier else ())
+        if not self.features.context:
+            return terms, frozenset()
+        context = self._context(passage.article)
+        terms |= context.referents(passage.start, passage.end)
+        return terms, context.headline
+
+    def _coverage(
+        self,
+        concepts: list[Concept],
+        weights: list[float],
+        terms: set[str] | frozenset[str],
+        weak: frozenset[str] = frozenset(),
+    ) -> float:
+        """Share of the question's informative weight that `terms` match; `weak` terms
+        (the headline's) count for HEADLINE_CREDIT of a match."""
         total = sum(weights)
         if total == 0:  # only framing words ("what time is it"): nothing to look for
             return 0.0
-        matched = sum(w * c.covered_by(present) for c, w in zip(concepts, weights, strict=True))
+        both = terms | weak
+        matched = sum(
+            w * max(c.covered_by(terms), HEADLINE_CREDIT * c.covered_by(both))
+            for c, w in zip(concepts, weights, strict=True)
+        )
         return matched / total
 
     def _sentence_score(self, concepts: list[Concept], sentence: Sentence) -> float:
@@ -274,6 +402,7 @@ class Engine:
         """The sentences of a passage that match the question, scored in context."""
         found = []
         article = passage.article
+        context = self._context(article)
         terms_in_order = [c.term for c in concepts if not c.framing]
         pairs = set(pairwise(terms_in_order))
         for number, sentence in enumerate(passage.sentences):
@@ -286,7 +415,11 @@ class Engine:
                     first = number - 1
             span = passage.sentences[first : last + 1]
             terms = frozenset(t for s in span for t in s.terms)
-            coverage = self._coverage(concepts, weights, terms)
+            if self.features.context:
+                referents = context.referents(span[0].start, span[-1].end)
+                coverage = self._coverage(concepts, weights, terms | referents, context.headline)
+            else:
+                coverage = self._coverage(concepts, weights, terms)
             if coverage < MIN_QUOTE_COVERAGE:
                 continue
             score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
@@ -295,15 +428,28 @@ class Engine:
             together = set(pairwise(sequence)) & pairs
             score *= 1 + PAIR_BONUS * len(together)
             text = article.text[span[0].start : span[-1].end]
-            if (kind == "number" and _NUMBER.search(text)) or (
-                kind == "time" and _TIME.search(text)
-            ):
-                score *= 1.5
+            if kind is not None:
+                if kind == "statement":
+                    # Who speaks is often in the sentence before (or a tweet's signature
+                    # in the one after): look one sentence either way inside the passage.
+                    near = passage.sentences[max(first - 1, 0) : last + 2]
+                    text = article.text[near[0].start : near[-1].end]
+                if self._holds(kind, context, text, span):
+                    score *= KIND_BONUS
+                elif kind in STRICT_KINDS:
+                    continue
             start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
             found.append(
                 _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
             )
         return found
+
+    @staticmethod
+    def _holds(kind: str, context: ArticleContext, text: str, span: Sequence[Sentence]) -> bool:
+        """Whether a sentence holds the kind of answer asked for (a number, a time...)."""
+        if kind == "person":
+            return context.names_person(span[0].start, span[-1].end)
+        return bool(_KIND_SHAPES[kind].search(fold(text)))
 
     # -- composing -------------------------------------------------------------------
 
@@ -328,12 +474,12 @@ class Engine:
             key = (c.article.id, c.start, c.end)
             if key not in best or c.score > best[key].score:
                 best[key] = c
+        is_list = bool(_LIST_QUESTION.search(question))
         pool = sorted(best.values(), key=lambda c: -c.score)
-        top = pool[0].score
-        pool = [c for c in pool if c.score >= MIN_RELATIVE_SCORE * top]
+        floor = (MIN_RELATIVE_LIST_SCORE if is_list else MIN_RELATIVE_SCORE) * pool[0].score
+        pool = [c for c in pool if c.score >= floor]
 
         chosen: list[list[_Candidate]] = []  # each: the kept candidate, then its duplicates
-        is_list = bool(_LIST_QUESTION.search(question))
         diversity = 0.5 if is_list else 0.25
         asked = {t for c in concepts for t in c.weights}
         names = {id(c): self._names(c, asked) for c in pool} if is_list else {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.corpus import Article
+from bot.corpus import Article, CorpusError
 from bot.text import sentence_spans, tokenize
 
 # Chosen by `python -m bot eval --sweep` (see the README): three-sentence windows
@@ -62,6 +62,21 @@ def split_sentences(article: Article) -> list[Sentence]:
                 Sentence(number, p_start + start, p_start + end, tuple(tokenize(text)))
             )
     return sentences
+
+
+def sentences_and_passages(article: Article) -> tuple[list[Sentence], list[Passage]]:
+    """The article's sentences and passages, or CorpusError naming its file when it has
+    no word to search or nltk gives up on it (its regular expressions run under a time limit).
+    """
+    try:
+        sentences = split_sentences(article)
+    except TimeoutError:
+        problem = "could not be split into sentences in reasonable time"
+        raise CorpusError([(article.path.name, problem)]) from None
+    passages = make_passages(article, sentences)
+    if not passages:
+        raise CorpusError([(article.path.name, "has no words I can search")])
+    return sentences, passages
 
 
 def make_passages(

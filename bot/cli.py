@@ -6,6 +6,7 @@ python -m bot repl                 ask questions interactively, or one per input
 python -m bot sources              list the loaded articles
 python -m bot verify               check the corpus store byte for byte (rebuilt if damaged)
 python -m bot eval [FILE...]       score answers against question files (--sweep)
+python -m bot add URL|FILE         add an article from its link or a file (--corpus DIR)
 """
 
 from __future__ import annotations
@@ -66,8 +67,18 @@ def _parser() -> argparse.ArgumentParser:
         help="also score bm25s's top paragraphs on the same files (needs the dev install)",
     )
     evaluate.add_argument(
+        "--without",
+        default="",
+        metavar="FEATURES",
+        help="switch features off to measure them: context, answer-types, word-knowledge",
+    )
+    evaluate.add_argument(
         "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
     )
+
+    add = commands.add_parser("add", help="add an article from its link or a .txt/.md file")
+    add.add_argument("source", help="the article's http(s) link, or a .txt or .md file")
+    add.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     verify = commands.add_parser(
         "verify", help="check every byte of the corpus store, and rebuild it if damaged"
@@ -119,26 +130,108 @@ def _run(args: argparse.Namespace) -> int:
 
             return run_bot()
         print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
-        return _repl(Engine.load(args.corpus or settings.corpus_dir), k=5, as_json=False)
+        return _repl(_load(args.corpus or settings.corpus_dir), k=5, as_json=False)
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
     if args.command == "ask":
         from bot.answer import validate_question
 
         question = validate_question(" ".join(args.question))  # before loading anything
-        engine = Engine.load(corpus)
+        engine = _load(corpus)
         print(_render(engine, question, args.k, args.json))
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
+    if args.command == "add":
+        return _add(corpus, args.source)
     if args.command == "verify":
         return _verify(corpus)
-    engine = Engine.load(corpus)
+    engine = _load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
     if args.command == "sources":
         return _sources(engine)
-    return _eval(engine, args.file, args.baseline)
+    return _eval(engine, args.file, args.baseline, args.without)
+
+
+def _add(corpus: Path, source: str) -> int:
+    """Add one article to the corpus folder the way a moderator's addarticle does."""
+    import asyncio
+    import getpass
+
+    from bot import history
+    from bot.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES
+    from bot.intake import checked_article, duplicate_of, link_in_corpus, safe_file_name
+    from bot.render import describe_source
+
+    engine = _load(corpus)  # the corpus must load before anything is added to it
+    links: tuple[str, ...] = ()
+    if "://" in source or source.lower().startswith(("http:", "https:")):
+        from bot.extract import draft_from_link  # trafilatura loads only here
+        from bot.settings import load_settings
+
+        known = link_in_corpus([source], engine.articles)
+        if known:
+            raise ValueError(known)
+        allow_private = load_settings().allow_private_urls
+        draft = asyncio.run(draft_from_link(source, allow_private))
+        raw, filename = draft.file_text().encode(), draft.file_name()
+        links = (source, draft.fetched_url)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"{source} is neither an http(s) link nor a file.")
+        if path.suffix.lower() not in ARTICLE_SUFFIXES:
+            raise ValueError(f"{path.name} is not a .txt or .md file.")
+        if path.stat().st_size > MAX_ARTICLE_BYTES:
+            raise ValueError(f"{path.name} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
+        raw, filename = path.read_bytes(), path.name
+    try:
+        article = checked_article(raw, filename)
+    except CorpusError as error:
+        raise ValueError(f"I can't add that file: {error.summary}.") from None
+    twin = duplicate_of(article, engine.articles, links)
+    if twin:
+        raise ValueError(twin)
+    target = safe_file_name(corpus, filename)
+    with target.open("xb") as file:  # "x": never overwrite
+        file.write(raw)
+    skipped: list[tuple[str, str]] = []
+    try:
+        engine = Engine.load(corpus, skipped)
+        problems = [(name, why) for name, why in skipped if name == target.name]
+        if problems:
+            raise CorpusError(problems)
+    except CorpusError as error:
+        target.unlink()
+        raise ValueError(
+            f"The corpus would not load ({error.summary}), so I removed {target.name} again."
+        ) from None
+    passages = engine.passage_counts()[target.stem]
+    history.record(
+        corpus,
+        history.Change.now(
+            who_id=None,
+            who_name=getpass.getuser(),
+            server_id=None,
+            server_name="the local harness",
+            action="add",
+            file=target.name,
+            sha256=article.digest,
+            note=source,
+        ),
+    )
+    print(f"Added {describe_source(article)} as {target.name} ({passages} passages).")
+    return 0
+
+
+def _load(corpus: Path) -> Engine:
+    """The engine over the folder's good articles; each bad file is named on stderr."""
+    skipped: list[tuple[str, str]] = []
+    engine = Engine.load(corpus, skipped)
+    for name, why in skipped:
+        print(f"Not loaded: {name} {why}.", file=sys.stderr)
+    return engine
 
 
 def _verify(corpus: Path) -> int:
@@ -147,7 +240,10 @@ def _verify(corpus: Path) -> int:
     problems = store.verify(corpus)
     for problem in problems or ():
         print(f"store: {problem}")
-    _, _, stats = store.load(corpus, verify=True)  # rebuilds what does not check out
+    skipped: list[tuple[str, str]] = []
+    _, _, stats = store.load(corpus, verify=True, skipped=skipped)  # rebuilds what is damaged
+    for name, why in skipped:
+        print(f"Not loaded: {name} {why}.", file=sys.stderr)
     if problems is None:
         print(f"There was no store yet; it is built: {stats.articles} articles.")
     elif problems:
@@ -237,8 +333,11 @@ def _sources(engine: Engine) -> int:
     return 0
 
 
-def _eval(engine: Engine, paths: list[Path], baseline: bool = False) -> int:
+def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: str = "") -> int:
+    from bot.answer import Features
     from bot.evaluation import Bm25sBaseline, evaluate, kind_totals, load_questions
+
+    engine.features = Features.without(without)
 
     questions = [q for path in paths for q in load_questions(path)]
     verdicts = evaluate(engine, questions)

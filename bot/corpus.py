@@ -38,7 +38,8 @@ DEBRIS_LINES = frozenset(
     link copied|facebook|twitter|linkedin|whatsapp|reddit|pinterest|related|related stories|
     related articles|related content|trending|trending now|most popular|most read|watch|video|
     watch video|play video|now playing|listen|listen to this article|audio|photos|gallery|
-    next|previous|back to top|sign up|subscribe|log in|español|english|en español|
+    next|previous|back to top|sign up|subscribe|log in|español|english|en español|by|
+    no comments|
     leer en español|read in english|read in spanish|ver en español|{snip}|[snip]|(snip)|...|…
     """.split("|")
 )
@@ -53,7 +54,10 @@ _DEBRIS_SHAPES = re.compile(
     | this\ (article|story|page)\ is\ from\ (our|the)\ archives?\.?.{0,120}
     | archived?\ (article|story|content)[:.]?.{0,120}
     | (photo|image|video|file\ photo|photograph)\s*(credit)?\s*[:|].{0,160}
-    | (photo|image|video)s?\ (by|courtesy\ of|credit)\ .{0,160}
+    | (photo|image|video)s?\ (by|courtesy(\ of)?|credit)\b.{0,160}
+    | .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
+    | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
+    | .{0,300}[.)]\ +(the\ )?(associated\ press|ap|reuters|afp|getty\ images)
     | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
     | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
     | file\ [-–—]\ .{0,300}
@@ -62,6 +66,19 @@ _DEBRIS_SHAPES = re.compile(
     | (watch|video|listen|audio|live|watch\ live|watch\ now)\s*[:|–—-]\s*.{0,150}
     | \d{1,2}:\d{2}(\ (min|video))?
     | (share|tweet|email|post|send)\ (this|on|to|via|it)\b.{0,60}
+    | share(\ this)?(\ story|\ article)?\s*:.{0,100}
+    | comments?\s*\(\d+\)
+    | [^›»|]{1,40}(\ [›»|>/]\ [^›»|]{1,40}){2,}
+    | [-–—]\ .{1,40}\ [-–—]
+    | (photo\ )?credits?\s*:.{0,80}
+    | photo\ via\b.{0,60}
+    | find\ out\ what's\ happening\ in\b.{0,120}
+    | shared\ from\ the\ .{0,80}
+    | (author|written\ by|reporter|editor|reporting\ by)s?\s*:.{0,80}
+    | ((mon|tues|wednes|thurs|fri|satur|sun)day,?\ )?
+      (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\ \d{1,2}(st|nd|rd|th)?,?\ \d{4}
+      (\s*([-–—|,]|at)?\s*\d{1,2}:\d{2}\s*([ap]\.?m\.?)?(\ [a-z]{2,4})?)?
+    | \d{1,2}/\d{1,2}/\d{2,4}(\s+\d{1,2}:\d{2}.{0,10})?
     | click\ (here\ )?to\ (share|email|print|tweet).{0,60}
     | follow\ (us|me)\ on\ .{0,80}
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
@@ -84,6 +101,8 @@ _DEBRIS_SHAPES = re.compile(
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
 _BYLINE = re.compile(r"^[Bb][Yy]:?\s+\S.{0,100}$")
 _BYLINE_LINKS = frozenset({"and", "&", "|", "-", "–", "—", "of", "the", "for", "at", "staff"})
+# An embedded tweet's signature line: "— Donald J. Trump (@realDonaldTrump) June 22, 2019".
+_SIGNATURE = re.compile(r"[—–-]\s*[^()\n]{1,60}\(@\w+\)")
 # Markers pasted inside paragraphs where a blog cut a quoted article; never quoted across.
 _SNIP = re.compile(r"\{snip\}|\[snip\]|\(snip\)|\[\.\.\.\]|\[…\]", re.IGNORECASE)
 
@@ -180,12 +199,15 @@ def article_entries(folder: Path) -> list[os.DirEntry]:
 
 
 def load_corpus(
-    folder: Path, reuse: Callable[[Path, str], Article | None] | None = None
+    folder: Path,
+    reuse: Callable[[Path, str], Article | None] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> list[Article]:
     """Load every article in `folder`; raise CorpusError naming every bad file, or an empty one.
 
     `reuse(path, digest)` may hand back an article already made from a file with those
-    exact bytes (the cache does), so only new or changed files are parsed.
+    exact bytes (the cache does), so only new or changed files are parsed. With a
+    `skipped` list, bad files are added to it (name, why) and the good ones still load.
     """
     if not folder.is_dir():
         raise CorpusError([(str(folder), "is not a folder")])
@@ -198,10 +220,12 @@ def load_corpus(
             articles.append(article or parse_article(raw, path, digest))
         except CorpusError as error:
             problems.extend(error.problems)
-    if problems:
+    if problems and (skipped is None or not articles):
         raise CorpusError(problems)
     if not articles:
         raise CorpusError([(str(folder), "holds no .txt or .md articles")])
+    if skipped is not None:
+        skipped.extend(problems)
     return articles
 
 
@@ -239,12 +263,11 @@ def parse_article(raw: bytes, path: Path, digest: str | None = None) -> Article:
     if dateline:
         meta.setdefault("date", dateline.group(1))
         start = dateline.end()
-    paragraphs = _paragraphs(text, _lines(text, start))
-    if paragraphs and not meta.get("title") and len(paragraphs) > 1:
-        first = collapse_spaces(text[slice(*paragraphs[0])])
-        if _is_headline(first):
-            meta["title"] = first
-            paragraphs.pop(0)
+    paragraphs = _paragraphs(text, _lines(text, start), titled=bool(meta.get("title")))
+    if not meta.get("title"):
+        title = _headline(text, paragraphs)
+        if title is not None:
+            meta["title"] = title
     if not paragraphs:
         raise CorpusError([(name, "has no article text")])
     wire = _WIRE_OUTLET.match(text, paragraphs[0][0])
@@ -351,7 +374,8 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
     offset = start
     for raw in text[start:].split("\n"):
         line_start, offset = offset, offset + len(raw) + 1
-        stripped = raw.strip(_STRIP).lstrip("> " + _STRIP)  # e-mail and Markdown block quotes
+        # block-quote markers (e-mail, Markdown) and list bullets are not the line's text
+        stripped = raw.strip(_STRIP).lstrip(">•·▪ " + _STRIP)
         if not stripped:
             lines.append(None)
             previous_ends_sentence = True
@@ -366,23 +390,30 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             continue
         lines.append((first, first + len(stripped)))
         previous_ends_sentence = stripped.endswith(_SENTENCE_END)
-        if _is_heading(stripped):
-            lines.append(_DEBRIS)  # a section heading is a paragraph of its own ...
+        if _is_heading(stripped) and any(line not in (None, _DEBRIS) for line in lines[:-1]):
+            # A section heading in capitals ("2. WHO IS ON THE LIST") is furniture; the
+            # first line of the text may be the headline, and stays.
+            lines[-1] = _DEBRIS
             previous_ends_sentence = True
     return lines
 
 
 def _is_heading(line: str) -> bool:
-    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, never the start of a sentence."""
+    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text."""
     letters = [ch for ch in line if ch.isalpha()]
     return len(letters) >= 4 and not any(ch.islower() for ch in letters)
 
 
-def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[int, int]]:
+def _paragraphs(
+    text: str, lines: list[tuple[int, int] | None], titled: bool = False
+) -> list[tuple[int, int]]:
     """Join lines into paragraphs, mending paragraphs and lines broken mid-sentence;
-    a snip marker inside a paragraph splits it, and is in neither part."""
+    a snip marker inside a paragraph splits it, and is in neither part. Unless the
+    article is `titled` already, the lines at the page's top before any finished
+    sentence (a section label, the headline) each stand alone."""
     paragraphs: list[list[tuple[int, int]]] = []
     blank_before = broken = True
+    lead = not titled
     for line in lines:
         if line is None or line == _DEBRIS:
             blank_before = True
@@ -392,18 +423,22 @@ def _paragraphs(text: str, lines: list[tuple[int, int] | None]) -> list[tuple[in
         previous = text[slice(*paragraphs[-1][-1])] if paragraphs else ""
         if broken:
             paragraphs.append([line])
+        elif _SIGNATURE.match(line_text):
+            paragraphs[-1].append(line)  # a tweet's signature belongs to the tweet
         elif blank_before:
             # A blank line ends a paragraph unless the sentence before it is unfinished.
             if _continues(previous, line_text):
                 paragraphs[-1].append(line)
             else:
                 paragraphs.append([line])
-        elif previous.endswith(_SENTENCE_END) and not line_text[0].islower():
-            # Pastes often separate paragraphs with a single line break.
+        elif (previous.endswith(_SENTENCE_END) or lead) and not line_text[0].islower():
+            # Pastes often separate paragraphs with a single line break; at the top of a
+            # page, a line without a full stop is a label or a headline of its own.
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)  # a line wrapped mid-sentence
         blank_before = broken = False
+        lead = lead and not line_text.endswith(_SENTENCE_END)
     spans = []
     for group in paragraphs:
         start, end = group[0][0], group[-1][1]
@@ -430,6 +465,20 @@ def _continues(previous: str, line: str) -> bool:
         return False
     last_word = previous.rsplit(" ", 1)[-1].lower()
     return line[0].islower() or last_word in _DANGLING or previous.endswith(",")
+
+
+def _headline(text: str, paragraphs: list[tuple[int, int]]) -> str | None:
+    """The headline among the page's top lines, taken out of `paragraphs` with the labels
+    above it ("Politics & Government"): the first headline-shaped line of four or more
+    words among the first three; None (and nothing taken) when there is none."""
+    for number, span in enumerate(paragraphs[:3]):
+        line = collapse_spaces(text[slice(*span)])
+        if not _is_headline(line) or number + 1 >= len(paragraphs):
+            return None
+        if len(line.split()) >= 4:
+            del paragraphs[: number + 1]
+            return line
+    return None
 
 
 def _is_headline(paragraph: str) -> bool:

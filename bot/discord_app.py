@@ -1,7 +1,8 @@
 """The Discord bot: `create_bot` (tests use it too), `run_bot`, and the one error handler.
 
 The engine does the answering; this layer only adapts it to Discord. The bot holds
-the current `Engine` in `bot.engine`; a reload replaces it in one assignment.
+the current `Engine` in `bot.engine`; a reload replaces it in one assignment. It also
+decides who may change the corpus, which every server the bot is in shares.
 """
 
 from __future__ import annotations
@@ -33,8 +34,17 @@ class Refusal(commands.CheckFailure):
     """An expected refusal; its message is the one plain sentence the user sees."""
 
 
+def is_moderator(settings: Settings, user: discord.abc.User) -> bool:
+    """Manage Server here, or the configured moderator role (the owner is checked apart)."""
+    permissions = getattr(user, "guild_permissions", None)
+    if permissions is not None and permissions.manage_guild:
+        return True
+    role = settings.moderator_role
+    return bool(role) and any(r.name == role for r in getattr(user, "roles", ()))
+
+
 class NewsBot(commands.Bot):
-    """A commands.Bot that carries the settings and the current engine."""
+    """A commands.Bot that carries the settings, the current engine and the files it left out."""
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         intents = discord.Intents.default()
@@ -51,17 +61,80 @@ class NewsBot(commands.Bot):
         )
         self.settings = settings
         self.engine: Engine | None = engine
+        # Article files the last load left out, as (name, why); a good reload empties it.
+        self.skipped: tuple[tuple[str, str], ...] = ()
+        self._home_warning: str | None = None  # the last one logged, so it is logged once
 
     async def setup_hook(self) -> None:
         """Index the corpus if no engine was given, load the cogs, route app-command errors."""
         if self.engine is None:
-            self.engine = await load_engine(self.settings)
+            self.engine, self.skipped = await load_engine(self.settings)
         self.tree.on_error = self.on_app_command_error
         for extension in COGS:
             await self.load_extension(extension)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        self.warn_about_home()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined server %s (%d); now in %d servers", guild.name, guild.id, len(self.guilds))
+        self.warn_about_home()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.warn_about_home()
+
+    # -- who may change the corpus ------------------------------------------------------
+
+    def corpus_refusal(self, guild: discord.abc.Snowflake) -> str | None:
+        """Why moderators of `guild` may not change the corpus, or None when they may.
+
+        Read from the current settings each time: the corpus is shared by every server,
+        so only the home server(s) change it; unset, that is the one server the bot is in.
+        """
+        home = self.settings.home_guild_ids
+        if home:
+            if guild.id in home:
+                return None
+            return (
+                "Only moderators of this bot's home server can change its articles, "
+                "because every server it is in shares them."
+            )
+        if len(self.guilds) <= 1:
+            return None
+        return (
+            f"I'm in {len(self.guilds)} servers and no home server is set (HOME_GUILD_IDS), "
+            "so only my owner can change the articles they all share."
+        )
+
+    async def may_change_corpus(
+        self, user: discord.abc.User, guild: discord.abc.Snowflake | None
+    ) -> bool:
+        """The owner anywhere; a moderator in a server whose moderators may change the corpus."""
+        if await self.is_owner(user):
+            return True
+        return (
+            guild is not None
+            and is_moderator(self.settings, user)
+            and (self.corpus_refusal(guild) is None)
+        )
+
+    def warn_about_home(self) -> None:
+        """Log, as servers become known, when nobody but the owner can change the corpus."""
+        home = self.settings.home_guild_ids
+        warning = None
+        if not home and len(self.guilds) > 1:
+            warning = (
+                f"the bot is in {len(self.guilds)} servers and HOME_GUILD_IDS is not set: corpus "
+                "changes are refused everywhere except to the owner; set HOME_GUILD_IDS to the "
+                "ids of the servers whose moderators may change the articles"
+            )
+        elif home and self.guilds and not any(g.id in home for g in self.guilds):
+            warning = "the bot is in none of the HOME_GUILD_IDS servers: only the owner can "
+            warning += "change the corpus"
+        if warning is not None and warning != self._home_warning:
+            log.warning("%s", warning)
+        self._home_warning = warning
 
     # -- the one error handler -----------------------------------------------------------
 
@@ -101,6 +174,9 @@ class NewsBot(commands.Bot):
                 f"You can ask {rate.rate} questions every {rate.per:g} seconds; "
                 f"please try again in {wait} second{'s' if wait != 1 else ''}."
             )
+        if isinstance(error, commands.MissingRequiredAttachment) and ctx is not None:
+            name = ctx.command.qualified_name if ctx.command else "that command"
+            return f"Please attach the file to `{prefix}{name}`."
         if isinstance(error, commands.UserInputError) and ctx is not None and ctx.command:
             command = ctx.command
             usage = f"{prefix}{command.qualified_name} {command.signature}".strip()
@@ -160,10 +236,14 @@ async def tell(ctx: commands.Context, text: str) -> None:
         log.warning("could not report an error to the user: %s", failure)
 
 
-async def load_engine(settings: Settings) -> Engine:
-    """Index the corpus off the event loop and log what it holds and how long it took."""
+async def load_engine(settings: Settings) -> tuple[Engine, tuple[tuple[str, str], ...]]:
+    """Index the corpus's good articles off the event loop; log them, and name each bad file.
+
+    Returns the engine and the bad files as (name, why). CorpusError when none is good.
+    """
     started = time.perf_counter()
-    engine = await asyncio.to_thread(Engine.load, settings.corpus_dir)
+    skipped: list[tuple[str, str]] = []
+    engine = await asyncio.to_thread(Engine.load, settings.corpus_dir, skipped)
     log.info(
         "index ready: %d articles, %d passages in %.2f s from %s",
         len(engine.articles),
@@ -171,10 +251,12 @@ async def load_engine(settings: Settings) -> Engine:
         time.perf_counter() - started,
         settings.corpus_dir,
     )
-    return engine
+    for name, why in skipped:
+        log.warning("article file left out: %s %s", name, why)
+    return engine, tuple(skipped)
 
 
-def create_bot(settings: Settings, engine: Engine | None = None) -> commands.Bot:
+def create_bot(settings: Settings, engine: Engine | None = None) -> NewsBot:
     """Build the bot without connecting; without `engine`, it indexes the corpus at setup."""
     return NewsBot(settings, engine)
 
@@ -193,11 +275,12 @@ def run_bot() -> int:
         print("DISCORD_TOKEN is not set, so the bot cannot connect to Discord.", file=sys.stderr)
         return 2
     try:
-        engine = asyncio.run(load_engine(settings))
+        engine, skipped = asyncio.run(load_engine(settings))
     except CorpusError as error:
         print(f"Could not load the corpus: {error.summary}.", file=sys.stderr)
         return 2
     bot = create_bot(settings, engine)
+    bot.skipped = skipped
     try:
         bot.run(settings.token, log_handler=None)
     except discord.LoginFailure:

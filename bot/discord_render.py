@@ -290,8 +290,20 @@ def source_list_lines(articles: Sequence[Article], passages: dict[str, int]) -> 
     return lines
 
 
-def sources_embed(articles: Sequence[Article], passages: dict[str, int]) -> discord.Embed:
-    """The loaded articles as an embed."""
+def not_loaded_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
+    """One line per article file left out of the index, and why."""
+    return [f"- {escape_markdown(shorten(f'{name} {why}', 300))}" for name, why in skipped]
+
+
+NOT_LOADED = "Not loaded (listed for moderators)"
+
+
+def sources_embed(
+    articles: Sequence[Article],
+    passages: dict[str, int],
+    skipped: Sequence[tuple[str, str]] = (),
+) -> discord.Embed:
+    """The loaded articles as an embed; `skipped` files are named in a field of their own."""
     total = sum(passages.values())
     embed = discord.Embed(
         title=f"{len(articles)} articles, {total} passages",
@@ -300,13 +312,25 @@ def sources_embed(articles: Sequence[Article], passages: dict[str, int]) -> disc
         ),
         colour=COLOUR,
     )
+    if skipped:
+        embed.add_field(
+            name=NOT_LOADED, value=fit_lines(not_loaded_lines(skipped), EMBED_FIELD_VALUE)
+        )
     embed.set_footer(text="Every answer quotes these articles word for word.")
     return embed
 
 
-def sources_text(articles: Sequence[Article], passages: dict[str, int]) -> str:
+def sources_text(
+    articles: Sequence[Article],
+    passages: dict[str, int],
+    skipped: Sequence[tuple[str, str]] = (),
+) -> str:
     """The loaded articles as a plain message of at most 2,000 characters."""
     total = sum(passages.values())
     header = f"**{len(articles)} articles, {total} passages**\n"
+    note = ""
+    if skipped:
+        note = f"\n**{NOT_LOADED}:**\n" + fit_lines(not_loaded_lines(skipped), 600)
     lines = source_list_lines(articles, passages)
-    return header + fit_lines(lines, MESSAGE_CONTENT - len(header), "… and {n} more articles")
+    room = MESSAGE_CONTENT - len(header) - len(note)
+    return header + fit_lines(lines, room, "… and {n} more articles") + note

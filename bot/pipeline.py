@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.chunking import Passage, Sentence, make_passages, split_sentences
+from bot.chunking import Passage, Sentence, sentences_and_passages
 from bot.corpus import Article, CorpusError, load_article
 
 log = logging.getLogger(__name__)
@@ -115,11 +115,10 @@ def process(paths: Sequence[Path]) -> Batch:
         key = stat_key(path)  # before reading: a later change then shows as a new stat
         try:
             article = load_article(path)
+            sentences, passages = sentences_and_passages(article)
         except CorpusError as error:
             problems.extend(error.problems)
             continue
-        sentences = split_sentences(article)
-        passages = make_passages(article, sentences)
         articles.append(article)
         stats.append(key)
         for sentence in sentences:

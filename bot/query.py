@@ -6,13 +6,19 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
-from bot.text import tokenize, words
+from bot.text import stem, tokenize, words
 
 EXPANSION_WEIGHT = 0.5
 # A synonym covers its concept almost as well as the question's own word.
 EXPANSION_CREDIT = 0.8
 PHRASAL_WEIGHT = 0.3
+# WordNet's related words search at this weight (a phrase's words at half of it) and cover
+# their concept for RELATED_CREDIT: general word knowledge is looser than the thesaurus.
+RELATED_WEIGHT = 0.3
+RELATED_CREDIT = 0.5
+RELATED_PER_WORD = 8
 PHRASE_PART_WEIGHT = 0.3
 # Words that frame a question rather than say what it is about ("what did X say about Y").
 # They still search, but lightly, and a passage is not judged relevant for having them.
@@ -27,16 +33,56 @@ FRAMING = frozenset(
         "let like would could might may must shall do done long use using used time"
     )
 )
-NUMBER_CUE = re.compile(r"\bhow (many|much|long)\b|\bnumber of\b|\bwhat (size|amount)\b", re.I)
-TIME_CUE = re.compile(r"^\s*when\b|\bwhat (day|date|time)\b|\bhow soon\b", re.I)
+# What kind of answer a question wants, by its wh-phrase; the first that matches wins.
+ANSWER_CUES = (
+    (
+        "statement",
+        re.compile(
+            r"^\s*(what|how)\b.*\b(say|said|tell|told|tweet|tweeted|write|wrote|post|posted|"
+            r"announce|announced|claim|claimed|warn|warned|urge|urged|react|respond)\b",
+            re.I,
+        ),
+    ),
+    ("reason", re.compile(r"^\s*(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|big|large|high|far|old|close)\b|\bnumber of\b|"
+            r"\bwhat (size|amount|percentage|share)\b",
+            re.I,
+        ),
+    ),
+    (
+        "time",
+        re.compile(r"^\s*when\b|\b(what|which) (day|date|time|month|year)\b|\bhow soon\b", re.I),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\s*where\b|\b(which|what) (cities|city|states?|places?|towns?|countries|country|"
+            r"neighbou?rhoods?|areas?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^\s*who\b|\b(which|what) (mayors?|officials?|people|persons?|leaders?|politicians?|"
+            r"democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|judges?|governors?|"
+            r"senators?|spokesm[ae]n|advocates?|activists?)\b",
+            re.I,
+        ),
+    ),
+)
 
 
 def answer_kind(question: str) -> str | None:
-    """ "number" or "time" when the question asks for one, else None."""
-    if NUMBER_CUE.search(question):
-        return "number"
-    if TIME_CUE.search(question):
-        return "time"
+    """What the question asks for: "statement" (what someone said), "reason", "duration",
+    "number", "time", "place", "person" or None."""
+    for kind, cue in ANSWER_CUES:
+        if cue.search(question):
+            return kind
     return None
 
 
@@ -49,6 +95,9 @@ class Concept:
     framing: bool
     capitalised: bool = False  # written as a name, not as the question's first word
     phrases: tuple[tuple[str, ...], ...] = ()  # synonyms of several words ("los angeles")
+    # WordNet's related words (single terms, and phrases whose terms must all be there)
+    related: frozenset[str] = frozenset()
+    related_phrases: tuple[tuple[str, ...], ...] = ()
 
     def covered_by(self, present: set[str] | frozenset[str]) -> float:
         """1 when `present` has the question's own word, less for a synonym, else 0.
@@ -65,6 +114,10 @@ class Concept:
         )
         if single or any(all(t in present for t in phrase) for phrase in self.phrases):
             return EXPANSION_CREDIT
+        if self.related & present or any(
+            all(t in present for t in phrase) for phrase in self.related_phrases
+        ):
+            return RELATED_CREDIT
         return 0.0
 
 
@@ -103,12 +156,13 @@ def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
     return index
 
 
-def analyse(question: str) -> list[Concept]:
+def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
     """The question's concepts, in order, each term once.
 
     A word or phrase listed in the synonyms file also searches for the rest of its
     group. A phrasal verb ("called off", "put off") is matched with its particle,
-    and then its bare verb ("call", "put") counts for less on its own.
+    and then its bare verb ("call", "put") counts for less on its own. With
+    `word_knowledge`, WordNet's related words of each word and phrase also search, lightly.
     """
     sequence = words(question)
     found = _groups_by_words()
@@ -128,7 +182,9 @@ def analyse(question: str) -> list[Concept]:
             if len(span_terms) < size:
                 phrasal.update(span_terms)
 
+    related = _related_terms(sequence, phrasal) if word_knowledge else {}
     capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
+    asked_for = _measure_words(sequence)
     concepts = []
     for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
         weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
@@ -142,6 +198,88 @@ def analyse(question: str) -> list[Concept]:
                         weights[other] = max(weights.get(other, 0.0), weight)
                     if len(entry.terms) > 1:
                         phrases.append(entry.terms)
-        framing = term in FRAMING and term not in phrasal
-        concepts.append(Concept(term, weights, framing, term in capitalised, tuple(phrases)))
+        framing = (term in FRAMING or term in asked_for) and term not in phrasal
+        singles, multi = related.get(term, (set(), set()))
+        singles = {t for t in singles if t not in weights}
+        for other in singles:
+            weights[other] = RELATED_WEIGHT
+        for phrase in multi:
+            for other in phrase:
+                weights.setdefault(other, RELATED_WEIGHT / 2)
+        concepts.append(
+            Concept(
+                term,
+                weights,
+                framing,
+                term in capitalised,
+                tuple(phrases),
+                frozenset(singles),
+                tuple(sorted(multi)),
+            )
+        )
     return concepts
+
+
+def _related_terms(
+    sequence: list[tuple[str, str | None, bool, str]], phrasal: set[str]
+) -> dict[str, tuple[set[str], set[tuple[str, ...]]]]:
+    """Per question term, the index terms of WordNet's related words: single terms, and
+    several-word phrases. A phrase of the question ("pushed back", "go after") lends its
+    related words to each of its terms, and marks its verb as phrasal (`phrasal` grows)."""
+    from bot.wordnet import base_forms, related, table  # loads on the first question only
+
+    def _acts(phrase: str) -> bool:
+        """Whether WordNet knows the phrase only as a verb or an adjective (an action or a
+        quality): those are what questions paraphrase."""
+        parts = {p for base in base_forms(phrase) for p in table().parts(base)}
+        return bool(parts) and "n" not in parts
+
+    found: dict[str, tuple[set[str], set[tuple[str, ...]]]] = {}
+    for first in range(len(sequence)):
+        for size in (3, 2, 1):
+            span = sequence[first : first + size]
+            if len(span) < size or span[0][1] is None or span[0][1] in FRAMING:
+                continue  # "think of", "talk": framing words' relatives are everywhere
+            if any(w[2] for w in span) and first > 0:
+                continue  # a name ("Trump", "ICE") is not a word to paraphrase
+            phrase = " ".join(w[3] for w in span)
+            if not _acts(phrase):
+                continue  # a noun's relatives ("name": "call", "raid": "attack") stray too far
+            words = related(phrase)[:RELATED_PER_WORD]
+            if not words:
+                continue
+            span_terms = [w[1] for w in span if w[1] is not None]
+            if size > 1 and len(span_terms) < size:
+                phrasal.update(span_terms)  # "go after": "go" alone says little
+            for word in words:
+                terms = tuple(dict.fromkeys(tokenize(word)))
+                if not terms or any(t in span_terms for t in terms):
+                    continue
+                for term in span_terms:
+                    singles, multi = found.setdefault(term, (set(), set()))
+                    (singles.add(terms[0]) if len(terms) == 1 else multi.add(terms))
+    return found
+
+
+# Words after "how" that ask about the event itself ("how did ..."), not for a measure.
+_AUXILIARIES = frozenset(
+    map(
+        stem,
+        "do does did is are was were be been can could will would should shall may might must "
+        "has have had come".split(),
+    )
+)
+
+
+def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str]:
+    """Terms that only say what kind of answer is wanted: the measure in "how big", "how
+    close", "how high" (the answer is an amount), the unit in "what day", "which year"."""
+    found = set()
+    for (first, *_), (second, term, *_) in pairwise(sequence):
+        if term is None:
+            continue
+        if (first == "how" and second not in _AUXILIARIES) or (
+            first in ("what", "which") and second in ("day", "date", "time", "year", "month")
+        ):
+            found.add(term)
+    return found

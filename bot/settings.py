@@ -38,6 +38,8 @@ class Settings:
     allow_dms: bool = True
     owner_ids: frozenset[int] = frozenset()
     button_timeout: float = 180.0
+    allow_private_urls: bool = False
+    home_guild_ids: frozenset[int] = frozenset()
 
 
 def load_settings(
@@ -106,6 +108,12 @@ def load_settings(
     if dms and dms not in _TRUE | _FALSE:
         problems.append(f"ALLOW_DMS must be true or false, not {text('ALLOW_DMS')!r}")
 
+    private_urls = text("ALLOW_PRIVATE_URLS").lower()
+    if private_urls and private_urls not in _TRUE | _FALSE:
+        problems.append(
+            f"ALLOW_PRIVATE_URLS must be true or false, not {text('ALLOW_PRIVATE_URLS')!r}"
+        )
+
     settings = Settings(
         token=text("DISCORD_TOKEN") or None,
         command_prefix=prefix,
@@ -118,6 +126,8 @@ def load_settings(
         allow_dms=dms not in _FALSE,
         owner_ids=ids("OWNER_IDS"),
         button_timeout=seconds("BUTTON_TIMEOUT", 180.0),
+        allow_private_urls=private_urls in _TRUE,
+        home_guild_ids=ids("HOME_GUILD_IDS"),
     )
     if settings.button_timeout > 840:  # interaction tokens expire after 15 minutes
         problems.append(

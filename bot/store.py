@@ -142,12 +142,15 @@ def load(
     workers: int | None = None,
     use_store: bool = True,
     verify: bool = False,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> tuple[ArticleTable, PassageTable, LoadStats]:
     """The folder's articles and passages, from the store where files are unchanged.
 
     New and edited files are processed (on `workers` processes, see `bot.pipeline`) into
     a new segment and the store is updated; `verify` first checks every byte of the store.
-    Raises CorpusError as `load_corpus` does, and then changes nothing.
+    Raises CorpusError naming every bad file, as `load_corpus` does, and changes nothing;
+    with a `skipped` list, bad files go into it as (name, why) and the good ones load
+    (the store then holds only those), unless no file is good.
     """
     started = time.perf_counter()
     phases: dict[str, float] = {}
@@ -170,7 +173,7 @@ def load(
                     plan = _Plan.make(folder, files, opened)
                 if not plan.clean:
                     opened, written = _update(
-                        folder, location, opened, plan, workers, writable, phases
+                        folder, location, opened, plan, workers, writable, phases, skipped
                     )
                     if state == "hit":
                         state = "updated"
@@ -330,8 +333,10 @@ def _update(
     workers: int | None,
     writable: bool,
     phases: dict[str, float],
+    skipped: list[tuple[str, str]] | None,
 ) -> tuple[Opened, bool]:
-    """Process the plan's files, add them as new segments, merge, and commit a generation."""
+    """Process the plan's files, add them as new segments, merge, and commit a generation.
+    Bad files raise CorpusError, or with a `skipped` list go into it and are left out."""
     started = time.perf_counter()
     vocab = list(opened.vocab) if opened is not None else []
     spilled: dict = {}  # file entries of segments written as they were built
@@ -357,20 +362,27 @@ def _update(
     builder = SegmentBuilder(vocab, keep)
     stats: dict[str, tuple[int, ...]] = {}
     problems = []
+    good = len(plan.keep)
     for batch in process_all(plan.process, workers):
         problems.extend(batch.problems)
-        if not problems:
+        good += len(batch.articles)
+        if skipped is not None or not problems:
             for article, stat in zip(batch.articles, batch.stats, strict=True):
                 stats[article.path.name] = stat
             builder.add(batch)
-    if problems:
+    if problems and (skipped is None or not good):
         raise CorpusError(problems)
+    if skipped is not None:
+        skipped.extend(problems)
     new_segments = builder.finish()
     phases["process"] = time.perf_counter() - started - builder.seconds
     phases["segments"] = builder.seconds - spilling[0]
     started = time.perf_counter()
 
-    if opened is not None and not (new_segments or plan.removed or opened.rescored):
+    dropped = len(opened.names) - len(plan.keep) if opened is not None else 0
+    if opened is not None and not (new_segments or dropped or opened.rescored or plan.restat):
+        return opened, False  # only bad files were looked at: nothing to write
+    if opened is not None and not (new_segments or dropped or opened.rescored):
         # Only stats changed (same bytes): the same generation with the new stats.
         stats.update({name: stat for name, (_, _, stat) in plan.keep.items()})
         generation = opened.generation.restated([stats[name] for name in opened.names])

@@ -100,6 +100,11 @@ def stem(word: str) -> str:
 
 _LINKS = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|[@#]\w+")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_TRAILERS = ("—", "–", "http", "pic.twitter")
+# Punkt never sees more of a paragraph than this at once (see `_punkt_pieces`).
+MAX_PUNKT_CHARS = 10_000
+# A sentence's end followed by the start of another: the safe place to cut a long paragraph.
+_PIECE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -109,14 +114,51 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     "— Name (@handle) June 22, 2019" signature) stays with the sentence before it.
     """
     spans: list[tuple[int, int]] = []
-    for start, end in _sentence_splitter().span_tokenize(fold(text)):
-        piece = text[start:end]
-        words = _WORD.findall(_LINKS.sub(" ", piece))
-        if spans and (len(words) < 3 or piece.startswith(("—", "–", "http", "pic.twitter"))):
-            spans[-1] = (spans[-1][0], end)
+    long = len(text) > MAX_PUNKT_CHARS
+    for offset, piece in _punkt_pieces(fold(text)):  # folding keeps every offset
+        if long and len(_WORD.findall(piece)) < 3:
+            # No sentence in it has three words, so each would join the one before.
+            found = [(len(piece) - len(piece.lstrip()), len(piece.rstrip()))]
         else:
-            spans.append((start, end))
+            found = _sentence_splitter().span_tokenize(piece)
+        for start, end in found:
+            start, end = start + offset, end + offset
+            if start >= end:
+                continue
+            words = _WORD.findall(_LINKS.sub(" ", text[start:end]))
+            if spans and (len(words) < 3 or text.startswith(_TRAILERS, start)):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
     return spans
+
+
+def _punkt_pieces(text: str) -> list[tuple[int, str]]:
+    """`text` in pieces Punkt can split well inside nltk's 5 s limit, with their offsets.
+
+    Punkt's regular expressions run under that limit over all the text they are given,
+    and a pasted page can be one paragraph of a megabyte. A longer paragraph is cut after
+    a sentence's end (not an abbreviation's), else at a space, else anywhere.
+    """
+    pieces, offset = [], 0
+    while len(text) - offset > MAX_PUNKT_CHARS:
+        window = text[offset : offset + MAX_PUNKT_CHARS]
+        cut = _safe_cut(window)
+        pieces.append((offset, window[:cut]))
+        offset += cut
+    pieces.append((offset, text[offset:]))
+    return pieces
+
+
+def _safe_cut(window: str) -> int:
+    """Where to end a piece of `window`: after its last sentence end, or its last space."""
+    for match in reversed(list(_PIECE_END.finditer(window, len(window) // 2))):
+        before = window[max(match.start() - 40, 0) : match.start()].split()
+        word = before[-1].lower().strip("\"'([").rstrip(".") if before else ""
+        if word and word not in ABBREVIATIONS:
+            return match.end()
+    space = window.rfind(" ", len(window) // 2)
+    return space + 1 if space > 0 else len(window)
 
 
 @lru_cache(maxsize=200_000)
@@ -155,12 +197,12 @@ def tokenize(text: str) -> list[str]:
     return [term for term in map(normalize_word, words) if term is not None]
 
 
-def words(text: str) -> list[tuple[str, str | None, bool]]:
+def words(text: str) -> list[tuple[str, str | None, bool, str]]:
     """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
-    and whether it was written with a capital letter."""
-    triples = []
+    whether it was written with a capital letter, and the word itself in lower case."""
+    found = []
     for raw in _word_splitter().tokenize(_matchable(text)):
         plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
         capital = raw.lstrip("@#")[:1].isupper()
-        triples.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital))
-    return triples
+        found.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital, plain))
+    return found

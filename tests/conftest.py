@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import discord
@@ -94,3 +100,121 @@ def long_articles(count: int = 6) -> dict[str, str]:
             f"Police departments refused, said the report on district {n}; {run_on}.\n"
         )
     return articles
+
+
+PAGES = Path(__file__).resolve().parent / "pages"
+NEWS_PATH = "/news/2019/06/23/quahog-sheriff-ice-raids.html"
+
+
+class NewsSite:
+    """A news website of our own on 127.0.0.1, for adding articles by link.
+
+    It serves the pages in tests/pages plus redirects, an oversized page, a PDF and a
+    slow page, and records every request it receives (path and Host header).
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+        self.oversized = 6_000_000  # bytes of the /huge pages, over fetch.MAX_BYTES
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.requests.append((self.path, self.headers.get("Host", "")))
+                # The client may stop reading, as it should for oversized pages.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    site.serve(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    @property
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.requests]
+
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path
+        redirects = {
+            "/share/quahog": "/amp/quahog",
+            "/amp/quahog": NEWS_PATH,
+            "/go/1": "/go/2",
+            "/go/2": "http://10.20.30.40/news/quahog.html",
+            "/go/home-router": "http://192.168.1.1/",
+            "/go/ipv6-loopback": f"http://[::1]:{self.port}{NEWS_PATH}",
+            "/go/multicast": "http://224.0.0.1/news.html",
+            "/go/ftp": "ftp://files.quahogjournal.example/story.txt",
+            "/go/intranet": f"http://intranet.quahog.example:{self.port}{NEWS_PATH}",
+        }
+        if path in redirects:
+            self._send(handler, 302, "text/html", b"", Location=redirects[path])
+        elif path.startswith("/loop/"):
+            step = int(path.rsplit("/", 1)[1])
+            self._send(handler, 301, "text/html", b"", Location=f"/loop/{step + 1}")
+        elif path == NEWS_PATH:
+            self._send(handler, 200, "text/html; charset=utf-8", (PAGES / "news.html").read_bytes())
+        elif path == "/news/local":
+            body = (PAGES / "section.html").read_bytes()
+            self._send(handler, 200, "text/html; charset=utf-8", body)
+        elif path == "/notes.txt":
+            body = (PAGES / "notes.txt").read_bytes()
+            self._send(handler, 200, "text/plain; charset=utf-8", body)
+        elif path == "/report.pdf":
+            self._send(handler, 200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        elif path == "/huge-declared.html":
+            self._send(handler, 200, "text/html", b"", length=self.oversized)
+        elif path == "/huge-streamed.html":
+            # No Content-Length: the body ends when the connection closes.
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html")
+            handler.end_headers()
+            handler.wfile.write(b"<html><body><article>")
+            paragraph = b"<p>" + b"The sheriff said deputies would not take part. " * 20 + b"</p>"
+            for _ in range(self.oversized // len(paragraph) + 1):
+                handler.wfile.write(paragraph)
+        elif path == "/huge-gzip.html":
+            # A few kilobytes on the wire that inflate past the limit.
+            body = gzip.compress(b"<html><body>" + b" " * self.oversized + b"</body></html>")
+            self._send(handler, 200, "text/html", body, **{"Content-Encoding": "gzip"})
+        elif path == "/slow.html":
+            time.sleep(2)
+            self._send(handler, 200, "text/html", (PAGES / "news.html").read_bytes())
+        else:
+            self._send(handler, 404, "text/html", b"<h1>Not found</h1>")
+
+    @staticmethod
+    def _send(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        kind: str,
+        body: bytes,
+        length: int | None = None,
+        **headers: str,
+    ) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", kind)
+        handler.send_header("Content-Length", str(len(body) if length is None else length))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+
+@pytest.fixture
+def news_site() -> Iterator[NewsSite]:
+    """Our news website, started for the test and stopped after it."""
+    site = NewsSite()
+    site.thread.start()
+    try:
+        yield site
+    finally:
+        site.server.shutdown()
+        site.server.server_close()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Engine, QuestionError
+from bot.corpus import parse_article
 from bot.evaluation import evaluate, load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +22,20 @@ def _spaced(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_every_quote_is_verbatim_in_every_article_file_it_cites(engine):
+DEV = ROOT / "eval" / "dev"
+
+
+@pytest.mark.parametrize(
+    ("corpus", "questions"),
+    [(ROOT / "corpus", ROOT / "eval" / "questions.json"), (DEV / "corpus", DEV / "questions.json")],
+    ids=["bundled", "generalisation"],
+)
+def test_every_quote_is_verbatim_in_every_article_file_it_cites(corpus, questions):
     """For every eval question, each quote is found character for character (runs of white
     space aside) in the file of every article it cites, at the offsets it gives."""
+    engine = Engine.load(corpus)
     checked = 0
-    for q in QUESTIONS:
+    for q in load_questions(questions):
         answer = engine.ask(q["question"])
         for quote in answer.quotes:
             for location in quote.locations:
@@ -34,7 +44,7 @@ def test_every_quote_is_verbatim_in_every_article_file_it_cites(engine):
                 assert _spaced(on_disk[location.start : location.end]) == quote.text
                 assert answer.sources[location.citation - 1] is location.article
                 checked += 1
-    assert checked > 100
+    assert checked > 50
 
 
 def test_citation_numbers_are_dense_and_in_order_of_first_use(engine):
@@ -76,6 +86,7 @@ def test_a_tweet_carried_by_two_articles_is_one_quote_citing_both(engine):
         "what's the weather in Paris today",
         "how do I bake sourdough bread",
         "what did Obama say about the raids",
+        "which mayors said the Zanzibar raids were welcome",
     ],
 )
 def test_unanswerable_questions_quote_nothing(engine, question):
@@ -143,3 +154,26 @@ def test_json_render_locates_each_quote(engine):
         source = quote["sources"][0]
         text = Path(source["path"]).read_text(encoding="utf-8-sig")
         assert _spaced(text[quote["start"] : quote["end"]]) == quote["text"]
+
+
+def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
+    """A sentence embedding a tweet cites only its own article, not one carrying the tweet alone;
+    the tweet quoted alone cites both."""
+    from bot.chunking import make_passages
+
+    tweet = "The raids will go ahead in two weeks unless Congress acts on asylum"
+    texts = {
+        "wire.txt": f"In a tweet on Saturday, Trump wrote that {tweet.lower()}, aides said.\n",
+        "tv.txt": f"Trump posted on Saturday.\n\n{tweet}. — Donald J. Trump (@realDonaldTrump)\n",
+        "a.txt": "The school board met on Tuesday to discuss the budget for next year.\n",
+        "b.txt": "A storm closed the coastal highway and crews cleared fallen trees.\n",
+        "c.txt": "The county fair returns in August with rides, livestock and music.\n",
+        "d.txt": "Volunteers planted two hundred trees along the river trail.\n",
+    }
+    articles = [parse_article(t.encode(), Path(n)) for n, t in texts.items()]
+    engine = Engine(articles, [p for a in articles for p in make_passages(a)])
+    answer = engine.ask("what did Trump write about the raids going ahead unless Congress acts")
+    assert answer.quotes
+    for quote in answer.quotes:
+        for location in quote.locations:
+            assert quote.text in " ".join(location.article.text.split())

@@ -1,16 +1,20 @@
 """The local harness as people run it: `python -m bot ...` output and its errors."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.corpus import article_files
+from tests.conftest import NEWS_PATH, PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -18,8 +22,16 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         text=True,
         cwd=ROOT,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), **env},
     )
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """The bundled corpus, copied so that articles can be added to it."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", folder, ignore=shutil.ignore_patterns(".*"))
+    return folder
 
 
 def test_ask_prints_numbered_quotes_and_sources():
@@ -68,15 +80,40 @@ def test_bad_input_gets_one_sentence_and_exit_code_2(args, message):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_broken_corpus_files_are_named(tmp_path):
-    """A non-UTF-8 file and malformed front matter are both named, with the problem."""
-    (tmp_path / "ok.md").write_text("The raids were delayed.\n")
+def test_broken_corpus_files_are_named_and_the_good_ones_answer(tmp_path):
+    """A non-UTF-8 file and malformed front matter are each named; the good articles answer."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", folder, ignore=shutil.ignore_patterns(".*"))
+    (folder / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (folder / "bad.md").write_text("---\ndate: tomorrow\n---\nText.\n")
+    result = run("ask", "--corpus", str(folder), "who is the acting director of ICE")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('1. "') and "Mark Morgan" in result.stdout
+    assert result.stderr.splitlines() == [
+        "Not loaded: bad.md front matter date 'tomorrow' is not YYYY-MM-DD.",
+        "Not loaded: latin.txt is not UTF-8 text.",
+    ]
+
+
+def test_a_corpus_of_only_broken_files_names_each_and_exits_2(tmp_path):
+    """When no article loads, every bad file is named in one line and nothing is answered."""
     (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
-    (tmp_path / "bad.md").write_text("---\ndate: tomorrow\n---\nText.\n")
+    (tmp_path / "marks.md").write_text("? ? ? ? ? ?\n")
     result = run("ask", "--corpus", str(tmp_path), "raids")
-    assert result.returncode == 2
-    assert "latin.txt is not UTF-8 text" in result.stderr
-    assert "bad.md front matter date 'tomorrow' is not YYYY-MM-DD" in result.stderr
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "Could not load the corpus: latin.txt is not UTF-8 text; marks.md has no article text."
+    )
+
+
+def test_a_990_kb_article_of_question_marks_is_named_and_the_rest_answer(tmp_path):
+    """One pathological article (990 KB of "? ") is named; the others still answer."""
+    shutil.copytree(ROOT / "corpus", tmp_path / "corpus", ignore=shutil.ignore_patterns(".*"))
+    (tmp_path / "corpus" / "marks.md").write_bytes(b"? " * 495_000)
+    result = run("ask", "--corpus", str(tmp_path / "corpus"), "which police departments refused")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('1. "') and "Sources:" in result.stdout
+    assert result.stderr == "Not loaded: marks.md has no article text.\n"
 
 
 def test_empty_corpus_folder_is_refused(tmp_path):
@@ -153,3 +190,106 @@ def test_verify_reads_every_byte_and_rebuilds_a_damaged_store(tmp_path):
     assert result.returncode == 1
     assert "text.npy does not match its checksum" in result.stdout and "rebuilt" in result.stdout
     assert run("verify", "--corpus", str(folder)).returncode == 0
+
+
+def test_add_a_link_then_answers_cite_it(news_site, corpus_copy):
+    """`add URL` saves the article with the page's metadata; `ask` then quotes and cites it."""
+    result = run(
+        "add",
+        "--corpus",
+        str(corpus_copy),
+        news_site.url("/share/quahog"),
+        ALLOW_PRIVATE_URLS="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        'Added Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids" '
+        "as quahog-sheriff-says-deputies-will-sit-out-ice-raids.md (8 passages).\n"
+    )
+    (entry,) = (corpus_copy / ".history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(entry)["action"] == "add"
+    assert json.loads(entry)["note"] == news_site.url("/share/quahog")
+    asked = run(
+        "ask", "--json", "--corpus", str(corpus_copy), "what did Sheriff Ada Whitcomb say about ICE"
+    )
+    quotes = json.loads(asked.stdout)["quotes"]
+    cited = {source["outlet"] for quote in quotes for source in quote["sources"]}
+    assert cited == {"Quahog Journal"}
+    assert any("My deputies will not be knocking on doors for ICE." in q["text"] for q in quotes)
+    source = quotes[0]["sources"][0]
+    assert (source["title"], source["date"]) == (
+        "Quahog sheriff says deputies will sit out ICE raids",
+        "2019-06-23",
+    )
+    again = run(
+        "add", "--corpus", str(corpus_copy), news_site.url(NEWS_PATH), ALLOW_PRIVATE_URLS="true"
+    )
+    assert again.returncode == 2
+    assert again.stderr.startswith("That link is already in the corpus as quahog-sheriff-says")
+
+
+@pytest.mark.parametrize(
+    ("path", "env", "message"),
+    [
+        (
+            NEWS_PATH,
+            {},
+            "I don't fetch from 127.0.0.1: it is a loopback address, not a public website.",
+        ),
+        ("/news/local", {"ALLOW_PRIVATE_URLS": "true"}, "I found no article text on that page."),
+        (
+            "/report.pdf",
+            {"ALLOW_PRIVATE_URLS": "true"},
+            "That link leads to application/pdf, not to a web page or plain text.",
+        ),
+        (
+            "/huge-declared.html",
+            {"ALLOW_PRIVATE_URLS": "true"},
+            "That page is larger than 5 MB, so I didn't read it.",
+        ),
+    ],
+)
+def test_add_refusals_are_one_sentence_and_save_nothing(news_site, corpus_copy, path, env, message):
+    """A link that cannot be added prints one sentence, exits 2 and leaves the corpus as it was."""
+    before = article_files(corpus_copy)
+    result = run("add", "--corpus", str(corpus_copy), news_site.url(path), **env)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert article_files(corpus_copy) == before
+    if not env:
+        assert news_site.requests == []
+
+
+def test_add_a_file(corpus_copy):
+    """`add FILE` copies a .txt article in under a safe name; the same text again is refused."""
+    result = run("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('Added "Quahog council delays sanctuary vote" as notes.txt (')
+    assert (corpus_copy / "notes.txt").read_bytes() == (PAGES / "notes.txt").read_bytes()
+    again = run("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert again.returncode == 2
+    assert again.stderr.startswith("That article is already in the corpus as notes.txt")
+    missing = run("add", "--corpus", str(corpus_copy), "no-such-file.md")
+    assert missing.stderr == "no-such-file.md is neither an http(s) link nor a file.\n"
+
+
+def test_cold_ask_loads_no_extraction_or_network_code():
+    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+    script = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "assert main(['ask', 'which police departments refused']) == 0\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sources:" in result.stdout
+    loaded = set(eval(result.stderr))  # a printed list of module names
+    assert {"bot", "nltk", "numpy"} <= loaded
+    assert not loaded & {"trafilatura", "lxml", "justext", "htmldate", "aiohttp", "discord"}

@@ -88,6 +88,19 @@ def test_characters_stay_as_the_file_has_them():
         "Advertisement",
         "Related: ICE director defends operation",
         "Image 3 of 12",
+        "Riverton Courier › News › Local",
+        "- Riverton Digital Partners -",
+        "Credit: Riverton Courier",
+        "Find out what's happening in Rivertonfor free with the latest updates from Patch.",
+        "Shared from the 7/15/2019 Riverton Chronicle eEdition",
+        "Author: Jane Roe",
+        "By",
+        "July 15, 2019 - 10:21 AM",
+        "Sunday, June 23, 2019",
+        "Men change money after arriving in the city, Tuesday, July 16. Associated press",
+        "07/11/2019",
+        "Mayor Dana Whitfield at City Hall Photo By The Riverton Courier",
+        "May 29, 2018 - Riverton - The mayor greets guests. (Credit Image: © Jo Doe via Wire)",
         "\u00a9 2019 Cable News Network. All Rights Reserved.",
     ],
 )
@@ -110,6 +123,12 @@ def test_debris_shaped_words_inside_a_wrapped_sentence_are_kept():
     assert (
         paragraphs(article)[0] == "The president took to\npost on Twitter that raids would start."
     )
+
+
+def test_list_bullets_are_not_part_of_a_quote():
+    """A bulleted line's "•" is left out of the paragraph, as block-quote markers are."""
+    article = parse("The mayor spoke.\n\n  • She said the city would not help.\n")
+    assert paragraphs(article) == ["The mayor spoke.", "She said the city would not help."]
 
 
 def test_a_snip_marker_splits_a_paragraph_and_is_in_neither_part():
@@ -180,3 +199,38 @@ def test_bundled_corpus_loads_clean():
             assert debris not in text
     outlets = {a.outlet for a in articles}
     assert {"Bloomberg", "WTOP"} <= outlets
+
+
+def test_section_headings_in_capitals_are_left_out_but_a_capital_headline_is_the_title():
+    """A newsletter's "2. WHO IS ON THE LIST" is no quote; a first line in capitals is the title."""
+    article = parse(
+        "RAIDS SET FOR SUNDAY\n\nAgents will start on Sunday.\n\n2. WHO IS ON THE LIST\n"
+        "About 2,000 people with removal orders.\n"
+    )
+    assert article.title == "RAIDS SET FOR SUNDAY"
+    assert paragraphs(article) == [
+        "Agents will start on Sunday.",
+        "About 2,000 people with removal orders.",
+    ]
+
+
+def test_a_tweet_signature_line_stays_with_its_tweet():
+    """A tweet's "— Name (@handle) date" line joins the tweet, not a paragraph of its own."""
+    tweet = (
+        "We will not help with the raids!\n— Mayor Dana Whitfield (@RivertonMayor) June 22, 2019"
+    )
+    article = parse(f"The mayor posted on Saturday.\n\n{tweet}\n\nMore text followed.\n")
+    assert paragraphs(article) == ["The mayor posted on Saturday.", tweet, "More text followed."]
+
+
+def test_the_top_of_a_pasted_page_gives_the_headline_not_its_labels():
+    """A section label and a headline without full stops are not glued to the first sentence."""
+    article = parse(
+        "Politics & Government\nRiverton braces for raids, hotline set up\n"
+        "Riverton is one of ten cities on the list.\nThe mayor spoke on Friday.\n"
+    )
+    assert article.title == "Riverton braces for raids, hotline set up"
+    assert paragraphs(article) == [
+        "Riverton is one of ten cities on the list.",
+        "The mayor spoke on Friday.",
+    ]

@@ -10,6 +10,7 @@ import pytest
 from bot.answer import Engine
 from bot.corpus import article_files
 from bot.discord_app import Refusal
+from tests.conftest import NEWS_PATH
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.bot_settings(copy_corpus=True)]
 
@@ -154,8 +155,8 @@ async def test_addarticle_saves_under_a_safe_name_and_reloads(world, simcord_env
     assert "Added: quahog-sheriff-report.md" in report
     await world.alice.send(world.channel, QUAHOG_QUESTION)
     assert "deputies would not take part" in world.channel.last_message.embeds[0].description
-    # The same name again is saved beside it, never over it; the same bytes are refused.
-    other = QUAHOG.replace("Sunday", "Monday").encode()
+    # The same name again is saved beside it, never over it; the same article is refused.
+    other = QUAHOG.replace("Sunday", "Monday").replace("/quahog", "/quahog-monday").encode()
     await world.mod.send(world.channel, "!addarticle", attachments=[(upload[0], other)])
     assert (folder / "quahog-sheriff-report-2.md").read_bytes() == other
     await world.mod.send(world.channel, "!addarticle", attachments=[upload])
@@ -203,13 +204,17 @@ async def test_removearticle_moves_the_file_to_trash(world, simcord_env) -> None
 
 
 async def test_removearticle_with_a_bad_number(world, simcord_env) -> None:
-    """A number that is not an article's gets the valid range or the usage line."""
+    """A number or name that is not an article's gets the valid range or the usage line."""
     await world.mod.send(world.channel, "!removearticle 9")
     assert world.channel.last_message.content == (
         "There is no article 9; `!sources` lists them, numbered 1 to 5."
     )
     await world.mod.send(world.channel, "!removearticle first")
-    assert world.channel.last_message.content.startswith("Usage: `!removearticle <number>`")
+    assert world.channel.last_message.content == (
+        "There is no article first; `!sources` lists them, numbered 1 to 5."
+    )
+    await world.mod.send(world.channel, "!removearticle")
+    assert world.channel.last_message.content.startswith("Usage: `!removearticle <article>`")
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusals
 
 
@@ -230,6 +235,136 @@ async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
     assert world.channel.last_message.content == "Only the bot's owner can do that."
     assert world.alice.available_commands(world.channel) == ()
     await world.owner.send(world.channel, "!sync")
-    assert world.channel.last_message.content == "Synced 2 slash commands: /ask, /sources."
+    assert world.channel.last_message.content == (
+        "Synced 7 slash commands: /ask, /sources, /reload, /addarticle, /removearticle, "
+        "/restore, /history."
+    )
+    # The moderator commands are offered to members with Manage Server only.
     assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
+    assert set(world.mod.available_commands(world.channel)) == {
+        "ask",
+        "sources",
+        "reload",
+        "addarticle",
+        "removearticle",
+        "restore",
+        "history",
+    }
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
+
+
+# -- adding an article by its link -------------------------------------------------------
+
+LINKED = "quahog-sheriff-says-deputies-will-sit-out-ice-raids.md"
+LINKED_SOURCE = 'Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids"'
+
+
+@pytest.mark.bot_settings(copy_corpus=True, allow_private_urls=True)
+async def test_addarticle_from_a_link(world, simcord_env, news_site) -> None:
+    """A pasted link adds the article in one reply; !sources and answers cite its outlet."""
+    folder = corpus(simcord_env)
+    before = len(world.channel.history())
+    await world.mod.send(world.channel, f"!addarticle {news_site.url('/share/quahog')}")
+    assert len(world.channel.history()) == before + 2  # the command and one reply
+    report = world.channel.last_message.content
+    assert report.startswith(f"Added {LINKED_SOURCE} as {LINKED}.\nReloaded in ")
+    assert f"Added: {LINKED} (8 passages)" in report
+    saved = (folder / LINKED).read_text(encoding="utf-8")
+    assert saved.startswith(
+        "---\ntitle: Quahog sheriff says deputies will sit out ICE raids\noutlet: Quahog Journal\n"
+        "date: 2019-06-23\nurl: https://www.quahogjournal.example/news/2019/06/23/"
+        "quahog-sheriff-ice-raids\n---\n\nThe Quahog County sheriff said on Sunday"
+    )
+    assert "Vote her out" not in saved and "Advertisement" not in saved
+    await world.alice.send(world.channel, "!sources")
+    listing = world.channel.last_message.embeds[0]
+    assert listing.title.startswith("6 articles")
+    assert "Quahog Journal, 2019-06-23" in listing.description
+    await world.alice.send(world.channel, "!ask what did Sheriff Ada Whitcomb say about ICE")
+    answer = world.channel.last_message.embeds[0]
+    assert '"My deputies will not be knocking on doors for ICE."' in answer.description
+    sources = answer.fields[0].value
+    assert "Quahog Journal" in sources and "2019-06-23" in sources
+    assert "https://www.quahogjournal.example/news/2019/06/23/quahog-sheriff-ice-raids" in sources
+
+
+@pytest.mark.bot_settings(copy_corpus=True, allow_private_urls=True)
+async def test_slash_addarticle_with_a_url(world, simcord_env, news_site) -> None:
+    """/addarticle url:<link> adds the article and the same link again is refused."""
+    await world.sync()
+    bare = await world.mod.slash(world.channel, "addarticle")
+    assert bare.response.content == (
+        "Please give the article's link or a file, as in `/addarticle url:https://...`."
+    )
+    result = await world.mod.slash(world.channel, "addarticle", url=news_site.url(NEWS_PATH))
+    assert result.response.content.startswith(f"Added {LINKED_SOURCE} as {LINKED}.")
+    again = await world.mod.slash(world.channel, "addarticle", url=news_site.url("/amp/quahog"))
+    assert again.response.content == (
+        f"That link is already in the corpus as {LINKED} ({LINKED_SOURCE})."
+    )
+    assert len(article_files(corpus(simcord_env))) == 6
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
+
+
+@pytest.mark.bot_settings(copy_corpus=True, allow_private_urls=True)
+async def test_the_same_article_under_another_link_is_refused(world, simcord_env, news_site):
+    """The same text already added from a file is refused when its link is pasted."""
+    folder = corpus(simcord_env)
+    await world.mod.send(world.channel, f"!addarticle {news_site.url(NEWS_PATH)}")
+    (folder / LINKED).rename(folder / "copy.md")  # as if a moderator had uploaded it
+    text = (folder / "copy.md").read_text(encoding="utf-8")
+    (folder / "copy.md").write_text(text.replace("url: https://www.", "url: https://mirror."))
+    await world.mod.send(world.channel, "!reload")
+    await world.mod.send(world.channel, f"!addarticle {news_site.url(NEWS_PATH)}")
+    assert world.channel.last_message.content == (
+        f"That article is already in the corpus as copy.md ({LINKED_SOURCE})."
+    )
+    assert not (folder / LINKED).exists()
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/news/local", "I found no article text on that page."),
+        ("/report.pdf", "That link leads to application/pdf, not to a web page or plain text."),
+        ("/huge-streamed.html", "That page is larger than 5 MB, so I stopped reading it."),
+        ("/loop/0", "The link redirects more than 5 times, so I stopped."),
+        (
+            "/go/multicast",
+            "The link redirects to http://224.0.0.1/news.html, and I don't fetch from "
+            "224.0.0.1: it is a multicast address, not a public website.",
+        ),
+    ],
+)
+@pytest.mark.bot_settings(copy_corpus=True, allow_private_urls=True)
+async def test_addarticle_link_refusals_save_nothing(
+    world, simcord_env, news_site, path, message
+) -> None:
+    """Each unusable link gets one sentence; no file is saved and the index is unchanged."""
+    folder = corpus(simcord_env)
+    files = sorted(p.name for p in folder.iterdir())
+    await world.mod.send(world.channel, f"!addarticle {news_site.url(path)}")
+    assert world.channel.last_message.content == message
+    assert sorted(p.name for p in folder.iterdir()) == files
+    await world.alice.send(world.channel, "!sources")
+    assert world.channel.last_message.embeds[0].title.startswith("5 articles")
+    assert [type(e) for e in simcord_env.errors] == [Refusal]
+
+
+async def test_addarticle_refuses_this_machine_by_default(world, simcord_env, news_site) -> None:
+    """With default settings a link to 127.0.0.1 is refused and never requested."""
+    await world.mod.send(world.channel, f"!addarticle {news_site.url(NEWS_PATH)}")
+    assert world.channel.last_message.content == (
+        "I don't fetch from 127.0.0.1: it is a loopback address, not a public website."
+    )
+    assert news_site.requests == [] and len(article_files(corpus(simcord_env))) == 5
+    simcord_env.errors  # noqa: B018 - acknowledge the expected refusal
+
+
+async def test_addarticle_link_is_for_moderators_only(world, simcord_env, news_site) -> None:
+    """A member pasting a link is refused before anything is fetched."""
+    await world.alice.send(world.channel, f"!addarticle {news_site.url(NEWS_PATH)}")
+    assert world.channel.last_message.content == "Sorry, only moderators can use that command."
+    assert news_site.requests == []
     simcord_env.errors  # noqa: B018 - acknowledge the expected refusal

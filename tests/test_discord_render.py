@@ -125,6 +125,18 @@ def test_sources_list_fits(long_engine: Engine) -> None:
     assert len(text) <= MESSAGE_CONTENT and "**6.**" in text
 
 
+def test_sources_list_with_many_files_left_out_still_fits(long_engine: Engine) -> None:
+    """Files left out are named after the list, and embed and message stay inside the limits."""
+    counts = long_engine.passage_counts()
+    skipped = [(f"bad-{n}_{'x' * 80}.md", "has no words I can search") for n in range(60)]
+    embed = sources_embed(long_engine.articles * 40, counts, skipped)
+    assert_embed_fits(embed)
+    assert embed.fields[0].value.startswith(r"- bad-0\_") and "more" in embed.fields[0].value
+    text = sources_text(long_engine.articles * 40, counts, skipped)
+    assert len(text) <= MESSAGE_CONTENT and "**Not loaded (listed for moderators):**" in text
+    assert "- bad-0" in text and "**1.**" in text
+
+
 def test_headline_answer_lists_sources_with_outlet_and_date(bundled_engine: Engine) -> None:
     """The headline answer cites its sources by outlet, date and title."""
     answer = bundled_engine.ask("which police departments refused")

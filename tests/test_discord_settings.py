@@ -33,6 +33,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
             "MAX_QUESTION_CHARS": "200",
             "ALLOWED_CHANNELS": "123, 456",
             "ALLOW_DMS": "false",
+            "HOME_GUILD_IDS": "789",
         }
     )
     assert settings.token == "secret-token" and settings.command_prefix == "?"
@@ -40,6 +41,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert (settings.cooldown_questions, settings.cooldown_seconds) == (5, 12.5)
     assert settings.max_question_chars == 200
     assert settings.allowed_channels == frozenset({123, 456}) and settings.allow_dms is False
+    assert settings.home_guild_ids == frozenset({789})
 
 
 def test_token_never_shows_in_repr() -> None:
@@ -52,11 +54,16 @@ def test_bad_values_give_one_clear_sentence() -> None:
     """Bad values stop start-up with one sentence naming each bad setting."""
     with pytest.raises(SettingsError) as caught:
         load_settings(
-            {"COOLDOWN_QUESTIONS": "many", "ALLOWED_CHANNELS": "12,general", "ALLOW_DMS": "maybe"}
+            {
+                "COOLDOWN_QUESTIONS": "many",
+                "ALLOWED_CHANNELS": "12,general",
+                "ALLOW_DMS": "maybe",
+                "HOME_GUILD_IDS": "my server",
+            }
         )
     message = str(caught.value)
     assert message.count(".") == 1 and message.endswith(".")
-    for name in ("COOLDOWN_QUESTIONS", "ALLOWED_CHANNELS", "ALLOW_DMS"):
+    for name in ("COOLDOWN_QUESTIONS", "ALLOWED_CHANNELS", "ALLOW_DMS", "HOME_GUILD_IDS"):
         assert name in message
 
 

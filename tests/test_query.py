@@ -1,5 +1,7 @@
 """Reading a question: its own words, everyday synonyms, phrasal verbs and framing words."""
 
+import pytest
+
 from bot.query import EXPANSION_CREDIT, analyse, answer_kind
 
 
@@ -45,8 +47,32 @@ def test_names_are_told_from_the_first_word():
     assert not concepts["raid"].capitalised
 
 
-def test_answer_kind_spots_numbers_and_times():
-    """ "how many" asks for a number and "when" for a time."""
-    assert answer_kind("how many families were targeted") == "number"
-    assert answer_kind("When did the raids start?") == "time"
-    assert answer_kind("who leaked the plans") is None
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how many families were targeted", "number"),
+        ("how big is the fire", "number"),
+        ("how long did trump push back the raids", "duration"),
+        ("When did the raids start?", "time"),
+        ("what day did they start", "time"),
+        ("where can evacuees go", "place"),
+        ("which cities were on the list", "place"),
+        ("who leaked the plans", "person"),
+        ("which mayors spoke out", "person"),
+        ("why did ICE catch so few people", "reason"),
+        ("what did the mayor say about the raids", "statement"),
+        ("did the police help ICE", None),
+    ],
+)
+def test_answer_kind_reads_the_wh_phrase(question, kind):
+    """How many/long ask for an amount or a duration, when for a time, where for a place,
+    who and which officials for a person."""
+    assert answer_kind(question) == kind
+
+
+def test_the_measure_in_how_big_only_says_an_amount_is_wanted():
+    """In "how big is the fire" the fire is what matters; "big" asks for an amount."""
+    concepts = {c.term: c for c in analyse("how big is the fire")}
+    assert concepts["big"].framing and not concepts["fire"].framing
+    concepts = {c.term: c for c in analyse("how did the city find out")}
+    assert not concepts["find"].framing

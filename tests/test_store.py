@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from benchmarks.synth import Generator
-from bot import pipeline, store
+from bot import chunking, pipeline, store
 from bot import segments as segment_module
 from bot.answer import Engine
-from bot.chunking import make_passages, split_sentences
+from bot.chunking import make_passages, sentences_and_passages, split_sentences
 from bot.corpus import CorpusError, load_corpus
 from bot.index import Index
 from bot.text import tokenize
@@ -127,8 +127,8 @@ def test_one_added_article_is_the_only_one_processed(folder, tmp_path, monkeypat
     store.load(folder)
     shutil.copy(folder / "cities-vow-to-resist-ice-raids.md", folder / "c-added.md")
     split = []
-    counted = lambda a: split.append(a.id) or split_sentences(a)  # noqa: E731
-    monkeypatch.setattr(pipeline, "split_sentences", counted)
+    counted = lambda a: split.append(a.id) or sentences_and_passages(a)  # noqa: E731
+    monkeypatch.setattr(pipeline, "sentences_and_passages", counted)
     articles, passages, stats = store.load(folder)
     assert split == ["c-added"]
     assert (stats.store, stats.reused, stats.processed, stats.written) == ("updated", 5, 1, True)
@@ -346,3 +346,78 @@ def test_an_index_with_other_parameters_is_built_from_the_store(folder):
     passages = store.load(folder)[1]
     plain = fresh(folder)[1]
     assert_same_index(Index(passages, k1=1.5, b=0.5), Index(plain, k1=1.5, b=0.5))
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (b"? " * 495_000, "has no article text"),  # 990 KB of one paragraph
+        (b"The. A. An. It was. They were there.\n", "has no words I can search"),
+    ],
+)
+def test_an_article_with_nothing_to_search_is_named(folder, text, why):
+    """Punctuation only, or stopwords only, is named as a bad file, not indexed empty."""
+    (folder / "marks.md").write_bytes(text)
+    with pytest.raises(CorpusError) as caught:
+        Engine.load(folder)
+    assert caught.value.problems == [("marks.md", why)]
+
+
+def test_an_article_nltk_gives_up_on_is_named(folder, monkeypatch):
+    """When nltk's time limit trips on one article, the error names that file and nothing else."""
+    real = chunking.sentence_spans
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        if "Quahog" in text:
+            raise TimeoutError("regular-expression match exceeded its 5.0s time limit")
+        return real(text)
+
+    monkeypatch.setattr(chunking, "sentence_spans", spans)
+    (folder / "quahog.md").write_text("The Quahog sheriff said no to the ICE raids.\n", "utf-8")
+    with pytest.raises(CorpusError) as caught:
+        store.load(folder)
+    why = "could not be split into sentences in reasonable time"
+    assert caught.value.problems == [("quahog.md", why)]
+
+
+def test_with_a_skipped_list_the_good_articles_load_and_the_bad_are_named(folder, tmp_path):
+    """Bad files are listed with why, the good articles answer, and the store holds only them."""
+    (folder / "broken.md").write_bytes(b"---\ntitle: x\n")
+    (folder / "marks.md").write_bytes(b"? " * 1000)
+    (folder / "stopwords.md").write_bytes(b"The. A. An. It was. They were there.\n")
+    skipped: list[tuple[str, str]] = []
+    engine = Engine.load(folder, skipped)
+    assert skipped == [
+        ("broken.md", "front matter opens with '---' but never closes"),
+        ("marks.md", "has no article text"),
+        ("stopwords.md", "has no words I can search"),
+    ]
+    assert len(engine.articles) == 5 and engine.ask(QUESTIONS[1]).answered
+    manifest = (folder / ".cache" / store.MANIFEST).read_bytes()
+    assert Engine.load(folder, []).ask(QUESTIONS[1]) == engine.ask(QUESTIONS[1])
+    assert (folder / ".cache" / store.MANIFEST).read_bytes() == manifest  # nothing rewritten
+    for name in ("broken.md", "marks.md", "stopwords.md"):
+        (folder / name).unlink()
+    assert store.load(folder)[2].store == "hit"
+
+
+def test_an_article_that_goes_bad_leaves_the_store(folder, tmp_path):
+    """A good article edited into a bad one is named and no longer quoted from the store."""
+    store.load(folder)
+    (folder / "cities-vow-to-resist-ice-raids.md").write_bytes(b"---\ntitle: x\n")
+    skipped: list[tuple[str, str]] = []
+    articles, passages, _ = store.load(folder, skipped=skipped)
+    assert [name for name, _ in skipped] == ["cities-vow-to-resist-ice-raids.md"]
+    assert "cities-vow-to-resist-ice-raids" not in [a.id for a in articles]
+    good = [a for a in load_corpus(folder, skipped=[])]
+    assert list(articles) == good
+    assert_same_index(Index(passages), Index([p for a in good for p in make_passages(a)]))
+
+
+def test_with_a_skipped_list_a_corpus_of_only_bad_files_still_fails(tmp_path):
+    """With nothing good to load, the error names every bad file rather than indexing nothing."""
+    (tmp_path / "broken.md").write_bytes(b"---\ntitle: x\n")
+    (tmp_path / "marks.md").write_bytes(b"? ? ?")
+    with pytest.raises(CorpusError) as caught:
+        Engine.load(tmp_path, [])
+    assert [name for name, _ in caught.value.problems] == ["broken.md", "marks.md"]

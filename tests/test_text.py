@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot import text as text_module
 from bot.text import sentence_spans, tokenize
 
 
@@ -71,3 +72,48 @@ def test_negation_is_one_searchable_term():
 def test_curly_apostrophes_tokenise_like_straight_ones():
     """Trump’s and Trump's are the same word."""
     assert tokenize("Trump’s threats") == tokenize("Trump's threats") == ["trump", "threat"]
+
+
+def test_a_megabyte_paragraph_of_question_marks_is_split_without_a_timeout():
+    """A pasted page of "? ? ? ..." (990 KB in one paragraph) is split, not left to time out."""
+    text = ("? " * 495_000).strip()
+    assert sentence_spans(text) == [(0, len(text))]
+
+
+def test_long_paragraphs_split_as_if_punkt_saw_them_whole(monkeypatch):
+    """A paragraph longer than Punkt is shown at once gives the same sentences, cut after ends."""
+    text = " ".join(
+        f"Rep. Smith of district {n} said the U.S. raids were delayed. Was it over? It was."
+        for n in range(400)
+    )
+    assert len(text) > 3 * text_module.MAX_PUNKT_CHARS
+    pieces = sentence_spans(text)
+    monkeypatch.setattr(text_module, "MAX_PUNKT_CHARS", 10**9)
+    assert pieces == sentence_spans(text)
+    assert all(text[a:b].startswith(("Rep. Smith", "Was it", "It was")) for a, b in pieces)
+
+
+def test_a_long_paragraph_with_no_sentence_end_is_cut_at_spaces():
+    """Words running on for 50,000 characters come back as bounded pieces cut between words."""
+    text = ("raids delayed " * 3600).strip()
+    spans = sentence_spans(text)
+    assert len(spans) > 1 and spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(b - a <= text_module.MAX_PUNKT_CHARS for a, b in spans)
+    assert all(text[a:b].startswith("raids") and text[a:b].endswith("delayed") for a, b in spans)
+
+
+def test_punkt_never_sees_more_than_its_bound_of_one_paragraph(monkeypatch):
+    """A 100 KB run-on paragraph of tiny sentences reaches Punkt in bounded pieces only."""
+    splitter = text_module._sentence_splitter()
+    seen: list[int] = []
+
+    class Recording:
+        def span_tokenize(self, piece: str):
+            seen.append(len(piece))
+            return splitter.span_tokenize(piece)
+
+    monkeypatch.setattr(text_module, "_sentence_splitter", Recording)
+    text = ("? ab " * 20_000).strip()
+    spans = sentence_spans(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert len(seen) >= 10 and max(seen) <= text_module.MAX_PUNKT_CHARS

@@ -198,10 +198,14 @@ class AskCog(commands.Cog, name="Questions"):
         engine = self.bot.engine
         assert engine is not None
         counts = engine.passage_counts()
+        # Files that failed to load are named to those who can fix them.
+        skipped = (
+            self.bot.skipped if await self.bot.may_change_corpus(ctx.author, ctx.guild) else ()
+        )
         if can_embed(ctx):
-            await reply(ctx, embed=sources_embed(engine.articles, counts))
+            await reply(ctx, embed=sources_embed(engine.articles, counts, skipped))
         else:
-            await reply(ctx, content=sources_text(engine.articles, counts))
+            await reply(ctx, content=sources_text(engine.articles, counts, skipped))
 
 
 async def setup(bot: commands.Bot) -> None:
