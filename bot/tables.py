@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from bot.store import Opened
 
 # Articles and passages built for questions that stay alive for the next ones (each table).
-KEEP_RECENT = 4096
+KEEP_RECENT = 1024
 # Per-term scores kept for the next questions (a common term's are the costliest).
 TERM_CACHE_BYTES = 64 * 2**20
 
