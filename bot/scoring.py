@@ -104,47 +104,6 @@ class Okapi:
             contributions=self._contributions(idf[terms], tf, self.doc_len[docs]),
         )
 
-    def state(self) -> dict[str, np.ndarray]:
-        """The model as plain arrays (no pickle), for `from_state` to rebuild without work."""
-        vocab = list(self.postings.vocab)
-        return {
-            "vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
-            "idf": np.array([self.idf[term] for term in vocab], dtype=np.float64),
-            "params": np.array([self.k1, self.b, self.epsilon, self.avgdl, self.average_idf]),
-            "doc_len": self.doc_len,
-            "offsets": self.postings.offsets,
-            "docs": self.postings.docs,
-            "contributions": self.postings.contributions,
-        }
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, np.ndarray]) -> Okapi:
-        """The model `state()` saved; ValueError if the arrays do not fit together."""
-        vocab = state["vocab"].tobytes().decode("utf-8").split("\n")
-        offsets, docs = state["offsets"], state["docs"]
-        contributions, idf = state["contributions"], state["idf"]
-        doc_len = state["doc_len"]
-        if not (
-            len(idf) == len(vocab) == len(offsets) - 1
-            and offsets[0] == 0
-            and offsets[-1] == len(docs) == len(contributions)
-            and len(docs) > 0
-            and docs.min() >= 0
-            and docs.max() < len(doc_len)
-            and len(state["params"]) == 5
-        ):
-            raise ValueError("saved index arrays do not fit together")
-        okapi = cls.__new__(cls)
-        k1, b, epsilon, avgdl, average_idf = state["params"].tolist()
-        okapi.k1, okapi.b, okapi.epsilon = k1, b, epsilon
-        okapi.corpus_size, okapi.doc_len = len(doc_len), doc_len
-        okapi.avgdl, okapi.average_idf = avgdl, average_idf
-        okapi.idf = dict(zip(vocab, idf.tolist(), strict=True))
-        okapi.postings = Postings(
-            {term: number for number, term in enumerate(vocab)}, offsets, docs, contributions
-        )
-        return okapi
-
     def _contributions(self, idf: np.ndarray, tf: np.ndarray, dl: np.ndarray) -> np.ndarray:
         return term_scores(idf, tf, length_norms(dl, self.k1, self.b, self.avgdl), self.k1)
 
