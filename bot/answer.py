@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -45,6 +46,8 @@ MIN_RELATIVE_LIST_SCORE = 0.15
 # A quote's own sentence(s) must cover at least this share of the question by themselves.
 MIN_QUOTE_COVERAGE = 0.3
 SAME_QUOTE_JACCARD = 0.75
+# Articles whose context (`bot.context`) is kept between questions.
+CONTEXTS_KEPT = 512
 # A question word found only in the article's headline or dateline counts this much.
 HEADLINE_CREDIT = 0.5
 # Framing words ("say", "going") still search, at this share of their weight.
@@ -237,7 +240,7 @@ class Engine:
         # Mean terms per sentence (over every passage's sentences), for sentence BM25.
         sentences = self.index.sentence_total()
         self._avg_sentence_terms = float(self.index.term_total()) / max(sentences, 1)
-        self._contexts: dict[str, ArticleContext] = {}
+        self._contexts: OrderedDict[str, ArticleContext] = OrderedDict()
         self.features = Features()
 
     @classmethod
@@ -329,10 +332,14 @@ class Engine:
         )
 
     def _context(self, article: Article) -> ArticleContext:
-        """Who the article's surnames and pronouns stand for (worked out once per article)."""
+        """Who the article's surnames and pronouns stand for, worked out once per article and
+        kept for the CONTEXTS_KEPT articles used last (memory stays bounded at any scale)."""
         context = self._contexts.get(article.id)
-        if context is None or context.article is not article:
+        if context is None or context.article.digest != article.digest:
             context = self._contexts[article.id] = ArticleContext(article)
+            while len(self._contexts) > CONTEXTS_KEPT:
+                self._contexts.popitem(last=False)
+        self._contexts.move_to_end(article.id)
         return context
 
     def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:
