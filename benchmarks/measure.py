@@ -63,10 +63,10 @@ def generate(out: Path, sizes: list[int], seed: int, questions: int, eval_file: 
 
 def phases(folder: Path) -> dict:
     """The cold path step by step, with the functions `split_sentences` is made of."""
-    from bot.chunking import Sentence, make_passages
-    from bot.corpus import load_corpus
-    from bot.index import Index
-    from bot.text import sentence_spans, tokenize
+    from bot.engine.chunking import Sentence, make_passages
+    from bot.engine.corpus import load_corpus
+    from bot.engine.index import Index
+    from bot.engine.text import sentence_spans, tokenize
 
     timings = {}
     started = time.perf_counter()
@@ -113,8 +113,8 @@ def phases(folder: Path) -> dict:
 
 def cold(folder: Path) -> dict:
     """Engine.load with no store: every core processes, the store is written."""
-    from bot.answer import Engine
-    from bot.store import STORE_FOLDER, load, paused_gc
+    from bot.engine.answer import Engine
+    from bot.engine.store import STORE_FOLDER, load, paused_gc
 
     shutil.rmtree(folder / STORE_FOLDER, ignore_errors=True)
     started = time.perf_counter()
@@ -132,8 +132,8 @@ def cold(folder: Path) -> dict:
 
 def reload(folder: Path) -> dict:
     """Engine.load after one article is added, then edited, then removed (a bot's reload)."""
-    from bot.answer import Engine
-    from bot.store import load
+    from bot.engine.answer import Engine
+    from bot.engine.store import load
 
     load(folder)  # the store is current and its modules imported, as in a running bot
     names = sorted(p.name for p in folder.glob("*.md"))
@@ -184,8 +184,8 @@ def percentiles(samples: list[float]) -> dict:
 
 def warm(folder: Path, question_file: Path) -> dict:
     import_started = time.perf_counter()
-    from bot.answer import Engine
-    from bot.text import tokenize
+    from bot.engine.answer import Engine
+    from bot.engine.text import tokenize
 
     imported = time.perf_counter() - import_started
     started = time.perf_counter()

@@ -16,8 +16,8 @@ from bisect import bisect
 from itertools import accumulate
 from pathlib import Path
 
-from bot.corpus import load_corpus
-from bot.text import sentence_spans, stopwords
+from bot.engine.corpus import load_corpus
+from bot.engine.text import sentence_spans, stopwords
 
 SWAP_RATE = 0.3  # share of words of four letters or more replaced from the vocabulary
 ZIPF_EXPONENT = 1.05

@@ -18,10 +18,9 @@ import os
 import sys
 from pathlib import Path
 
-from bot.answer import RANKED_QUOTES, Engine, QuestionError
-from bot.corpus import CorpusError
+from bot.engine.answer import RANKED_QUOTES, Engine, QuestionError
+from bot.engine.corpus import BUNDLED_CORPUS, CorpusError
 
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 BUNDLED_EVAL = Path(__file__).resolve().parent.parent / "eval" / "questions.json"
 HISTORY_FILE = Path.home() / ".newsquote_history"
 
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:  # its options are its own (argparse would take --sizes)
-        from bot.bench import main as bench_main
+        from benchmarks.bench import main as bench_main
 
         return bench_main(argv[1:])
     args = _parser().parse_args(argv)
@@ -122,11 +121,11 @@ def _sentence(error: Exception) -> str:
 def _run(args: argparse.Namespace) -> int:
     corpus = args.corpus or default_corpus()
     if args.command is None:
-        from bot.settings import load_settings  # the environment over .env
+        from bot.discord.settings import load_settings  # the environment over .env
 
         settings = load_settings()
         if settings.token:
-            from bot.discord_app import run_bot
+            from bot.discord.app import run_bot
 
             return run_bot()
         print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
@@ -134,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
     if args.command == "ask":
-        from bot.answer import validate_question
+        from bot.engine.answer import validate_question
 
         question = validate_question(" ".join(args.question))  # before loading anything
         engine = _load(corpus)
@@ -159,16 +158,15 @@ def _add(corpus: Path, source: str) -> int:
     import asyncio
     import getpass
 
-    from bot import history
-    from bot.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES
-    from bot.intake import checked_article, duplicate_of, link_in_corpus, safe_file_name
-    from bot.render import describe_source
+    from bot.engine import history
+    from bot.engine.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, describe_source
+    from bot.engine.intake import checked_article, duplicate_of, link_in_corpus, safe_file_name
 
     engine = _load(corpus)  # the corpus must load before anything is added to it
     links: tuple[str, ...] = ()
     if "://" in source or source.lower().startswith(("http:", "https:")):
-        from bot.extract import draft_from_link  # trafilatura loads only here
-        from bot.settings import load_settings
+        from bot.discord.settings import load_settings
+        from bot.engine.extract import draft_from_link  # trafilatura loads only here
 
         known = link_in_corpus([source], engine.articles)
         if known:
@@ -235,7 +233,7 @@ def _load(corpus: Path) -> Engine:
 
 
 def _verify(corpus: Path) -> int:
-    from bot import store
+    from bot.engine import store
 
     problems = store.verify(corpus)
     for problem in problems or ():
@@ -322,7 +320,7 @@ def _save_history(readline) -> None:
 
 
 def _sources(engine: Engine) -> int:
-    from bot.render import describe_source
+    from bot.engine.corpus import describe_source
 
     counts = engine.passage_counts()
     for number, article in enumerate(engine.articles, 1):
@@ -334,7 +332,7 @@ def _sources(engine: Engine) -> int:
 
 
 def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: str = "") -> int:
-    from bot.answer import Features
+    from bot.engine.answer import Features
     from bot.evaluation import Bm25sBaseline, evaluate, kind_totals, load_questions
 
     engine.features = Features.without(without)

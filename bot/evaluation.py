@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer, Engine, Location, Quote
-from bot.corpus import Article
-from bot.text import fold as fold_typography
-from bot.text import stem
+from bot.engine.answer import Answer, Engine, Location, Quote
+from bot.engine.corpus import Article
+from bot.engine.text import fold as fold_typography
+from bot.engine.text import stem
 
 MAX_QUOTES = 5
 MAX_QUOTE_CHARS = 1800
@@ -142,8 +142,8 @@ def sweep(
 
     A setting names any of them; the rest keep the project's values.
     """
-    from bot.chunking import STRIDE, WINDOW, make_passages, split_sentences
-    from bot.corpus import load_corpus
+    from bot.engine.chunking import STRIDE, WINDOW, make_passages, split_sentences
+    from bot.engine.corpus import load_corpus
 
     articles = load_corpus(folder)
     sentences = {a.id: split_sentences(a) for a in articles}

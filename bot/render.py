@@ -5,17 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from bot.answer import Answer, Quote
-from bot.corpus import Article
+from bot.engine.answer import Answer, Quote
+from bot.engine.corpus import describe_source
 
 NOTHING_FOUND = "I found nothing relevant to that in the articles I have."
-
-
-def describe_source(article: Article) -> str:
-    """Outlet, date and title, as far as the article shows them."""
-    parts = [part for part in (article.outlet, article.date) if part]
-    title = f'"{article.title}"' if article.title != article.id else article.id
-    return ", ".join([*parts, title])
 
 
 def cite(quote: Quote) -> str:

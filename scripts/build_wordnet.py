@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes bot/data/wordnet.tsv, the synonym table the engine reads, from WordNet's database files.
+"""Writes bot/engine/data/wordnet.tsv, the synonym table the engine reads, from WordNet's files.
 
 Run by developers, never at run time. It reads WordNet 3.0 with nltk's own
 `WordNetCorpusReader` from a folder of WordNet's database files (Debian's `wordnet-base`
 installs them under /usr/share/wordnet; nothing is downloaded) and also writes
-bot/data/WORDNET-LICENSE, WordNet's license, which must ship with a table derived from it:
+bot/engine/data/WORDNET-LICENSE, WordNet's license, which must ship with a table derived from it:
 
     apt-get install -y wordnet-base
     .venv/bin/python scripts/build_wordnet.py [--wordnet /usr/share/wordnet]
@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import wordnet  # noqa: E402  (the run-time reader's rules, shared)
+from bot.engine import wordnet  # noqa: E402  (the run-time reader's rules, shared)
 
-DATA = ROOT / "bot" / "data"
+DATA = ROOT / "bot" / "engine" / "data"
 DEFAULT_WORDNET = Path("/usr/share/wordnet")
 DEFAULT_COPYRIGHT = Path("/usr/share/doc/wordnet-base/copyright")
 
@@ -109,7 +109,7 @@ def open_wordnet(folder: Path, staging: Path):
 
 
 def load_stopwords() -> frozenset[str]:
-    """The engine's own stopword list (bot/data/stopwords-en.txt)."""
+    """The engine's own stopword list (bot/engine/data/stopwords-en.txt)."""
     lines = (DATA / "stopwords-en.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
@@ -322,7 +322,7 @@ def write_license(copyright_file: Path, path: Path) -> None:
     stanza = text.split("License: WordNet3.0\n", 1)[1].split("\n\n", 1)[0]
     body = "\n".join("" if ln.strip() == "." else ln[1:] for ln in stanza.splitlines())
     path.write_text(
-        "bot/data/wordnet.tsv is derived from WordNet 3.0 by scripts/build_wordnet.py.\n"
+        "bot/engine/data/wordnet.tsv is derived from WordNet 3.0 by scripts/build_wordnet.py.\n"
         "WordNet's license (from the copyright file of Debian's wordnet-base package):\n\n"
         f"{body}\n",
         encoding="utf-8",

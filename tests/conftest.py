@@ -14,10 +14,10 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.answer import Engine
-from bot.cli import BUNDLED_CORPUS
-from bot.discord_app import create_bot
-from bot.settings import Settings
+from bot.discord.app import create_bot
+from bot.discord.settings import Settings
+from bot.engine.answer import Engine
+from bot.engine.corpus import BUNDLED_CORPUS
 
 OWNER_ID = 1  # nobody in a test world unless a test makes someone the owner
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import bench
 from benchmarks.synth import Generator
-from bot import bench
-from bot.corpus import load_corpus
+from bot.engine.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import article_files
+from bot.engine.corpus import article_files
 from tests.conftest import NEWS_PATH, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent

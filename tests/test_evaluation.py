@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answer, Location, Quote
-from bot.corpus import parse_article
+from bot.engine.answer import Answer, Location, Quote
+from bot.engine.corpus import parse_article
 from bot.evaluation import judge, load_questions
 
 ARTICLE = parse_article(b"Body.", Path("a.md"))
@@ -70,7 +70,7 @@ DEV = Path(__file__).resolve().parent.parent / "eval" / "dev"
 def test_the_bot_beats_bm25s_on_every_kind_of_the_generalisation_set():
     """On articles and questions written apart from the bundled corpus, the bot passes more
     facts, more lists and more near misses than bm25s's top paragraphs, in the same run."""
-    from bot.answer import Engine
+    from bot.engine.answer import Engine
     from bot.evaluation import Bm25sBaseline, evaluate, kind_totals
 
     engine = Engine.load(DEV / "corpus")

@@ -1,0 +1,1 @@
+"""The Discord front door: the bot (`app`), its settings, embeds (`render`) and cogs."""

@@ -1,0 +1,295 @@
+"""The Discord bot: `create_bot` (tests use it too), `run_bot`, and the one error handler.
+
+The engine does the answering; this layer only adapts it to Discord. The bot holds
+the current `Engine` in `bot.engine`; a reload replaces it in one assignment. It also
+decides who may change the corpus, which every server the bot is in shares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.settings import Settings, SettingsError, load_settings
+from bot.engine.answer import Engine, QuestionError
+from bot.engine.corpus import CorpusError
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin")
+DESCRIPTION = (
+    "I answer questions about the June 2019 ICE raids only with word-for-word quotes "
+    "from news articles, each cited."
+)
+
+
+class Refusal(commands.CheckFailure):
+    """An expected refusal; its message is the one plain sentence the user sees."""
+
+
+def is_moderator(settings: Settings, user: discord.abc.User) -> bool:
+    """Manage Server here, or the configured moderator role (the owner is checked apart)."""
+    permissions = getattr(user, "guild_permissions", None)
+    if permissions is not None and permissions.manage_guild:
+        return True
+    role = settings.moderator_role
+    return bool(role) and any(r.name == role for r in getattr(user, "roles", ()))
+
+
+class NewsBot(commands.Bot):
+    """A commands.Bot that carries the settings, the current engine and the files it left out."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(
+            command_prefix=settings.command_prefix,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            description=DESCRIPTION,
+            help_command=commands.DefaultHelpCommand(no_category="Other", dm_help=False),
+            owner_ids=set(settings.owner_ids),
+            strip_after_prefix=True,
+            case_insensitive=True,
+        )
+        self.settings = settings
+        self.engine: Engine | None = engine
+        # Article files the last load left out, as (name, why); a good reload empties it.
+        self.skipped: tuple[tuple[str, str], ...] = ()
+        self._home_warning: str | None = None  # the last one logged, so it is logged once
+
+    async def setup_hook(self) -> None:
+        """Index the corpus if no engine was given, load the cogs, route app-command errors."""
+        if self.engine is None:
+            self.engine, self.skipped = await load_engine(self.settings)
+        self.tree.on_error = self.on_app_command_error
+        for extension in COGS:
+            await self.load_extension(extension)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        self.warn_about_home()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined server %s (%d); now in %d servers", guild.name, guild.id, len(self.guilds))
+        self.warn_about_home()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.warn_about_home()
+
+    # -- who may change the corpus ------------------------------------------------------
+
+    def corpus_refusal(self, guild: discord.abc.Snowflake) -> str | None:
+        """Why moderators of `guild` may not change the corpus, or None when they may.
+
+        Read from the current settings each time: the corpus is shared by every server,
+        so only the home server(s) change it; unset, that is the one server the bot is in.
+        """
+        home = self.settings.home_guild_ids
+        if home:
+            if guild.id in home:
+                return None
+            return (
+                "Only moderators of this bot's home server can change its articles, "
+                "because every server it is in shares them."
+            )
+        if len(self.guilds) <= 1:
+            return None
+        return (
+            f"I'm in {len(self.guilds)} servers and no home server is set (HOME_GUILD_IDS), "
+            "so only my owner can change the articles they all share."
+        )
+
+    async def may_change_corpus(
+        self, user: discord.abc.User, guild: discord.abc.Snowflake | None
+    ) -> bool:
+        """The owner anywhere; a moderator in a server whose moderators may change the corpus."""
+        if await self.is_owner(user):
+            return True
+        return (
+            guild is not None
+            and is_moderator(self.settings, user)
+            and (self.corpus_refusal(guild) is None)
+        )
+
+    def warn_about_home(self) -> None:
+        """Log, as servers become known, when nobody but the owner can change the corpus."""
+        home = self.settings.home_guild_ids
+        warning = None
+        if not home and len(self.guilds) > 1:
+            warning = (
+                f"the bot is in {len(self.guilds)} servers and HOME_GUILD_IDS is not set: corpus "
+                "changes are refused everywhere except to the owner; set HOME_GUILD_IDS to the "
+                "ids of the servers whose moderators may change the articles"
+            )
+        elif home and self.guilds and not any(g.id in home for g in self.guilds):
+            warning = "the bot is in none of the HOME_GUILD_IDS servers: only the owner can "
+            warning += "change the corpus"
+        if warning is not None and warning != self._home_warning:
+            log.warning("%s", warning)
+        self._home_warning = warning
+
+    # -- the one error handler -----------------------------------------------------------
+
+    async def on_command_error(self, ctx: commands.Context, error: Exception) -> None:  # type: ignore[override]
+        """Turn a command's error into one plain sentence for the user."""
+        if isinstance(error, commands.CommandNotFound):
+            return
+        await tell(ctx, self.explain(error, ctx))
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Same as on_command_error, for errors the app-command tree reports directly."""
+        await self.report(interaction, error)
+
+    async def report(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Tell the user who pressed or typed something what went wrong, privately."""
+        text = self.explain(error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as failure:
+            log.warning("could not report an error to the user: %s", failure)
+
+    def explain(self, error: BaseException, ctx: commands.Context | None = None) -> str:
+        """The sentence a user sees for `error`; unexpected errors are logged with a short id."""
+        error = _unwrap(error)
+        prefix = ctx.clean_prefix if ctx is not None else self.settings.command_prefix
+        if isinstance(error, QuestionError | Refusal):
+            return str(error)
+        if isinstance(error, commands.CommandOnCooldown):
+            wait = max(1, round(error.retry_after + 0.49))
+            rate = error.cooldown
+            return (
+                f"You can ask {rate.rate} questions every {rate.per:g} seconds; "
+                f"please try again in {wait} second{'s' if wait != 1 else ''}."
+            )
+        if isinstance(error, commands.MissingRequiredAttachment) and ctx is not None:
+            name = ctx.command.qualified_name if ctx.command else "that command"
+            return f"Please attach the file to `{prefix}{name}`."
+        if isinstance(error, commands.UserInputError) and ctx is not None and ctx.command:
+            command = ctx.command
+            usage = f"{prefix}{command.qualified_name} {command.signature}".strip()
+            example = command.extras.get("example")
+            for_example = f", for example `{prefix}{example}`" if example else ""
+            return f"Usage: `{usage}`{for_example}."
+        if isinstance(error, commands.NotOwner):
+            return "Only the bot's owner can do that."
+        if isinstance(error, commands.NoPrivateMessage):
+            return "That command only works in a server channel."
+        if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
+            return "You can't use that command here."
+        if isinstance(error, discord.Forbidden):
+            reference = _log_unexpected(error)
+            return f"I lack a permission I need for that (error {reference})."
+        reference = _log_unexpected(error)
+        return (
+            f"Sorry, something went wrong on my side (error {reference}); "
+            "a moderator can look that id up in the bot's log."
+        )
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(
+        error,
+        commands.CommandInvokeError
+        | commands.HybridCommandError
+        | app_commands.CommandInvokeError
+        | commands.ConversionError,
+    ):
+        inner = getattr(error, "original", None) or error.__cause__
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+def _log_unexpected(error: BaseException) -> str:
+    reference = secrets.token_hex(3)
+    log.error(
+        "unexpected error %s: %s",
+        reference,
+        error,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return reference
+
+
+async def tell(ctx: commands.Context, text: str) -> None:
+    """Reply with a plain sentence: privately to a slash command, else as a quiet reply."""
+    try:
+        if ctx.interaction is not None:
+            await ctx.send(text, ephemeral=True)
+        else:
+            await ctx.reply(text, mention_author=False)
+    except discord.HTTPException as failure:
+        log.warning("could not report an error to the user: %s", failure)
+
+
+async def load_engine(settings: Settings) -> tuple[Engine, tuple[tuple[str, str], ...]]:
+    """Index the corpus's good articles off the event loop; log them, and name each bad file.
+
+    Returns the engine and the bad files as (name, why). CorpusError when none is good.
+    """
+    started = time.perf_counter()
+    skipped: list[tuple[str, str]] = []
+    engine = await asyncio.to_thread(Engine.load, settings.corpus_dir, skipped)
+    log.info(
+        "index ready: %d articles, %d passages in %.2f s from %s",
+        len(engine.articles),
+        len(engine.passages),
+        time.perf_counter() - started,
+        settings.corpus_dir,
+    )
+    for name, why in skipped:
+        log.warning("article file left out: %s %s", name, why)
+    return engine, tuple(skipped)
+
+
+def create_bot(settings: Settings, engine: Engine | None = None) -> NewsBot:
+    """Build the bot without connecting; without `engine`, it indexes the corpus at setup."""
+    return NewsBot(settings, engine)
+
+
+def run_bot() -> int:
+    """Load settings and `.env`, configure logging, index the corpus and run until stopped."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not settings.token:
+        print("DISCORD_TOKEN is not set, so the bot cannot connect to Discord.", file=sys.stderr)
+        return 2
+    try:
+        engine, skipped = asyncio.run(load_engine(settings))
+    except CorpusError as error:
+        print(f"Could not load the corpus: {error.summary}.", file=sys.stderr)
+        return 2
+    bot = create_bot(settings, engine)
+    bot.skipped = skipped
+    try:
+        bot.run(settings.token, log_handler=None)
+    except discord.LoginFailure:
+        print("Discord refused the token; check DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "Enable the Message Content intent for this bot in the Discord developer portal.",
+            file=sys.stderr,
+        )
+        return 2
+    return 0

@@ -1,0 +1,592 @@
+"""Questions to answers: the best passages, the sentences in them that answer, as cited quotes.
+
+`Engine` is the one entry point both front doors (terminal and Discord) call. It
+never imports discord. An `Answer` holds every quote it ranked, in order, so a
+renderer can show the first few and page through the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+from bot.engine.chunking import Passage, Sentence
+from bot.engine.context import ArticleContext
+from bot.engine.corpus import Article
+from bot.engine.index import Hit, Index
+from bot.engine.query import Concept, analyse, answer_kind
+from bot.engine.text import fold, tokenize
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+DEFAULT_QUOTES = 5
+RANKED_QUOTES = 15  # enough for three pages of five
+PASSAGE_POOL = 40
+# A passage answers only if it covers this share of the question's informative weight
+# (idf-weighted, framing words excluded). Measured with `python -m bot eval`: 0.6 passes
+# every question, 0.5 and 0.55 quote for unanswerable ones, 0.65 misses five answers.
+MIN_COVERAGE = 0.6
+# ... or this share, for a question listing people or places, when it names one.
+MIN_LIST_COVERAGE = 0.45
+# A word no article uses weighs this share of the rarest word's idf (a name weighs it all).
+# `python -m bot eval`: 0.5 to 0.7 quote for an unanswerable question; 0.8 and 1.0 pass all.
+UNKNOWN_WORD_SHARE = 0.8
+# Quotes after the first must score at least this share of the best one.
+MIN_RELATIVE_SCORE = 0.3
+# ... or this share in a list, whose items are each worded their own way.
+MIN_RELATIVE_LIST_SCORE = 0.15
+# A quote's own sentence(s) must cover at least this share of the question by themselves.
+MIN_QUOTE_COVERAGE = 0.3
+SAME_QUOTE_JACCARD = 0.75
+# Articles whose context (`bot.engine.context`) is kept between questions.
+CONTEXTS_KEPT = 512
+# A question word found only in the article's headline or dateline counts this much.
+HEADLINE_CREDIT = 0.5
+# Framing words ("say", "going") still search, at this share of their weight.
+FRAMING_WEIGHT = 0.3
+PAIR_BONUS = 0.5
+# Sentences that hold what a question's wh-phrase asks for (`bot.engine.query.answer_kind`).
+_NUMBER_WORDS = (
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|"
+    r"quarter|third|percent)\b"
+)
+_NUMBER = re.compile(_NUMBER_WORDS, re.I)
+_TIME = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|week|today|"
+    r"tomorrow|yesterday|tonight|morning|afternoon|evening|night|noon|midnight|january|february|"
+    r"march|april|may|june|july|august|september|october|november|december|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}(:\d{2})?\s?[ap]\.?m\.?|hours?|days?|months?)\b",
+    re.I,
+)
+_DURATION = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
+    r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till)\s+"
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+# A place named after a preposition ("in Houston", "from Los Angeles"), a dateline, or a
+# list of names ("Atlanta, Baltimore, Chicago").
+_PLACE = re.compile(
+    r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}|"
+    r"\b[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s"  # a list of names
+)
+# A reason given: "because", "blamed ... on", "due to", "so that".
+_REASON = re.compile(
+    r"\b(because|since|due to|owing to|blamed|blames|blame|reason|reasons|so that|in order to|"
+    r"after|citing|cited|as a result|result of|fear of|concerns? about|worried|led to)\b",
+    re.I,
+)
+# Someone speaking: a verb of saying, or quotation marks.
+_SPEECH = re.compile(
+    r"\b(said|says|say|saying|told|tells|tweeted|tweets|wrote|writes|added|stated|announced|"
+    r"urged|urges|asked|warned|warns|called|calls|posted|according to|insisted|argued|noted|"
+    r"declared|promised|vowed|pledged|responded|replied|explained|described|claimed|telling|"
+    r"saying|statement|tweet|message|interview|speech|video|letter|email|post)\b|[\"“”]|"
+    r"\(@\w+\)",
+    re.I,
+)
+_KIND_SHAPES = {
+    "number": _NUMBER,
+    "time": _TIME,
+    "duration": _DURATION,
+    "place": _PLACE,
+    "statement": _SPEECH,
+    "reason": _REASON,
+}
+# How much a sentence holding the kind of answer asked for gains.
+KIND_BONUS = 1.5
+STRICT_KINDS = frozenset({"number", "duration", "statement"})
+# "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
+_LIST_QUESTION = re.compile(
+    r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'.-]+")
+# A name in more than this share of passages (ICE, Trump) tells quotes apart poorly.
+COMMON_NAME_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the engine uses beyond BM25 and the question's own words; each can be switched
+    off to measure what it gains (`python -m bot eval --without context,...`)."""
+
+    context: bool = True  # whom surnames and pronouns stand for; headline and dateline
+    answer_types: bool = True  # how many wants a number, when a time, who a person ...
+    word_knowledge: bool = True  # WordNet's related words for the question's words
+
+    @classmethod
+    def without(cls, names: str) -> Features:
+        """All features but those named, comma-separated; ValueError for an unknown name."""
+        off = {name.strip().replace("-", "_") for name in names.split(",") if name.strip()}
+        unknown = off - set(cls.__dataclass_fields__)
+        if unknown:
+            known = ", ".join(f.replace("_", "-") for f in cls.__dataclass_fields__)
+            raise ValueError(f"Unknown feature {sorted(unknown)[0]!r}; known: {known}.")
+        return cls(**dict.fromkeys(off, False))
+
+
+class QuestionError(ValueError):
+    """A question the engine will not search for; the message says why, in one sentence."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a quote's words are in one article, and that article's citation number."""
+
+    article: Article
+    start: int
+    end: int
+    citation: int
+
+    @property
+    def text(self) -> str:
+        """The words at this location as shown (runs of white space as one space)."""
+        return self.article.span_text(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim quote and every article that carries it (the first is where `text` is from).
+
+    `text` is the article's own characters with runs of white space shown as one space;
+    every location's article holds exactly these words.
+    """
+
+    text: str
+    score: float
+    locations: tuple[Location, ...]
+
+    @property
+    def citations(self) -> tuple[int, ...]:
+        return tuple(location.citation for location in self.locations)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The ranked quotes for a question and the articles they cite, numbered from 1."""
+
+    question: str
+    quotes: tuple[Quote, ...]
+    sources: tuple[Article, ...]
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.quotes)
+
+    def page(self, number: int, size: int = DEFAULT_QUOTES) -> tuple[Quote, ...]:
+        """The quotes on page `number` (from 0) of pages of `size`."""
+        return self.quotes[number * size : (number + 1) * size]
+
+    def cited(self, quotes: Sequence[Quote]) -> list[tuple[int, Article]]:
+        """(citation number, article) for the sources `quotes` cite, in number order."""
+        numbers = sorted({n for quote in quotes for n in quote.citations})
+        return [(n, self.sources[n - 1]) for n in numbers]
+
+
+def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """The question stripped, or QuestionError when it is empty or too long."""
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("Please ask a question: it was empty.")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"That question is {len(question):,} characters long; please keep it under "
+            f"{max_chars:,}."
+        )
+    return question
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    first: int  # index of the quote's first sentence in the passage
+    last: int
+    score: float
+    terms: frozenset[str]
+    start: int  # the quote's offsets in the article's text
+    end: int
+
+    @property
+    def article(self) -> Article:
+        return self.passage.article
+
+
+class Engine:
+    """A loaded corpus and its index; `ask` turns a question into an `Answer`."""
+
+    def __init__(
+        self, articles: Sequence[Article], passages: Sequence[Passage], **bm25: float
+    ) -> None:
+        """Index `passages`; `bm25` may set the index's k1 and b (for measuring them)."""
+        # A store's tables (`bot.engine.store`) stay as they are: items are built when asked.
+        keep = isinstance(articles, Sequence) and not isinstance(articles, list)
+        self.articles = articles if keep else tuple(articles)
+        self.index = Index(passages, **bm25)
+        self.passages = self.index.passages
+        n = len(self.passages)
+        share = COMMON_NAME_SHARE * n
+        self._common_name_idf = math.log((n - share + 0.5) / (share + 0.5)) if n > 1 else 0.0
+        # Mean terms per sentence (over every passage's sentences), for sentence BM25.
+        sentences = self.index.sentence_total()
+        self._avg_sentence_terms = float(self.index.term_total()) / max(sentences, 1)
+        self._contexts: OrderedDict[str, ArticleContext] = OrderedDict()
+        self.features = Features()
+
+    @classmethod
+    def load(cls, folder: Path, skipped: list[tuple[str, str]] | None = None) -> Engine:
+        """Load, split, tokenise and index a corpus folder (CorpusError if it will not load).
+
+        With a `skipped` list, bad files go into it as (name, why) and the good ones load.
+        """
+        from bot.engine.store import load, paused_gc  # unchanged files come from <folder>/.cache/
+
+        started = time.perf_counter()
+        with paused_gc():
+            articles, passages, _ = load(folder, skipped=skipped)
+            engine = cls(articles, passages)
+        log.info(
+            "indexed %d articles, %d passages in %.2f s",
+            len(articles),
+            len(passages),
+            time.perf_counter() - started,
+        )
+        return engine
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per article id."""
+        return self.index.passage_counts(self.articles)
+
+    def ask(self, question: str, limit: int = RANKED_QUOTES) -> Answer:
+        """Rank up to `limit` quotes that answer `question`, or none when nothing does."""
+        question = validate_question(question)
+        concepts = analyse(question, self.features.word_knowledge)
+        if not concepts:
+            return Answer(question, (), ())
+        weights = self._concept_weights(concepts)
+        kind = answer_kind(question) if self.features.answer_types else None
+        # A list of people or places ("which mayors spoke out") is answered by each one's
+        # own words, rarely in the question's: a passage naming one needs less of them.
+        listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
+        hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
+        candidates = [
+            c
+            for hit in hits
+            if self._passes(hit, concepts, weights, kind if listing else None)
+            for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
+        ]
+        if not candidates:
+            return Answer(question, (), ())
+        return self._compose(question, concepts, candidates, limit)
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def _concept_weights(self, concepts: list[Concept]) -> list[float]:
+        """How much each concept matters: its best idf, or the rarest idf if unseen."""
+        weights = []
+        for concept in concepts:
+            # The thesaurus's synonyms stand in for an unseen word; WordNet's looser
+            # relatives do not lower what the word weighs.
+            idfs = [
+                idf
+                for t in concept.weights
+                if t not in concept.related and (idf := self.index.idf(t)) is not None
+            ]
+            own = self.index.idf(concept.term)
+            if own is not None:
+                weight = own
+            elif idfs:
+                weight = max(idfs)
+            else:  # a word no article uses: a name counts fully, an everyday word less
+                weight = self.index.max_idf * (1.0 if concept.capitalised else UNKNOWN_WORD_SHARE)
+            weights.append(0.0 if concept.framing else weight)
+        return weights
+
+    def _passes(
+        self, hit: Hit, concepts: list[Concept], weights: list[float], listing: str | None
+    ) -> bool:
+        """Whether a passage covers enough of the question to be quoted from."""
+        terms, weak = self._context_terms(hit)
+        coverage = self._coverage(concepts, weights, terms, weak)
+        if coverage >= MIN_COVERAGE:
+            return True
+        passage = hit.passage
+        return (
+            listing is not None
+            and coverage >= MIN_LIST_COVERAGE
+            # what is relaxed is the wording, never a name the question gives
+            and all(c.covered_by(terms) for c in concepts if c.capitalised)
+            and self._holds(
+                listing, self._context(passage.article), passage.text, passage.sentences
+            )
+        )
+
+    def _context(self, article: Article) -> ArticleContext:
+        """Who the article's surnames and pronouns stand for, worked out once per article and
+        kept for the CONTEXTS_KEPT articles used last (memory stays bounded at any scale)."""
+        context = self._contexts.get(article.id)
+        if context is None or context.article.digest != article.digest:
+            context = self._contexts[article.id] = ArticleContext(article)
+            while len(self._contexts) > CONTEXTS_KEPT:
+                self._contexts.popitem(last=False)
+        self._contexts.move_to_end(article.id)
+        return context
+
+    def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:
+        """A passage's terms, plus those of the sentence just before it, across a paragraph
+        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
+        tweeted.'); passages are in article order, so that sentence is in the one before.
+        With them, whom its surnames and pronouns stand for; and, apart, as weaker
+        evidence, the article's headline and dateline."""
+        passage = hit.passage
+        terms = set(passage.terms)
+        if hit.position > 0:
+            previous = self.passages[hit.position - 1]
+            if previous.article is passage.article:
+                earlier = [s for s in previous.sentences if s.start < passage.start]
+                terms.update(earlier[-1].terms if earlier else ())
+        if not self.features.context:
+            return terms, frozenset()
+        context = self._context(passage.article)
+        terms |= context.referents(passage.start, passage.end)
+        return terms, context.headline
+
+    def _coverage(
+        self,
+        concepts: list[Concept],
+        weights: list[float],
+        terms: set[str] | frozenset[str],
+        weak: frozenset[str] = frozenset(),
+    ) -> float:
+        """Share of the question's informative weight that `terms` match; `weak` terms
+        (the headline's) count for HEADLINE_CREDIT of a match."""
+        total = sum(weights)
+        if total == 0:  # only framing words ("what time is it"): nothing to look for
+            return 0.0
+        both = terms | weak
+        matched = sum(
+            w * max(c.covered_by(terms), HEADLINE_CREDIT * c.covered_by(both))
+            for c, w in zip(concepts, weights, strict=True)
+        )
+        return matched / total
+
+    def _sentence_score(self, concepts: list[Concept], sentence: Sentence) -> float:
+        """BM25 of one sentence against the concepts (idf from the passage index)."""
+        k1, b = self.index.bm25.k1, self.index.bm25.b
+        norm = k1 * (1 - b + b * len(sentence.terms) / self._avg_sentence_terms)
+        counts: dict[str, int] = {}
+        for term in sentence.terms:
+            counts[term] = counts.get(term, 0) + 1
+        score = 0.0
+        for concept in concepts:
+            best = 0.0
+            for term, weight in concept.weights.items():
+                tf = counts.get(term, 0)
+                if tf:
+                    idf = self.index.idf(term) or 0.0
+                    best = max(best, weight * idf * tf * (k1 + 1) / (tf + norm))
+            score += best * (FRAMING_WEIGHT if concept.framing else 1.0)
+        return score
+
+    def _candidates(
+        self,
+        passage: Passage,
+        passage_score: float,
+        concepts: list[Concept],
+        weights: list[float],
+        kind: str | None,
+    ) -> list[_Candidate]:
+        """The sentences of a passage that match the question, scored in context."""
+        found = []
+        article = passage.article
+        context = self._context(article)
+        terms_in_order = [c.term for c in concepts if not c.framing]
+        pairs = set(pairwise(terms_in_order))
+        for number, sentence in enumerate(passage.sentences):
+            first = last = number
+            if sentence.end - sentence.start < 60 and len(passage.sentences) > 1:
+                # A very short sentence ("We have no choice.") reads better with its neighbour.
+                if number + 1 < len(passage.sentences):
+                    last = number + 1
+                else:
+                    first = number - 1
+            span = passage.sentences[first : last + 1]
+            terms = frozenset(t for s in span for t in s.terms)
+            if self.features.context:
+                referents = context.referents(span[0].start, span[-1].end)
+                coverage = self._coverage(concepts, weights, terms | referents, context.headline)
+            else:
+                coverage = self._coverage(concepts, weights, terms)
+            if coverage < MIN_QUOTE_COVERAGE:
+                continue
+            score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
+            # Words the question puts side by side ("police departments") count more so.
+            sequence = [t for s in span for t in s.terms]
+            together = set(pairwise(sequence)) & pairs
+            score *= 1 + PAIR_BONUS * len(together)
+            text = article.text[span[0].start : span[-1].end]
+            if kind is not None:
+                if kind == "statement":
+                    # Who speaks is often in the sentence before (or a tweet's signature
+                    # in the one after): look one sentence either way inside the passage.
+                    near = passage.sentences[max(first - 1, 0) : last + 2]
+                    text = article.text[near[0].start : near[-1].end]
+                if self._holds(kind, context, text, span):
+                    score *= KIND_BONUS
+                elif kind in STRICT_KINDS:
+                    continue
+            start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
+            found.append(
+                _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
+            )
+        return found
+
+    @staticmethod
+    def _holds(kind: str, context: ArticleContext, text: str, span: Sequence[Sentence]) -> bool:
+        """Whether a sentence holds the kind of answer asked for (a number, a time...)."""
+        if kind == "person":
+            return context.names_person(span[0].start, span[-1].end)
+        return bool(_KIND_SHAPES[kind].search(fold(text)))
+
+    # -- composing -------------------------------------------------------------------
+
+    def _names(self, candidate: _Candidate, asked: set[str]) -> set[str]:
+        """The uncommon names a quote mentions (capitalised words inside its sentences)."""
+        text = candidate.article.text[candidate.start : candidate.end]
+        floor = self._common_name_idf
+        return {
+            term
+            for word in _NAME.findall(text)
+            if not _TIME.fullmatch(word)
+            for term in tokenize(word)
+            if (self.index.idf(term) or 0.0) > floor and term not in asked
+        }
+
+    def _compose(
+        self, question: str, concepts: list[Concept], candidates: list[_Candidate], limit: int
+    ) -> Answer:
+        """Pick diverse quotes, merge ones that several articles carry, number the sources."""
+        best: dict[tuple[str, int, int], _Candidate] = {}
+        for c in candidates:
+            key = (c.article.id, c.start, c.end)
+            if key not in best or c.score > best[key].score:
+                best[key] = c
+        is_list = bool(_LIST_QUESTION.search(question))
+        pool = sorted(best.values(), key=lambda c: -c.score)
+        floor = (MIN_RELATIVE_LIST_SCORE if is_list else MIN_RELATIVE_SCORE) * pool[0].score
+        pool = [c for c in pool if c.score >= floor]
+
+        chosen: list[list[_Candidate]] = []  # each: the kept candidate, then its duplicates
+        diversity = 0.5 if is_list else 0.25
+        asked = {t for c in concepts for t in c.weights}
+        names = {id(c): self._names(c, asked) for c in pool} if is_list else {}
+        named: set[str] = set()
+        while pool and len(chosen) < limit:
+            kept = [g[0] for g in chosen]
+
+            def adjusted(c: _Candidate, kept=kept, named=named) -> float:
+                overlap = max((_jaccard(c.terms, k.terms) for k in kept), default=0.0)
+                same_article = sum(k.article.id == c.article.id for k in kept)
+                score = c.score * (1 - diversity * overlap) * (1 - 0.1 * diversity * same_article)
+                if is_list:  # a list answer wants quotes that name someone new
+                    own = names[id(c)]
+                    new = len(own - named)
+                    novelty = new / len(own) if own else 0.0
+                    score *= (0.5 + 0.5 * novelty) * (1 + 0.1 * min(new, 5))
+                return score
+
+            pick = max(pool, key=adjusted)
+            pool.remove(pick)
+            twin = next((g for g in chosen if _same_quote(pick, g[0])), None)
+            if twin is not None:
+                if all(d.article.id != pick.article.id for d in twin):
+                    twin.append(pick)
+                continue
+            if any(_overlaps(pick, g[0]) for g in chosen):
+                continue  # the same words from a neighbouring window
+            chosen.append([pick])
+            named |= names.get(id(pick), set())
+
+        numbers: dict[str, int] = {}
+        sources: list[Article] = []
+        quotes = []
+        for group in chosen:
+            head = group[0]
+            locations = []
+            for c in group:
+                span = _locate(head, c)
+                if span is None:
+                    continue  # the same news in other words: that article does not hold this quote
+                if c.article.id not in numbers:
+                    numbers[c.article.id] = len(sources) + 1
+                    sources.append(c.article)
+                locations.append(Location(c.article, *span, numbers[c.article.id]))
+            text = head.article.span_text(head.start, head.end)
+            quotes.append(Quote(text, round(head.score, 4), tuple(locations)))
+        return Answer(question, tuple(quotes), tuple(sources))
+
+
+def _flat_weights(concepts: list[Concept]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for concept in concepts:
+        scale = FRAMING_WEIGHT if concept.framing else 1.0
+        for term, weight in concept.weights.items():
+            weights[term] = max(weights.get(term, 0.0), weight * scale)
+    return weights
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _same_quote(a: _Candidate, b: _Candidate) -> bool:
+    """Whether two candidates from different articles carry the same words (a shared tweet)."""
+    if a.article.id == b.article.id:
+        return False
+    text_a = _folded(a.article.span_text(a.start, a.end))
+    text_b = _folded(b.article.span_text(b.start, b.end))
+    shorter, longer = sorted((text_a, text_b), key=len)
+    return shorter in longer or _jaccard(a.terms, b.terms) >= SAME_QUOTE_JACCARD
+
+
+def _overlaps(a: _Candidate, b: _Candidate) -> bool:
+    return a.article.id == b.article.id and a.start < b.end and b.start < a.end
+
+
+def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a quotation mark at either edge that it does not also close or
+    open (a sentence that begins a quotation continuing into the next): the article's
+    own words, without a dangling mark that another article quoting them may not have."""
+    piece = fold(text[start:end])
+    if len(piece) > 1 and piece[0] in "\"'" and piece.count(piece[0]) % 2 == 1:
+        start += 1
+    elif len(piece) > 1 and piece[-1] == '"' and piece.count('"') % 2 == 1:
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _folded(text: str) -> str:
+    return fold(text).lower()
+
+
+def _locate(head: _Candidate, other: _Candidate) -> tuple[int, int] | None:
+    """Where `head`'s exact words sit in `other`'s article (white space may differ), or
+    None when that article does not hold them character for character."""
+    if other is head:
+        return head.start, head.end
+    words = head.article.text[head.start : head.end].split()
+    pattern = re.compile(r"\s+".join(map(re.escape, words)))
+    found = pattern.search(other.article.text, other.article.body_start)
+    return found.span() if found else None

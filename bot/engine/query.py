@@ -1,0 +1,285 @@
+"""A question to weighted search terms: its own words, plus everyday synonyms at lower weight."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+
+from bot.engine.text import stem, tokenize, words
+
+EXPANSION_WEIGHT = 0.5
+# A synonym covers its concept almost as well as the question's own word.
+EXPANSION_CREDIT = 0.8
+PHRASAL_WEIGHT = 0.3
+# WordNet's related words search at this weight (a phrase's words at half of it) and cover
+# their concept for RELATED_CREDIT: general word knowledge is looser than the thesaurus.
+RELATED_WEIGHT = 0.3
+RELATED_CREDIT = 0.5
+RELATED_PER_WORD = 8
+PHRASE_PART_WEIGHT = 0.3
+# Words that frame a question rather than say what it is about ("what did X say about Y").
+# They still search, but lightly, and a passage is not judged relevant for having them.
+FRAMING = frozenset(
+    tokenize(
+        "say said says tell told think thought react reaction respond response happen happened "
+        "happening mean explain describe know anyone anybody someone something thing things "
+        "about regarding news article articles story stories report reports reported "
+        "also really actually please much many ever still even way kind sort one "
+        "go going gone went get got gotten make made come came take took give gave "
+        "suppose supposed speak spoke spoken talk talked want wanted need needed try tried "
+        "let like would could might may must shall do done long use using used time"
+    )
+)
+# What kind of answer a question wants, by its wh-phrase; the first that matches wins.
+ANSWER_CUES = (
+    (
+        "statement",
+        re.compile(
+            r"^\s*(what|how)\b.*\b(say|said|tell|told|tweet|tweeted|write|wrote|post|posted|"
+            r"announce|announced|claim|claimed|warn|warned|urge|urged|react|respond)\b",
+            re.I,
+        ),
+    ),
+    ("reason", re.compile(r"^\s*(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|big|large|high|far|old|close)\b|\bnumber of\b|"
+            r"\bwhat (size|amount|percentage|share)\b",
+            re.I,
+        ),
+    ),
+    (
+        "time",
+        re.compile(r"^\s*when\b|\b(what|which) (day|date|time|month|year)\b|\bhow soon\b", re.I),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\s*where\b|\b(which|what) (cities|city|states?|places?|towns?|countries|country|"
+            r"neighbou?rhoods?|areas?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^\s*who\b|\b(which|what) (mayors?|officials?|people|persons?|leaders?|politicians?|"
+            r"democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|judges?|governors?|"
+            r"senators?|spokesm[ae]n|advocates?|activists?)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def answer_kind(question: str) -> str | None:
+    """What the question asks for: "statement" (what someone said), "reason", "duration",
+    "number", "time", "place", "person" or None."""
+    for kind, cue in ANSWER_CUES:
+        if cue.search(question):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question asks about: its own term and the terms that also count for it."""
+
+    term: str
+    weights: dict[str, float]
+    framing: bool
+    capitalised: bool = False  # written as a name, not as the question's first word
+    phrases: tuple[tuple[str, ...], ...] = ()  # synonyms of several words ("los angeles")
+    # WordNet's related words (single terms, and phrases whose terms must all be there)
+    related: frozenset[str] = frozenset()
+    related_phrases: tuple[tuple[str, ...], ...] = ()
+
+    def covered_by(self, present: set[str] | frozenset[str]) -> float:
+        """1 when `present` has the question's own word, less for a synonym, else 0.
+
+        A synonym of several words counts only when all of them are there: "citi" alone
+        does not stand for "New York City".
+        """
+        if self.term in present:
+            return 1.0
+        single = any(
+            w >= EXPANSION_WEIGHT and t in present
+            for t, w in self.weights.items()
+            if t != self.term
+        )
+        if single or any(all(t in present for t in phrase) for phrase in self.phrases):
+            return EXPANSION_CREDIT
+        if self.related & present or any(
+            all(t in present for t in phrase) for phrase in self.related_phrases
+        ):
+            return RELATED_CREDIT
+        return 0.0
+
+
+@dataclass(frozen=True)
+class _Entry:
+    words: tuple[str, ...]  # every word, stemmed, stopwords kept: "called off" -> call, off
+    terms: tuple[str, ...]  # its index terms: "called off" -> call
+
+    @property
+    def searchable(self) -> bool:
+        """Whether searching for its terms means what it means (not so for "called off")."""
+        return bool(self.terms) and len(self.terms) == len(self.words)
+
+
+@cache
+def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
+    """The groups in `bot/engine/data/synonyms.txt`."""
+    text = resources.files("bot.engine").joinpath("data/synonyms.txt").read_text("utf-8")
+    groups = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        entries = {
+            _Entry(tuple(w[0] for w in words(e)), tuple(tokenize(e))) for e in line.split(",")
+        }
+        groups.append(tuple(sorted((e for e in entries if e.words), key=lambda e: e.words)))
+    return tuple(groups)
+
+
+@cache
+def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
+    index: dict[tuple[str, ...], list[int]] = {}
+    for number, group in enumerate(synonym_groups()):
+        for entry in group:
+            index.setdefault(entry.words, []).append(number)
+    return index
+
+
+def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
+    """The question's concepts, in order, each term once.
+
+    A word or phrase listed in the synonyms file also searches for the rest of its
+    group. A phrasal verb ("called off", "put off") is matched with its particle,
+    and then its bare verb ("call", "put") counts for less on its own. With
+    `word_knowledge`, WordNet's related words of each word and phrase also search, lightly.
+    """
+    sequence = words(question)
+    found = _groups_by_words()
+    groups: dict[str, set[int]] = {}
+    phrasal: set[str] = set()
+    for first in range(len(sequence)):
+        for size in (1, 2, 3):
+            span = sequence[first : first + size]
+            if len(span) < size:
+                break
+            numbers = found.get(tuple(w[0] for w in span))
+            if not numbers:
+                continue
+            span_terms = [w[1] for w in span if w[1] is not None]
+            for term in span_terms:
+                groups.setdefault(term, set()).update(numbers)
+            if len(span_terms) < size:
+                phrasal.update(span_terms)
+
+    related = _related_terms(sequence, phrasal) if word_knowledge else {}
+    capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
+    asked_for = _measure_words(sequence)
+    concepts = []
+    for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
+        weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
+        phrases = []
+        for number in sorted(groups.get(term, ())):
+            for entry in synonym_groups()[number]:
+                if entry.searchable:
+                    # A phrase's words are searched one by one, so each counts for less.
+                    weight = EXPANSION_WEIGHT if len(entry.terms) == 1 else PHRASE_PART_WEIGHT
+                    for other in entry.terms:
+                        weights[other] = max(weights.get(other, 0.0), weight)
+                    if len(entry.terms) > 1:
+                        phrases.append(entry.terms)
+        framing = (term in FRAMING or term in asked_for) and term not in phrasal
+        singles, multi = related.get(term, (set(), set()))
+        singles = {t for t in singles if t not in weights}
+        for other in singles:
+            weights[other] = RELATED_WEIGHT
+        for phrase in multi:
+            for other in phrase:
+                weights.setdefault(other, RELATED_WEIGHT / 2)
+        concepts.append(
+            Concept(
+                term,
+                weights,
+                framing,
+                term in capitalised,
+                tuple(phrases),
+                frozenset(singles),
+                tuple(sorted(multi)),
+            )
+        )
+    return concepts
+
+
+def _related_terms(
+    sequence: list[tuple[str, str | None, bool, str]], phrasal: set[str]
+) -> dict[str, tuple[set[str], set[tuple[str, ...]]]]:
+    """Per question term, the index terms of WordNet's related words: single terms, and
+    several-word phrases. A phrase of the question ("pushed back", "go after") lends its
+    related words to each of its terms, and marks its verb as phrasal (`phrasal` grows)."""
+    from bot.engine.wordnet import base_forms, related, table  # loads on the first question only
+
+    def _acts(phrase: str) -> bool:
+        """Whether WordNet knows the phrase only as a verb or an adjective (an action or a
+        quality): those are what questions paraphrase."""
+        parts = {p for base in base_forms(phrase) for p in table().parts(base)}
+        return bool(parts) and "n" not in parts
+
+    found: dict[str, tuple[set[str], set[tuple[str, ...]]]] = {}
+    for first in range(len(sequence)):
+        for size in (3, 2, 1):
+            span = sequence[first : first + size]
+            if len(span) < size or span[0][1] is None or span[0][1] in FRAMING:
+                continue  # "think of", "talk": framing words' relatives are everywhere
+            if any(w[2] for w in span) and first > 0:
+                continue  # a name ("Trump", "ICE") is not a word to paraphrase
+            phrase = " ".join(w[3] for w in span)
+            if not _acts(phrase):
+                continue  # a noun's relatives ("name": "call", "raid": "attack") stray too far
+            words = related(phrase)[:RELATED_PER_WORD]
+            if not words:
+                continue
+            span_terms = [w[1] for w in span if w[1] is not None]
+            if size > 1 and len(span_terms) < size:
+                phrasal.update(span_terms)  # "go after": "go" alone says little
+            for word in words:
+                terms = tuple(dict.fromkeys(tokenize(word)))
+                if not terms or any(t in span_terms for t in terms):
+                    continue
+                for term in span_terms:
+                    singles, multi = found.setdefault(term, (set(), set()))
+                    (singles.add(terms[0]) if len(terms) == 1 else multi.add(terms))
+    return found
+
+
+# Words after "how" that ask about the event itself ("how did ..."), not for a measure.
+_AUXILIARIES = frozenset(
+    map(
+        stem,
+        "do does did is are was were be been can could will would should shall may might must "
+        "has have had come".split(),
+    )
+)
+
+
+def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str]:
+    """Terms that only say what kind of answer is wanted: the measure in "how big", "how
+    close", "how high" (the answer is an amount), the unit in "what day", "which year"."""
+    found = set()
+    for (first, *_), (second, term, *_) in pairwise(sequence):
+        if term is None:
+            continue
+        if (first == "how" and second not in _AUXILIARIES) or (
+            first in ("what", "which") and second in ("day", "date", "time", "year", "month")
+        ):
+            found.add(term)
+    return found

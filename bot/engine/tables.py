@@ -1,0 +1,346 @@
+"""What the engine sees of a store: articles and passages built on demand, and BM25.
+
+`ArticleTable` and `PassageTable` are sequences over a store's arrays that build an
+`Article` or `Passage` only when it is asked for (and keep it while anyone holds it), so
+start-up makes no object per passage. `StoredOkapi` is rank-bm25's Okapi BM25 over the
+store: the generation's statistics, and each term's scores computed from its postings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import threading
+import weakref
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.engine.chunking import Passage, Sentence
+from bot.engine.corpus import Article
+from bot.engine.scoring import TermMatrix, length_norms, term_scores
+from bot.engine.segments import META_FIELDS, concat_ranges, offsets_of
+
+if TYPE_CHECKING:
+    from bot.engine.store import Opened
+
+# Articles and passages built for questions that stay alive for the next ones (each table).
+KEEP_RECENT = 1024
+# Per-term scores kept for the next questions (a common term's are the costliest).
+TERM_CACHE_BYTES = 64 * 2**20
+
+
+class _Objects:
+    """Objects built on demand by number: the same object while anyone holds it, and the
+    most recent few kept."""
+
+    def __init__(self, make: Callable[[int], object], keep: int = KEEP_RECENT) -> None:
+        self._make = make
+        self._weak: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self._recent: deque = deque(maxlen=keep)
+        self._lock = threading.Lock()
+
+    def get(self, number: int):
+        with self._lock:
+            found = self._weak.get(number)
+            if found is None:
+                found = self._make(number)
+                self._weak[number] = found
+                self._recent.append(found)
+            return found
+
+
+class _Table(Sequence):
+    """A read-only sequence of objects built on demand; `+` and `*` give tuples."""
+
+    def __init__(self, size: int, make: Callable[[int], object]) -> None:
+        self._size = size
+        self._objects = _Objects(make)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self._objects.get(i) for i in range(*key.indices(self._size))]
+        number = int(key)
+        if number < 0:
+            number += self._size
+        if not 0 <= number < self._size:
+            raise IndexError("index out of range")
+        return self._objects.get(number)
+
+    def __iter__(self):
+        return (self._objects.get(i) for i in range(self._size))
+
+    def __add__(self, other):
+        return tuple(self) + tuple(other)
+
+    def __radd__(self, other):
+        return tuple(other) + tuple(self)
+
+    def __mul__(self, times: int):
+        return tuple(self) * times
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class ArticleTable(_Table):
+    """The corpus's articles in file-name order, each built from the store when asked for."""
+
+    def __init__(self, opened: Opened, folder: Path) -> None:
+        super().__init__(len(opened.art_seg), self._article)
+        self._opened = opened
+        self.folder = folder
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """Every article's id (its file's stem), without building the articles."""
+        return [os.path.splitext(name)[0] for name in self._opened.names]
+
+    def _article(self, number: int) -> Article:
+        opened = self._opened
+        segment, local = opened.where_article(number)
+        a, ptr = segment.a, segment.pointers
+        start, end = ptr["text_ptr"][local : local + 2]
+        text = a["text"][start:end].tobytes().decode("utf-8")
+        start, end = ptr["meta_ptr"][local : local + 2]
+        meta = json.loads(a["meta"][start:end].tobytes())
+        start, end = ptr["para_ptr"][local : local + 2]
+        return Article(
+            path=self.folder / opened.names[number],
+            text=text,
+            paragraphs=tuple(map(tuple, a["paragraphs"][start:end].tolist())),
+            digest=segment.digest(local).hex(),
+            **dict(zip(META_FIELDS, meta, strict=True)),
+        )
+
+
+class PassageTable(_Table):
+    """The corpus's passages in corpus order, each built from the store when asked for.
+
+    `model` is the BM25 model over exactly these passages (see `StoredOkapi`).
+    """
+
+    def __init__(self, opened: Opened, articles: ArticleTable) -> None:
+        super().__init__(int(opened.scalars["corpus_size"]), self._passage)
+        self._opened = opened
+        self.articles = articles
+        self.model = StoredOkapi(opened) if len(self) else None
+
+    @property
+    def sentence_total(self) -> int:
+        """Sentences summed over passages (a sentence counts in every window holding it)."""
+        return int(self._opened.scalars["passage_sentences"])
+
+    @property
+    def term_total(self) -> int:
+        """Terms summed over passages."""
+        return int(self._opened.scalars["total_terms"])
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per article id, without building any."""
+        counts = np.diff(self._opened.pass_off).tolist()
+        found = dict.fromkeys(self.articles.ids, 0)
+        for article_id, count in zip(self.articles.ids, counts, strict=True):
+            found[article_id] += count
+        return found
+
+    @cached_property
+    def matrix(self) -> TermMatrix:
+        """Every passage's term ids, in corpus order (for an index with other parameters)."""
+        opened = self._opened
+        owner = np.zeros(len(self), dtype=np.int64)
+        local = np.zeros(len(self), dtype=np.int64)
+        for number, (segment, positions) in enumerate(
+            zip(opened.segments, opened.generation.positions, strict=True)
+        ):
+            if isinstance(positions, int):
+                places = positions + np.arange(segment.passages)
+                lively = np.arange(segment.passages)
+            else:
+                lively = np.flatnonzero(positions >= 0)
+                places = positions[lively]
+            owner[places], local[places] = number, lively
+        tokens = [segment.a["tokens"] for segment in opened.segments]
+        shift = offsets_of([len(t) for t in tokens])
+        starts = np.zeros(len(self), dtype=np.int64)
+        lengths = np.zeros(len(self), dtype=np.int64)
+        for number, segment in enumerate(opened.segments):
+            mine = owner == number
+            seg_starts, seg_lengths = segment.passage_tokens
+            starts[mine] = seg_starts[local[mine]] + shift[number]
+            lengths[mine] = seg_lengths[local[mine]]
+        every = np.concatenate([np.zeros(0, np.int32), *tokens])
+        return TermMatrix(
+            tuple(opened.vocab), offsets_of(lengths), every[concat_ranges(starts, lengths)]
+        )
+
+    def _passage(self, position: int) -> Passage:
+        opened = self._opened
+        number = bisect.bisect_right(opened.passage_offsets, position) - 1
+        segment, local = opened.where_article(number)
+        a, ptr = segment.a, segment.pointers
+        row = ptr["pass_ptr"][local] + position - opened.passage_offsets[number]
+        first, count = a["passages"][row].tolist()
+        first += ptr["sent_ptr"][local]
+        bounds = a["tok_ptr"][first : first + count + 1].tolist()
+        vocab = opened.vocab
+        terms = [vocab[i] for i in a["tokens"][bounds[0] : bounds[-1]].tolist()]
+        base = bounds[0]
+        sentences = tuple(
+            Sentence(paragraph, start, end, tuple(terms[bounds[k] - base : bounds[k + 1] - base]))
+            for k, (paragraph, start, end) in enumerate(
+                a["sentences"][first : first + count].tolist()
+            )
+        )
+        return Passage(self.articles[number], sentences)
+
+
+class _Idf(Mapping):
+    """Term -> idf (floored) for the terms some passage holds, in rank-bm25's order."""
+
+    def __init__(self, opened: Opened) -> None:
+        self._opened = opened
+        self._idf = opened.generation.arrays["idf"]
+        self._order = opened.generation.arrays["order"]
+
+    def __getitem__(self, term: str) -> float:
+        number = self._opened.term_ids[term]
+        value = float(self._idf[number])
+        if value != value:  # NaN: only removed passages held it
+            raise KeyError(term)
+        return value
+
+    def __iter__(self):
+        vocab = self._opened.vocab
+        return (vocab[i] for i in self._order.tolist())
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+class StoredOkapi:
+    """rank-bm25's Okapi BM25 over a store: the generation's statistics (rank-bm25's own
+    idf, avgdl), and each term's scores computed at query time from its postings' term
+    frequencies and passage lengths, as Lucene does, with rank-bm25's operations: the
+    same numbers as `bot.engine.scoring.Okapi`, bit for bit, with nothing rebuilt per change."""
+
+    def __init__(self, opened: Opened) -> None:
+        scalars = opened.scalars
+        self.k1, self.b, self.epsilon = scalars["params"]
+        self.corpus_size = int(scalars["corpus_size"])
+        self.avgdl = scalars["avgdl"]
+        self.average_idf = scalars["average_idf"]
+        self.max_idf = scalars["max_idf"]
+        self.idf = _Idf(opened)
+        self._opened = opened
+        self._idf = opened.generation.arrays["idf"]
+        self._cache: OrderedDict[int, list[tuple[np.ndarray, np.ndarray]]] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _parts(self) -> list[tuple]:
+        """Per segment: postings, length norms, and where its passages sit (or a base)."""
+        parts = []
+        for segment, positions in zip(
+            self._opened.segments, self._opened.generation.positions, strict=True
+        ):
+            a = segment.a
+            norms = length_norms(a["doc_len"], self.k1, self.b, self.avgdl)
+            dead = not isinstance(positions, int) and bool((positions < 0).any())
+            postings = (a["post_ptr"], a["post_doc"], a["post_tf"])
+            parts.append((segment.vocab_size, *postings, norms, positions, dead))
+        return parts
+
+    @property
+    def doc_len(self) -> np.ndarray:
+        """Each passage's length in terms, in corpus order."""
+        found = np.zeros(self.corpus_size, dtype=np.int64)
+        for (_, _, _, _, _, positions, _), segment in zip(
+            self._parts, self._opened.segments, strict=True
+        ):
+            lengths = segment.a["doc_len"]
+            if isinstance(positions, int):
+                found[positions : positions + len(lengths)] = lengths
+            else:
+                lively = positions >= 0
+                found[positions[lively]] = lengths[lively]
+        return found
+
+    def _add(self, total: np.ndarray, term: str, weight: float | None) -> None:
+        for places, scores in self._term_scores(term):
+            if weight is None:
+                total[places] += scores
+            else:
+                total[places] += weight * scores
+
+    def _term_scores(self, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The term's score in each passage holding it, as (corpus positions, scores) per
+        segment; the most recent terms' are kept (up to TERM_CACHE_BYTES): a common term
+        costs the most and comes back the most."""
+        number = self._opened.term_ids.get(term)
+        if number is None:
+            return []
+        with self._lock:
+            found = self._cache.get(number)
+            if found is not None:
+                self._cache.move_to_end(number)
+                return found
+        idf = float(self._idf[number])
+        found = [] if idf != idf else self._compute(number, idf)
+        size = sum(places.nbytes + scores.nbytes for places, scores in found)
+        with self._lock:
+            self._cache[number] = found
+            self._cached_bytes += size
+            while self._cached_bytes > TERM_CACHE_BYTES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= sum(p.nbytes + s.nbytes for p, s in dropped)
+        return found
+
+    def _compute(self, number: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        found = []
+        for size, post_ptr, post_doc, post_tf, norms, positions, dead in self._parts:
+            if number >= size:
+                continue
+            start, end = post_ptr[number : number + 2].tolist()
+            if start == end:
+                continue
+            docs = post_doc[start:end]
+            scores = term_scores(idf, post_tf[start:end].astype(np.float64), norms[docs], self.k1)
+            if isinstance(positions, int):
+                places = docs + positions if positions else docs
+            else:
+                places = positions[docs]
+                if dead:
+                    lively = places >= 0
+                    places, scores = places[lively], scores[lively]
+            found.append((places, scores))
+        return found
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """What `BM25Okapi.get_scores(query)` returns: a score per passage (repeats count)."""
+        score = np.zeros(self.corpus_size)
+        for term in query:
+            self._add(score, term, None)
+        return score
+
+    def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
+        """Sum over terms of weight * get_scores([term]), added in the mapping's order."""
+        total = np.zeros(self.corpus_size)
+        for term, weight in weights.items():
+            self._add(total, term, weight)
+        return total

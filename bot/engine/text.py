@@ -1,0 +1,208 @@
+"""Sentence splitting and word tokens: the one place nltk is used.
+
+Passages and questions go through the same `tokenize`, so a word matches itself
+wherever it appears. Nothing here needs nltk's downloadable data: Punkt runs with
+our own abbreviation list, tokens come from nltk's `RegexpTokenizer`, and the
+stopword list lives in `bot/engine/data/`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from importlib import resources
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.regexp import RegexpTokenizer
+
+# Punkt stores abbreviations lower-cased and without their final period. Single
+# letters cover initials ("Donald J. Trump", "Michael B. Hancock").
+ABBREVIATIONS = frozenset(
+    """
+    d.c u.s u.k u.n n.y l.a e.g i.e a.m p.m vs etc mr mrs ms dr st jr sr gov sen rep
+    reps sens lt gen col capt sgt supt pres atty dept inc corp co ltd jan feb mar apr
+    aug sep sept oct nov dec ala ariz ark calif colo conn del fla ga ill ind kan ky la
+    md mass mich minn miss mo mont neb nev okla ore pa tenn tex va vt wash wis wyo
+    """.split()
+) | frozenset("abcdefghijklmnopqrstuvwxyz")
+
+# A word, a number with thousands separators or decimals, a dotted acronym (U.S.),
+# an @handle or #hashtag, or a contraction. Hyphenated words split into their parts.
+TOKEN_PATTERN = r"[@#]?\w+(?:[.,']\w+)*"
+
+# Kept out of the stopword list and folded into one term, "not".
+NEGATIONS = frozenset(
+    """
+    not no nor never won't don't doesn't didn't isn't aren't wasn't weren't can't cannot
+    couldn't wouldn't shouldn't haven't hasn't hadn't
+    """.split()
+)
+_CONTRACTION_ENDINGS = frozenset({"s", "t", "ve", "re", "ll", "d", "m"})
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+# What matching folds and showing never does: typographic quotes, apostrophes and spaces
+# as plain ones, one character for one (so offsets into the folded text hold for the
+# original), and invisible characters (soft hyphens, zero-width spaces) dropped.
+_FOLD = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "`": "'",
+        "‚": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def fold(text: str) -> str:
+    """`text` with typographic quotes, apostrophes and spaces plain: same length, same offsets."""
+    return text.translate(_FOLD)
+
+
+@cache
+def _sentence_splitter() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+@cache
+def _word_splitter() -> RegexpTokenizer:
+    return RegexpTokenizer(TOKEN_PATTERN)
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """The English stopword list shipped in `bot/engine/data/stopwords-en.txt`."""
+    text = resources.files("bot.engine").joinpath("data/stopwords-en.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+_stemmer = SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-cased word, memoised: a corpus repeats its words a lot."""
+    return _stemmer.stem(word)
+
+
+_LINKS = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|[@#]\w+")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_TRAILERS = ("—", "–", "http", "pic.twitter")
+# Punkt never sees more of a paragraph than this at once (see `_punkt_pieces`).
+MAX_PUNKT_CHARS = 10_000
+# A sentence's end followed by the start of another: the safe place to cut a long paragraph.
+_PIECE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in one paragraph of `text`.
+
+    A fragment that is not a sentence of its own (a tweet's trailing links and
+    "— Name (@handle) June 22, 2019" signature) stays with the sentence before it.
+    """
+    spans: list[tuple[int, int]] = []
+    long = len(text) > MAX_PUNKT_CHARS
+    for offset, piece in _punkt_pieces(fold(text)):  # folding keeps every offset
+        if long and len(_WORD.findall(piece)) < 3:
+            # No sentence in it has three words, so each would join the one before.
+            found = [(len(piece) - len(piece.lstrip()), len(piece.rstrip()))]
+        else:
+            found = _sentence_splitter().span_tokenize(piece)
+        for start, end in found:
+            start, end = start + offset, end + offset
+            if start >= end:
+                continue
+            words = _WORD.findall(_LINKS.sub(" ", text[start:end]))
+            if spans and (len(words) < 3 or text.startswith(_TRAILERS, start)):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def _punkt_pieces(text: str) -> list[tuple[int, str]]:
+    """`text` in pieces Punkt can split well inside nltk's 5 s limit, with their offsets.
+
+    Punkt's regular expressions run under that limit over all the text they are given,
+    and a pasted page can be one paragraph of a megabyte. A longer paragraph is cut after
+    a sentence's end (not an abbreviation's), else at a space, else anywhere.
+    """
+    pieces, offset = [], 0
+    while len(text) - offset > MAX_PUNKT_CHARS:
+        window = text[offset : offset + MAX_PUNKT_CHARS]
+        cut = _safe_cut(window)
+        pieces.append((offset, window[:cut]))
+        offset += cut
+    pieces.append((offset, text[offset:]))
+    return pieces
+
+
+def _safe_cut(window: str) -> int:
+    """Where to end a piece of `window`: after its last sentence end, or its last space."""
+    for match in reversed(list(_PIECE_END.finditer(window, len(window) // 2))):
+        before = window[max(match.start() - 40, 0) : match.start()].split()
+        word = before[-1].lower().strip("\"'([").rstrip(".") if before else ""
+        if word and word not in ABBREVIATIONS:
+            return match.end()
+    space = window.rfind(" ", len(window) // 2)
+    return space + 1 if space > 0 else len(window)
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(raw: str) -> str | None:
+    """One raw token to its index term, or None for a stopword or an empty token."""
+    word = raw.translate(_TYPOGRAPHIC)
+    if word in ("US", "U.S", "U.S."):
+        return "u.s"  # the country, not the pronoun (a stopword)
+    word = word.lower().lstrip("@#")
+    if _THOUSANDS.match(word):
+        word = word.replace(",", "")
+    if word in NEGATIONS:
+        return "not"  # "refused" is often "would not", so negation stays searchable
+    if "'" in word:
+        if word in stopwords():
+            return None
+        head, _, tail = word.partition("'")
+        word = head if tail in _CONTRACTION_ENDINGS else head + tail
+    if "." in word and not word.replace(".", "").isdigit():
+        parts = word.split(".")
+        # D.C. -> dc, but MoveOn.org -> moveon and a missing space ("Sunday.The") splits
+        word = "".join(parts) if all(len(p) <= 2 for p in parts) else parts[0]
+    word = word.replace(",", "")
+    if not word or word in stopwords():
+        return None
+    return stem(word)
+
+
+def _matchable(text: str) -> str:
+    return fold(text).translate(_DROP_INVISIBLE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
+    words = _word_splitter().tokenize(_matchable(text))
+    return [term for term in map(normalize_word, words) if term is not None]
+
+
+def words(text: str) -> list[tuple[str, str | None, bool, str]]:
+    """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
+    whether it was written with a capital letter, and the word itself in lower case."""
+    found = []
+    for raw in _word_splitter().tokenize(_matchable(text)):
+        plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
+        capital = raw.lstrip("@#")[:1].isupper()
+        found.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital, plain))
+    return found

@@ -1,0 +1,181 @@
+"""Answers on the real corpus: verbatim quotes, agreeing citations, diversity, abstention."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.engine.answer import Engine, QuestionError
+from bot.engine.corpus import parse_article
+from bot.evaluation import evaluate, load_questions
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = load_questions(ROOT / "eval" / "questions.json")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load(ROOT / "corpus")
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+DEV = ROOT / "eval" / "dev"
+
+
+@pytest.mark.parametrize(
+    ("corpus", "questions"),
+    [(ROOT / "corpus", ROOT / "eval" / "questions.json"), (DEV / "corpus", DEV / "questions.json")],
+    ids=["bundled", "generalisation"],
+)
+def test_every_quote_is_verbatim_in_every_article_file_it_cites(corpus, questions):
+    """For every eval question, each quote is found character for character (runs of white
+    space aside) in the file of every article it cites, at the offsets it gives."""
+    engine = Engine.load(corpus)
+    checked = 0
+    for q in load_questions(questions):
+        answer = engine.ask(q["question"])
+        for quote in answer.quotes:
+            for location in quote.locations:
+                on_disk = location.article.path.read_text(encoding="utf-8-sig")
+                assert quote.text in _spaced(on_disk)
+                assert _spaced(on_disk[location.start : location.end]) == quote.text
+                assert answer.sources[location.citation - 1] is location.article
+                checked += 1
+    assert checked > 50
+
+
+def test_citation_numbers_are_dense_and_in_order_of_first_use(engine):
+    """Sources are numbered 1, 2, 3... in the order the quotes first cite them."""
+    answer = engine.ask("which police departments refused")
+    seen = []
+    for quote in answer.quotes:
+        for n in quote.citations:
+            if n not in seen:
+                seen.append(n)
+    assert seen == list(range(1, len(answer.sources) + 1))
+
+
+def test_headline_question_quotes_several_departments_from_several_articles(engine):
+    """ "which police departments refused" names different departments from different articles."""
+    answer = engine.ask("which police departments refused")
+    top = answer.quotes[:5]
+    assert len({q.locations[0].article.id for q in top}) >= 3
+    departments = ["San Francisco", "Los Angeles", "Chicago", "Denver", "D.C.", "MPD", "Houston"]
+    named = {d for d in departments for q in top if d in q.text}
+    assert len(named) >= 3
+    assert len({q.text for q in top}) == len(top)
+
+
+def test_a_tweet_carried_by_two_articles_is_one_quote_citing_both(engine):
+    """Trump's delay tweet appears in two articles: one quote, two citations."""
+    answer = engine.ask("what did Trump tweet about delaying the deportation for two weeks")
+    tweet = [q for q in answer.quotes if "At the request of Democrats" in q.text]
+    assert len(tweet) == 1
+    assert len(tweet[0].citations) == 2
+    for location in tweet[0].locations:
+        assert "At the request of Democrats" in location.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who won the 2019 NBA finals",
+        "what's the weather in Paris today",
+        "how do I bake sourdough bread",
+        "what did Obama say about the raids",
+        "which mayors said the Zanzibar raids were welcome",
+    ],
+)
+def test_unanswerable_questions_quote_nothing(engine, question):
+    """When the corpus does not answer, the answer is empty rather than loosely related."""
+    assert not engine.ask(question).answered
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 10_000])
+def test_empty_or_huge_questions_are_refused_with_a_sentence(engine, question):
+    """An empty or 10,000-character question gets a clear refusal, not a search."""
+    with pytest.raises(QuestionError) as caught:
+        engine.ask(question)
+    assert str(caught.value).endswith(".")
+
+
+@pytest.mark.parametrize("question", ["what is it?", "what time is it", "what did they say?"])
+def test_a_question_with_nothing_to_look_for_finds_nothing(engine, question):
+    """A question of only stopwords and framing words quotes nothing."""
+    assert not engine.ask(question).answered
+
+
+def test_eval_set_passes_in_full(engine):
+    """Every question in the project's eval set passes by the shared eval rules."""
+    failed = [v for v in evaluate(engine, QUESTIONS) if not v.passed]
+    assert failed == []
+
+
+def test_small_hand_written_corpus(tmp_path):
+    """On a five-document corpus the right document answers and the rest stay out."""
+    docs = {
+        "a.md": "The mayor of Springfield closed the harbor on Tuesday.",
+        "b.md": "Farmers in Shelbyville harvested a record corn crop.",
+        "c.md": "The Springfield harbor reopened after the storm passed.",
+        "d.md": "A new library opened downtown with ten thousand books.",
+        "e.md": "Police in Ogdenville arrested two men for stealing bicycles.",
+    }
+    for name, text in docs.items():
+        (tmp_path / name).write_text(text)
+    engine = Engine.load(tmp_path)
+    answer = engine.ask("who closed the harbor")
+    assert answer.quotes[0].text == docs["a.md"]
+    assert not engine.ask("what did the senator say about tariffs").answered
+
+
+def test_engine_never_imports_discord():
+    """No engine module (nor the terminal harness) imports discord."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib, pkgutil, sys, bot.engine, bot.render, bot.evaluation, bot.cli\n"
+        "for module in pkgutil.iter_modules(bot.engine.__path__):\n"
+        "    importlib.import_module('bot.engine.' + module.name)\n"
+        "print(any(m == 'discord' or m.startswith('discord.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_json_render_locates_each_quote(engine):
+    """The JSON answer's start/end locate the quote in the article file's text as read."""
+    from bot.render import as_json
+
+    payload = json.loads(as_json(engine.ask("who is the acting director of ICE")))
+    assert payload["answered"] is True
+    for quote in payload["quotes"]:
+        source = quote["sources"][0]
+        text = Path(source["path"]).read_text(encoding="utf-8-sig")
+        assert _spaced(text[quote["start"] : quote["end"]]) == quote["text"]
+
+
+def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
+    """A sentence embedding a tweet cites only its own article, not one carrying the tweet alone;
+    the tweet quoted alone cites both."""
+    from bot.engine.chunking import make_passages
+
+    tweet = "The raids will go ahead in two weeks unless Congress acts on asylum"
+    texts = {
+        "wire.txt": f"In a tweet on Saturday, Trump wrote that {tweet.lower()}, aides said.\n",
+        "tv.txt": f"Trump posted on Saturday.\n\n{tweet}. — Donald J. Trump (@realDonaldTrump)\n",
+        "a.txt": "The school board met on Tuesday to discuss the budget for next year.\n",
+        "b.txt": "A storm closed the coastal highway and crews cleared fallen trees.\n",
+        "c.txt": "The county fair returns in August with rides, livestock and music.\n",
+        "d.txt": "Volunteers planted two hundred trees along the river trail.\n",
+    }
+    articles = [parse_article(t.encode(), Path(n)) for n, t in texts.items()]
+    engine = Engine(articles, [p for a in articles for p in make_passages(a)])
+    answer = engine.ask("what did Trump write about the raids going ahead unless Congress acts")
+    assert answer.quotes
+    for quote in answer.quotes:
+        for location in quote.locations:
+            assert quote.text in " ".join(location.article.text.split())

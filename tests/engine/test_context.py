@@ -1,0 +1,79 @@
+"""Article context: whom surnames and pronouns stand for, and the headline, never quoted."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.answer import Engine
+from bot.engine.chunking import make_passages, split_sentences
+from bot.engine.context import ArticleContext
+from bot.engine.corpus import parse_article
+from bot.engine.text import tokenize
+
+STORY = (
+    "Mayor urges families to stay home\n\n"
+    "RIVERTON — Riverton Mayor Dana Whitfield on Saturday asked families to stay indoors.\n\n"
+    "Whitfield, speaking on the radio, said people should travel in groups.\n\n"
+    "She said the city had not been told anything by the agency.\n\n"
+    "Police Chief Omar Castellanos said his officers would not take part.\n"
+)
+OTHERS = [
+    "A storm closed the coastal highway on Monday and crews cleared fallen trees.\n",
+    "The school board voted to repair three roofs before the winter term.\n",
+    "A new bakery opened on Main Street, selling bread and pastries.\n",
+    "The county fair returns in August with rides, livestock and music.\n",
+    "Volunteers planted two hundred trees along the river trail this spring.\n",
+]
+
+
+def article(text: str, name: str = "story.txt"):
+    return parse_article(text.encode("utf-8"), Path(name))
+
+
+def sentence_at(a, words: str):
+    start = a.text.index(words)
+    return next(s for s in split_sentences(a) if s.start <= start < s.end)
+
+
+def test_a_bare_surname_stands_for_the_full_name_and_role():
+    """ "Whitfield said" refers to Riverton's mayor, named in full earlier."""
+    a = article(STORY)
+    s = sentence_at(a, "Whitfield, speaking")
+    referents = ArticleContext(a).referents(s.start, s.end)
+    assert {*tokenize("Riverton mayor Dana")} <= referents
+
+
+def test_a_pronoun_stands_for_the_last_person_named():
+    """ "She said" refers to the person named just before, not to one named later."""
+    a = article(STORY)
+    s = sentence_at(a, "She said")
+    referents = ArticleContext(a).referents(s.start, s.end)
+    assert {*tokenize("mayor Whitfield")} <= referents
+    assert not {*tokenize("Castellanos chief")} & referents
+
+
+def test_the_headline_and_dateline_are_kept_apart_as_weaker_context():
+    """The headline's words and the dateline's place are the article's context."""
+    context = ArticleContext(article(STORY))
+    assert {*tokenize("urges families stay home Riverton")} <= context.headline
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    articles = [article(STORY)] + [article(t, f"other-{n}.txt") for n, t in enumerate(OTHERS)]
+    passages = [p for a in articles for p in make_passages(a)]
+    return Engine(articles, passages)
+
+
+def test_a_question_naming_the_role_finds_the_sentence_naming_the_surname(engine):
+    """ "what did Riverton's mayor say about groups" quotes "Whitfield ... travel in groups"."""
+    answer = engine.ask("what did Riverton's mayor say about travelling in groups")
+    assert answer.quotes
+    assert "travel in groups" in answer.quotes[0].text
+    assert "Dana" not in answer.quotes[0].text  # context is searched, never shown
+
+
+def test_words_only_in_the_headline_do_not_answer(engine):
+    """The headline is weaker evidence: a question matching only it is not answered."""
+    assert not engine.ask("who urges home").quotes
+    assert engine.ask("who urges families to stay indoors").quotes

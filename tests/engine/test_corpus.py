@@ -1,0 +1,236 @@
+"""Loading article files: front matter, repairs, debris, and clear errors for bad files."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.corpus import CorpusError, load_corpus, parse_article
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+def parse(text: str, name: str = "story.md"):
+    return parse_article(text.encode("utf-8"), Path(name))
+
+
+def paragraphs(article) -> list[str]:
+    return [article.text[start:end] for start, end in article.paragraphs]
+
+
+def test_front_matter_gives_metadata():
+    """title, outlet, date and url come from the front matter."""
+    article = parse(
+        "---\ntitle: Raids delayed\noutlet: WTOP\ndate: 2019-06-22\nurl: https://example.org/a\n---\n"
+        "The raids were delayed.\n"
+    )
+    assert (article.title, article.outlet, article.date, article.url) == (
+        "Raids delayed",
+        "WTOP",
+        "2019-06-22",
+        "https://example.org/a",
+    )
+    assert paragraphs(article) == ["The raids were delayed."]
+    assert article.body == "The raids were delayed.\n"
+
+
+def test_plain_file_takes_its_title_from_the_headline():
+    """Without front matter a headline first line becomes the title, not body text."""
+    article = parse("Cities refuse to cooperate\n\nMayors said no to ICE.\n", "plain.txt")
+    assert article.title == "Cities refuse to cooperate"
+    assert paragraphs(article) == ["Mayors said no to ICE."]
+
+
+def test_plain_file_without_headline_is_titled_by_file_name():
+    """A file that starts with a sentence keeps it and is titled by its file name."""
+    article = parse("Mayors said no to ICE.\n", "mayors-said-no.txt")
+    assert article.title == "mayors-said-no"
+    assert paragraphs(article) == ["Mayors said no to ICE."]
+
+
+def test_lines_broken_mid_sentence_are_mended():
+    """Hard-wrapped lines and a paragraph split mid-sentence join into one sentence."""
+    article = parse(
+        "---\ntitle: t\n---\nPresident Donald\nTrump tweeted. ICE officers are heroes and the\n\n"
+        "President's move helps.\n\nA new paragraph.\n"
+    )
+    assert paragraphs(article) == [
+        "President Donald\nTrump tweeted. ICE officers are heroes and the\n\n"
+        "President's move helps.",
+        "A new paragraph.",
+    ]
+
+
+def test_characters_stay_as_the_file_has_them():
+    """Curly quotes, apostrophes, dashes, accents and odd spaces are kept; only debris goes."""
+    line = "She said \u201ccruel\u201d \u2014 and  Trump\u2019s\u00a0plan, Jos\u00e9 said."
+    article = parse(
+        f"---\ntitle: t\n---\n{line}\nLOADINGERROR LOADING\n\nPopular in the Community\n\n"
+        "What's Hot\n"
+    )
+    assert paragraphs(article) == [line]
+    assert article.span_text(*article.paragraphs[0]) == " ".join(line.split())
+
+
+@pytest.mark.parametrize(
+    "debris",
+    [
+        "Save Story",
+        "Estimated read time: 3 minutes",
+        "This article is more than 5 years old",
+        "Protesters gathered outside the field office on Saturday. (AP Photo/Jane Roe)",
+        "FILE - In this June 2019 photo, agents stand outside a building.",
+        "By Jane Roe and John Q. Public, KXYZ 7 News",
+        "Updated: June 22, 2019 5:04 PM",
+        "WATCH: Mayor speaks about the raids",
+        "Share this story on Facebook",
+        "Leer en espa\u00f1ol",
+        "{snip}",
+        "Advertisement",
+        "Related: ICE director defends operation",
+        "Image 3 of 12",
+        "Riverton Courier › News › Local",
+        "- Riverton Digital Partners -",
+        "Credit: Riverton Courier",
+        "Find out what's happening in Rivertonfor free with the latest updates from Patch.",
+        "Shared from the 7/15/2019 Riverton Chronicle eEdition",
+        "Author: Jane Roe",
+        "By",
+        "July 15, 2019 - 10:21 AM",
+        "Sunday, June 23, 2019",
+        "Men change money after arriving in the city, Tuesday, July 16. Associated press",
+        "07/11/2019",
+        "Mayor Dana Whitfield at City Hall Photo By The Riverton Courier",
+        "May 29, 2018 - Riverton - The mayor greets guests. (Credit Image: © Jo Doe via Wire)",
+        "\u00a9 2019 Cable News Network. All Rights Reserved.",
+    ],
+)
+def test_page_debris_lines_are_never_article_text(debris):
+    """Captions, bylines, notices, video labels, share prompts and ad markers are left out."""
+    article = parse(
+        f"The mayor spoke on Friday.\n\n{debris}\n\nShe said the city would not help.\n"
+    )
+    assert paragraphs(article) == [
+        "The mayor spoke on Friday.",
+        "She said the city would not help.",
+    ]
+
+
+def test_debris_shaped_words_inside_a_wrapped_sentence_are_kept():
+    """A hard-wrapped line that only looks like a prompt ("post on ...") continues its sentence."""
+    article = parse(
+        "The president took to\npost on Twitter that raids would start.\n\nMore text here.\n"
+    )
+    assert (
+        paragraphs(article)[0] == "The president took to\npost on Twitter that raids would start."
+    )
+
+
+def test_list_bullets_are_not_part_of_a_quote():
+    """A bulleted line's "•" is left out of the paragraph, as block-quote markers are."""
+    article = parse("The mayor spoke.\n\n  • She said the city would not help.\n")
+    assert paragraphs(article) == ["The mayor spoke.", "She said the city would not help."]
+
+
+def test_a_snip_marker_splits_a_paragraph_and_is_in_neither_part():
+    """A blog's {snip} inside a paragraph is never part of a quote."""
+    article = parse("The mayor spoke. {snip} She said no.\n")
+    assert paragraphs(article) == ["The mayor spoke.", "She said no."]
+
+
+def test_leading_dateline_becomes_the_date():
+    """A pasted " date 2019-06-22" prefix is metadata, not body text."""
+    article = parse(" date 2019-06-22 (Bloomberg) -- Trump spoke.\n", "b.txt")
+    assert article.date == "2019-06-22"
+    assert article.outlet == "Bloomberg"
+    assert paragraphs(article) == ["(Bloomberg) -- Trump spoke."]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("---\ntitle: t\nno colon here\n---\nBody.", "line 3 is not 'key: value'"),
+        ("---\ntitle: t\nBody.", "never closes"),
+        ("---\nauthor: me\n---\nBody.", "unknown key 'author'"),
+        ("---\ndate: June 22\n---\nBody.", "not YYYY-MM-DD"),
+        ("---\ndate: 2019-02-30\n---\nBody.", "not YYYY-MM-DD"),
+        ("---\nurl: example.org\n---\nBody.", "not an http(s) address"),
+        ("---\ntitle: t\n---\n\n", "has no article text"),
+    ],
+)
+def test_malformed_front_matter_names_file_and_problem(text, problem):
+    """A broken file is refused with its name and what is wrong."""
+    with pytest.raises(CorpusError) as caught:
+        parse(text, "broken.md")
+    assert "broken.md" in str(caught.value)
+    assert problem in str(caught.value)
+
+
+def test_non_utf8_file_is_refused():
+    """A file that is not UTF-8 text gets a clear refusal."""
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        parse_article("caf\xe9".encode("latin-1"), Path("latin.txt"))
+
+
+def test_corpus_errors_name_every_bad_file(tmp_path):
+    """load_corpus reports all bad files at once, so a moderator can fix them together."""
+    (tmp_path / "good.md").write_text("Fine text.\n")
+    (tmp_path / "bad1.md").write_text("---\nwho: x\n---\nText.\n")
+    (tmp_path / "bad2.txt").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(tmp_path)
+    assert [name for name, _ in caught.value.problems] == ["bad1.md", "bad2.txt"]
+
+
+def test_empty_or_missing_folder_is_refused(tmp_path):
+    """A folder with no articles, or no folder at all, is an error, not an empty index."""
+    with pytest.raises(CorpusError, match="holds no"):
+        load_corpus(tmp_path)
+    with pytest.raises(CorpusError, match="is not a folder"):
+        load_corpus(tmp_path / "missing")
+
+
+def test_bundled_corpus_loads_clean():
+    """The five bundled articles load with no debris and the metadata they show."""
+    articles = load_corpus(CORPUS)
+    assert len(articles) == 5
+    for article in articles:
+        text = "\n".join(paragraphs(article))
+        for debris in ("LOADINGERROR", "Popular in the Community", "What's Hot", " date 2019"):
+            assert debris not in text
+    outlets = {a.outlet for a in articles}
+    assert {"Bloomberg", "WTOP"} <= outlets
+
+
+def test_section_headings_in_capitals_are_left_out_but_a_capital_headline_is_the_title():
+    """A newsletter's "2. WHO IS ON THE LIST" is no quote; a first line in capitals is the title."""
+    article = parse(
+        "RAIDS SET FOR SUNDAY\n\nAgents will start on Sunday.\n\n2. WHO IS ON THE LIST\n"
+        "About 2,000 people with removal orders.\n"
+    )
+    assert article.title == "RAIDS SET FOR SUNDAY"
+    assert paragraphs(article) == [
+        "Agents will start on Sunday.",
+        "About 2,000 people with removal orders.",
+    ]
+
+
+def test_a_tweet_signature_line_stays_with_its_tweet():
+    """A tweet's "— Name (@handle) date" line joins the tweet, not a paragraph of its own."""
+    tweet = (
+        "We will not help with the raids!\n— Mayor Dana Whitfield (@RivertonMayor) June 22, 2019"
+    )
+    article = parse(f"The mayor posted on Saturday.\n\n{tweet}\n\nMore text followed.\n")
+    assert paragraphs(article) == ["The mayor posted on Saturday.", tweet, "More text followed."]
+
+
+def test_the_top_of_a_pasted_page_gives_the_headline_not_its_labels():
+    """A section label and a headline without full stops are not glued to the first sentence."""
+    article = parse(
+        "Politics & Government\nRiverton braces for raids, hotline set up\n"
+        "Riverton is one of ten cities on the list.\nThe mayor spoke on Friday.\n"
+    )
+    assert article.title == "Riverton braces for raids, hotline set up"
+    assert paragraphs(article) == [
+        "Riverton is one of ten cities on the list.",
+        "The mayor spoke on Friday.",
+    ]

@@ -1,0 +1,78 @@
+"""Reading a question: its own words, everyday synonyms, phrasal verbs and framing words."""
+
+import pytest
+
+from bot.engine.query import EXPANSION_CREDIT, analyse, answer_kind
+
+
+def concept(question: str, term: str):
+    return next(c for c in analyse(question) if c.term == term)
+
+
+def test_everyday_words_also_search_the_articles_words():
+    """ "cops" also looks for "police", at a lower weight than the question's own word."""
+    cops = concept("what did the cops do", "cop")
+    assert cops.weights["cop"] == 1.0
+    assert 0 < cops.weights["polic"] < 1.0
+
+
+def test_phrasal_verbs_match_with_their_particle():
+    """ "called off" means cancel or delay; the bare verb "call" then counts for little."""
+    called = concept("why were the raids called off", "call")
+    assert {"cancel", "delay", "postpon"} <= called.weights.keys()
+    assert called.weights["call"] < 0.5
+    plain = concept("what did Bowser call the raids", "call")
+    assert plain.weights == {"call": 1.0}
+
+
+def test_framing_words_are_marked():
+    """ "say" and "going" frame a question rather than say what it is about."""
+    concepts = {c.term: c for c in analyse("what did Trump say was going to happen")}
+    assert concepts["say"].framing and concepts["go"].framing
+    assert not concepts["trump"].framing
+
+
+def test_a_several_word_synonym_covers_only_when_all_its_words_are_there():
+    """ "citi" alone does not stand for "New York City"; "new york city" does."""
+    nyc = concept("what did nyc do", "nyc")
+    assert nyc.covered_by({"citi"}) == 0.0
+    assert nyc.covered_by({"new", "york", "citi"}) == EXPANSION_CREDIT
+    assert nyc.covered_by({"nyc"}) == 1.0
+
+
+def test_names_are_told_from_the_first_word():
+    """A capitalised word inside the question reads as a name; the first word does not."""
+    concepts = {c.term: c for c in analyse("Did Seattle oppose the raids")}
+    assert concepts["seattl"].capitalised
+    assert not concepts["raid"].capitalised
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how many families were targeted", "number"),
+        ("how big is the fire", "number"),
+        ("how long did trump push back the raids", "duration"),
+        ("When did the raids start?", "time"),
+        ("what day did they start", "time"),
+        ("where can evacuees go", "place"),
+        ("which cities were on the list", "place"),
+        ("who leaked the plans", "person"),
+        ("which mayors spoke out", "person"),
+        ("why did ICE catch so few people", "reason"),
+        ("what did the mayor say about the raids", "statement"),
+        ("did the police help ICE", None),
+    ],
+)
+def test_answer_kind_reads_the_wh_phrase(question, kind):
+    """How many/long ask for an amount or a duration, when for a time, where for a place,
+    who and which officials for a person."""
+    assert answer_kind(question) == kind
+
+
+def test_the_measure_in_how_big_only_says_an_amount_is_wanted():
+    """In "how big is the fire" the fire is what matters; "big" asks for an amount."""
+    concepts = {c.term: c for c in analyse("how big is the fire")}
+    assert concepts["big"].framing and not concepts["fire"].framing
+    concepts = {c.term: c for c in analyse("how did the city find out")}
+    assert not concepts["find"].framing

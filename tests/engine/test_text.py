@@ -1,0 +1,119 @@
+"""Sentence splitting and tokenising, as a reader of the quotes would notice them."""
+
+import pytest
+
+from bot.engine import text as text_module
+from bot.engine.text import sentence_spans, tokenize
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Several D.C. leaders have spoken out against it.",
+        "Florida Gov. Ron DeSantis signed a bill last week.",
+        "House Speaker Nancy Pelosi (D-Calif.) called the raids heartless.",
+        "Agents with U.S. Immigration and Customs Enforcement are preparing.",
+        "Rep. Smith and Sen. Jones were not told.",
+        "Orders were issued from Sept. 24 through Friday.",
+        "Denver Mayor Michael B. Hancock said the city got no notice.",
+    ],
+)
+def test_abbreviations_do_not_end_a_sentence(text):
+    """An abbreviation such as D.C., Gov., Calif. or U.S. does not cut a quote in two."""
+    assert sentences(text) == [text]
+
+
+def test_sentences_split_at_real_ends():
+    """Ordinary sentence ends still split, including after a quotation."""
+    text = 'He said "no to that." Then he left. Was it over? It was over.'
+    assert sentences(text) == [
+        'He said "no to that."',
+        "Then he left.",
+        "Was it over?",
+        "It was over.",
+    ]
+
+
+def test_tweet_signature_stays_with_its_tweet():
+    """A tweet's trailing links and signature are not quoted as a sentence of their own."""
+    text = "Please spread the word! https://t.co/abc — ACLU of DC (@ACLU_DC) June 22, 2019"
+    assert sentences(text) == [text]
+
+
+def test_numbers_names_and_handles_survive():
+    """2,000, 12,780, McAleenan and @chicagosmayor are searchable as written."""
+    terms = tokenize("About 2,000 families; 12,780 orders; McAleenan; @chicagosmayor")
+    assert {"2000", "12780", "mcaleenan", "chicagosmayor"} <= set(terms)
+    assert tokenize("2000 orders") == tokenize("2,000 orders")
+
+
+def test_questions_and_passages_share_one_tokeniser():
+    """Stopwords go, words are stemmed, and a question matches the passage's words."""
+    assert tokenize("Which police departments refused?") == ["polic", "depart", "refus"]
+    assert set(tokenize("The police department refuses")) == {"polic", "depart", "refus"}
+
+
+def test_abbreviated_places_match_their_plain_spelling():
+    """D.C. matches DC; U.S. is the country, not the pronoun "us"."""
+    assert tokenize("D.C.") == tokenize("DC") == ["dc"]
+    assert tokenize("the U.S.") == tokenize("the US") == ["u.s"]
+    assert tokenize("tell us") == ["tell", "us"]
+
+
+def test_negation_is_one_searchable_term():
+    """Won't, didn't and never all count as "not" (refusals are often worded that way)."""
+    assert tokenize("won't didn't never") == ["not", "not", "not"]
+
+
+def test_curly_apostrophes_tokenise_like_straight_ones():
+    """Trump’s and Trump's are the same word."""
+    assert tokenize("Trump’s threats") == tokenize("Trump's threats") == ["trump", "threat"]
+
+
+def test_a_megabyte_paragraph_of_question_marks_is_split_without_a_timeout():
+    """A pasted page of "? ? ? ..." (990 KB in one paragraph) is split, not left to time out."""
+    text = ("? " * 495_000).strip()
+    assert sentence_spans(text) == [(0, len(text))]
+
+
+def test_long_paragraphs_split_as_if_punkt_saw_them_whole(monkeypatch):
+    """A paragraph longer than Punkt is shown at once gives the same sentences, cut after ends."""
+    text = " ".join(
+        f"Rep. Smith of district {n} said the U.S. raids were delayed. Was it over? It was."
+        for n in range(400)
+    )
+    assert len(text) > 3 * text_module.MAX_PUNKT_CHARS
+    pieces = sentence_spans(text)
+    monkeypatch.setattr(text_module, "MAX_PUNKT_CHARS", 10**9)
+    assert pieces == sentence_spans(text)
+    assert all(text[a:b].startswith(("Rep. Smith", "Was it", "It was")) for a, b in pieces)
+
+
+def test_a_long_paragraph_with_no_sentence_end_is_cut_at_spaces():
+    """Words running on for 50,000 characters come back as bounded pieces cut between words."""
+    text = ("raids delayed " * 3600).strip()
+    spans = sentence_spans(text)
+    assert len(spans) > 1 and spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(b - a <= text_module.MAX_PUNKT_CHARS for a, b in spans)
+    assert all(text[a:b].startswith("raids") and text[a:b].endswith("delayed") for a, b in spans)
+
+
+def test_punkt_never_sees_more_than_its_bound_of_one_paragraph(monkeypatch):
+    """A 100 KB run-on paragraph of tiny sentences reaches Punkt in bounded pieces only."""
+    splitter = text_module._sentence_splitter()
+    seen: list[int] = []
+
+    class Recording:
+        def span_tokenize(self, piece: str):
+            seen.append(len(piece))
+            return splitter.span_tokenize(piece)
+
+    monkeypatch.setattr(text_module, "_sentence_splitter", Recording)
+    text = ("? ab " * 20_000).strip()
+    spans = sentence_spans(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert len(seen) >= 10 and max(seen) <= text_module.MAX_PUNKT_CHARS
