@@ -1,4 +1,4 @@
-"""The answering engine: article files to an index to cited, verbatim answers; never imports discord.
+"""The answering engine: article files to an index to cited, verbatim answers; no discord.
 
 The pipeline, step by step: `corpus` (files to articles), `text` (sentences and words),
 `chunking` (passages), `pipeline` and `store` (processing on every core, the mapped

@@ -491,22 +491,26 @@ class Engine:
         asked = {t for c in concepts for t in c.weights}
         names = {id(c): self._names(c, asked) for c in pool} if is_list else {}
         named: set[str] = set()
+        # Each candidate's largest word overlap with a kept quote, and how many kept quotes
+        # share its article: updated once per kept quote, so picking costs time linear in
+        # the candidates (the same scores as comparing every candidate with every kept one).
+        overlap = [0.0] * len(pool)
+        same_article = [0] * len(pool)
+
+        def adjusted(i: int) -> float:
+            c = pool[i]
+            score = c.score * (1 - diversity * overlap[i]) * (1 - 0.1 * diversity * same_article[i])
+            if is_list:  # a list answer wants quotes that name someone new
+                own = names[id(c)]
+                new = len(own - named)
+                novelty = new / len(own) if own else 0.0
+                score *= (0.5 + 0.5 * novelty) * (1 + 0.1 * min(new, 5))
+            return score
+
         while pool and len(chosen) < limit:
-            kept = [g[0] for g in chosen]
-
-            def adjusted(c: _Candidate, kept=kept, named=named) -> float:
-                overlap = max((_jaccard(c.terms, k.terms) for k in kept), default=0.0)
-                same_article = sum(k.article.id == c.article.id for k in kept)
-                score = c.score * (1 - diversity * overlap) * (1 - 0.1 * diversity * same_article)
-                if is_list:  # a list answer wants quotes that name someone new
-                    own = names[id(c)]
-                    new = len(own - named)
-                    novelty = new / len(own) if own else 0.0
-                    score *= (0.5 + 0.5 * novelty) * (1 + 0.1 * min(new, 5))
-                return score
-
-            pick = max(pool, key=adjusted)
-            pool.remove(pick)
+            at = max(range(len(pool)), key=adjusted)
+            pick = pool.pop(at)
+            del overlap[at], same_article[at]
             twin = next((g for g in chosen if _same_quote(pick, g[0])), None)
             if twin is not None:
                 if all(d.article.id != pick.article.id for d in twin):
@@ -516,6 +520,9 @@ class Engine:
                 continue  # the same words from a neighbouring window
             chosen.append([pick])
             named |= names.get(id(pick), set())
+            for i, c in enumerate(pool):
+                overlap[i] = max(overlap[i], _jaccard(c.terms, pick.terms))
+                same_article[i] += c.article.id == pick.article.id
 
         numbers: dict[str, int] = {}
         sources: list[Article] = []
