@@ -247,6 +247,21 @@ class AdminCog(commands.Cog, name="Moderation"):
             )
         return ""
 
+    @staticmethod
+    async def _checked(raw: bytes, filename: str, verb: str) -> Article:
+        """The article in a file, checked as a reload would, off the event loop; else Refusal."""
+        try:
+            return await asyncio.to_thread(checked_article, raw, filename)
+        except CorpusError as error:
+            raise Refusal(f"I can't {verb} that file: {error.summary}.") from None
+
+    def _refuse_duplicate(self, article: Article, links: tuple[str, ...] = ()) -> None:
+        """Refusal naming the article already in the corpus, if there is one (hold the lock)."""
+        assert self.bot.engine is not None
+        twin = duplicate_of(article, self.bot.engine.articles, links)
+        if twin is not None:
+            raise Refusal(twin)
+
     async def _add_article(
         self,
         ctx: commands.Context,
@@ -267,16 +282,9 @@ class AdminCog(commands.Cog, name="Moderation"):
             raise Refusal(f"{filename} is not a .txt or .md file.")
         if len(raw) > MAX_ARTICLE_BYTES:
             raise Refusal(f"{filename} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
-        try:
-            article = await asyncio.to_thread(checked_article, raw, filename)
-        except CorpusError as error:
-            raise Refusal(f"I can't add that file: {error.summary}.") from None
+        article = await self._checked(raw, filename, "add")
         async with self.lock:
-            engine = self.bot.engine
-            assert engine is not None
-            twin = duplicate_of(article, engine.articles, links)
-            if twin is not None:
-                raise Refusal(twin)
+            self._refuse_duplicate(article, links)
             try:
                 target = safe_file_name(self.folder, filename)
             except IntakeError as error:
@@ -451,16 +459,9 @@ class AdminCog(commands.Cog, name="Moderation"):
             kept = shorten(", ".join(sorted(p.name for p in self._trashed())) or "nothing", 1500)
             raise Refusal(f"There is no {shorten(name or file, 100)} in {TRASH}; it holds {kept}.")
         raw = await asyncio.to_thread(source.read_bytes)
-        try:
-            article = await asyncio.to_thread(checked_article, raw, name)
-        except CorpusError as error:
-            raise Refusal(f"I can't restore that file: {error.summary}.") from None
+        article = await self._checked(raw, name, "restore")
         async with self.lock:
-            engine = self.bot.engine
-            assert engine is not None
-            twin = duplicate_of(article, engine.articles)
-            if twin is not None:
-                raise Refusal(twin)
+            self._refuse_duplicate(article)
             original = history.removed_as(self.folder, name) or name
             target = self.folder / original
             if target.exists() or target.suffix.lower() not in ARTICLE_SUFFIXES:
