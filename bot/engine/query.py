@@ -1,4 +1,4 @@
-"""A question to weighted search terms: its own words, plus everyday synonyms at lower weight."""
+"""A question to what it asks: weighted terms (its words, synonyms, WordNet) and the answer kind.
 
 from __future__ import annotations
 
