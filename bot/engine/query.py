@@ -1,4 +1,4 @@
-"""A question to what it asks: weighted terms (its words, synonyms, WordNet) and the answer kind.
+"""A question to what it asks: weighted terms (its words, synonyms, WordNet), the answer kind."""
 
 from __future__ import annotations
 
