@@ -354,10 +354,12 @@ _NO_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
 
 def is_debris(line: str, *, shapes: bool = True) -> bool:
     """Whether a whole line is page furniture (the exact lines always; by shape if `shapes`)."""
+    if len(line) > 400:  # a line of article text: no furniture is this long
+        return False
     folded = _fold_line(line)
     if folded in DEBRIS_LINES:
         return True
-    if not shapes or len(folded) > 400:
+    if not shapes:
         return False
     return bool(_DEBRIS_SHAPES.fullmatch(folded)) or _is_byline(collapse_spaces(line))
 
@@ -409,8 +411,7 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
 
 def _is_heading(line: str) -> bool:
     """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text."""
-    letters = [ch for ch in line if ch.isalpha()]
-    return len(letters) >= 4 and not any(ch.islower() for ch in letters)
+    return len(line) <= 200 and line.isupper() and sum(ch.isalpha() for ch in line) >= 4
 
 
 def _paragraphs(
