@@ -57,7 +57,7 @@ PAIR_BONUS = 0.5
 _NUMBER_WORDS = (
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|"
-    r"quarter|third|percent)\b"
+    r"quarter|third|percent|none|nobody|no one|handful|several|single)\b"
 )
 _NUMBER = re.compile(_NUMBER_WORDS, re.I)
 _TIME = re.compile(
