@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.engine.chunking import Passage, Sentence
-from bot.engine.context import ArticleContext
+from bot.engine.context import ROLES, ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.index import Hit, Index
 from bot.engine.query import Concept, analyse, answer_kind
@@ -324,8 +324,9 @@ class Engine:
         return (
             listing is not None
             and coverage >= MIN_LIST_COVERAGE
-            # what is relaxed is the wording, never a name the question gives
-            and all(c.covered_by(terms) for c in concepts if c.capitalised)
+            # what is relaxed is the wording, never a name or a role the question gives
+            # ("which governors ..." wants governors, not any official)
+            and all(c.covered_by(terms) for c in concepts if c.capitalised or c.term in ROLES)
             and self._holds(
                 listing, self._context(passage.article), passage.text, passage.sentences
             )

@@ -38,7 +38,8 @@ _NOT_PEOPLE = frozenset(
     park service network press company inc corp america congress senate
     """.split()
 )
-_ROLES = frozenset(
+# Words for what a person is (their index terms): "Mayor Keisha Lance Bottoms".
+ROLES = frozenset(
     tokenize(
         "mayor chief director secretary president governor senator representative commissioner "
         "sheriff spokesman spokeswoman spokesperson officer official leader attorney judge "
@@ -93,7 +94,7 @@ class ArticleContext:
             described += " " + before.group(1)
         terms = set(tokenize(described))
         self._descriptors.setdefault(surname, set()).update(terms)
-        if terms & _ROLES or all(w[:1].isupper() for w in words):
+        if terms & ROLES or all(w[:1].isupper() for w in words):
             self._persons.add(surname)
         position = run.start() + run.group().rindex(surname)
         return [_Mention(position, surname, True)]

@@ -87,6 +87,7 @@ def test_a_tweet_carried_by_two_articles_is_one_quote_citing_both(engine):
         "how do I bake sourdough bread",
         "what did Obama say about the raids",
         "which mayors said the Zanzibar raids were welcome",
+        "which senators criticized the mayors",
     ],
 )
 def test_unanswerable_questions_quote_nothing(engine, question):
