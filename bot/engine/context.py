@@ -25,8 +25,6 @@ _WORD = re.compile(r"\b[A-Z][\w'-]+\b")
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|He|She|His|Her)\b")
 # A role right after a name: ", the mayor of Atlanta," or ", who leads the group,".
 _APPOSITIVE = re.compile(r",\s+((?:[\w'.-]+\s+){0,7}[\w'.-]+)\s*[,.;]")
-# A role right before a name: "Atlanta's mayor, Keisha Lance Bottoms".
-_ROLE_BEFORE = re.compile(r"((?:[\w'.-]+\s+){0,3}[\w'.-]+),\s+$")
 # A wire or TV dateline: "ATLANTA —", "HOUSTON (AP) —".
 _DATELINE = re.compile(r"([A-Z][A-Z .'-]{2,40}?)(?:,\s+[A-Z][\w.]+)?\s+(?:\([^)]{1,30}\)\s+)?[—–-]")
 # Last words of capitalised runs that name organisations, places or works, not people.
@@ -89,9 +87,11 @@ class ArticleContext:
         after = _APPOSITIVE.match(text, run.end())
         if after:
             described += " " + after.group(1)
-        before = _ROLE_BEFORE.search(text, max(paragraph_start, run.start() - 60), run.start())
-        if before:
-            described += " " + before.group(1)
+        before = text[max(paragraph_start, run.start() - 60) : run.start()].rstrip()
+        if before.endswith(","):
+            # the last few words before the comma, within the sentence
+            role = re.split(r"[.!?;:]\s", before[:-1])[-1].split()[-4:]
+            described += " " + " ".join(role)
         terms = set(tokenize(described))
         self._descriptors.setdefault(surname, set()).update(terms)
         if terms & ROLES or all(w[:1].isupper() for w in words):
