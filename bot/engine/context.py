@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.engine.corpus import Article
 from bot.engine.text import fold, stopwords, tokenize
@@ -44,6 +45,12 @@ ROLES = frozenset(
         "superintendent speaker chairman chairwoman minister captain councilman councilwoman"
     )
 )
+
+
+@lru_cache(maxsize=65_536)
+def _terms(words: str) -> frozenset[str]:
+    """The index terms of a name and its role; news repeats both, so they are remembered."""
+    return frozenset(tokenize(words))
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ class ArticleContext:
             # the last few words before the comma, within the sentence
             role = re.split(r"[.!?;:]\s", before[:-1])[-1].split()[-4:]
             described += " " + " ".join(role)
-        terms = set(tokenize(described))
+        terms = _terms(described)
         self._descriptors.setdefault(surname, set()).update(terms)
         if terms & ROLES or all(w[:1].isupper() for w in words):
             self._persons.add(surname)
