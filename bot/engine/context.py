@@ -47,6 +47,27 @@ ROLES = frozenset(
 )
 
 
+_SAYING = (
+    r"(?:said|says|told|tells|tweeted|wrote|writes|added|noted|argued|asked|urged|explained|"
+    r"warned|announced|posted|insisted|declared|stated)"
+)
+
+
+# Someone speaking: "Lightfoot said", "Cuccinelli, who runs the agency, said", "said Mayor
+# Bottoms", "according to Albence".
+_SPEAKER_BEFORE = re.compile(rf"\b([A-Z][\w'-]+)(?:,[^.;]{{0,100}},)?\s+{_SAYING}\b")
+_SPEAKER_AFTER = re.compile(
+    rf"\b(?:{_SAYING}|according to)\s+((?:[A-Z][\w.'-]*\s+){{0,3}}[A-Z][\w'-]+)"
+)
+
+
+def _speakers(text: str) -> set[str]:
+    """The capitalised words that the text has speaking (a speaker's surname, mostly)."""
+    found = {m.group(1) for m in _SPEAKER_BEFORE.finditer(text)}
+    found.update(m.group(1).split()[-1] for m in _SPEAKER_AFTER.finditer(text))
+    return found
+
+
 @lru_cache(maxsize=65_536)
 def _terms(words: str) -> frozenset[str]:
     """The index terms of a name and its role; news repeats both, so they are remembered."""
@@ -68,11 +89,18 @@ class ArticleContext:
         text = fold(article.text)
         self._text = text
         self._descriptors: dict[str, set[str]] = {}
-        self._persons: set[str] = set()
         mentions: list[_Mention] = []
         for start, end in article.paragraphs:
             for run in _RUN.finditer(text, start, end):
                 mentions.extend(self._read_run(text, run, start))
+        # A person has a role ("Mayor ...") or speaks ("Cuccinelli said", "said Bottoms");
+        # a capitalised run that does neither is a place or a thing ("Los Angeles").
+        speakers = _speakers(text)
+        self._persons = {
+            surname
+            for surname, terms in self._descriptors.items()
+            if terms & ROLES or surname in speakers
+        }
         named = {m.position for m in mentions}
         for start, end in article.paragraphs:
             for word in _WORD.finditer(text, start, end):
@@ -99,10 +127,7 @@ class ArticleContext:
             # the last few words before the comma, within the sentence
             role = re.split(r"[.!?;:]\s", before[:-1])[-1].split()[-4:]
             described += " " + " ".join(role)
-        terms = _terms(described)
-        self._descriptors.setdefault(surname, set()).update(terms)
-        if terms & ROLES or all(w[:1].isupper() for w in words):
-            self._persons.add(surname)
+        self._descriptors.setdefault(surname, set()).update(_terms(described))
         position = run.start() + run.group().rindex(surname)
         return [_Mention(position, surname, True)]
 

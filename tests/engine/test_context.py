@@ -77,3 +77,16 @@ def test_words_only_in_the_headline_do_not_answer(engine):
     """The headline is weaker evidence: a question matching only it is not answered."""
     assert not engine.ask("who urges home").quotes
     assert engine.ask("who urges families to stay indoors").quotes
+
+
+def test_places_are_not_people_a_pronoun_could_mean():
+    """A list of cities names no person: "She said" after it still means the mayor named before."""
+    a = article(
+        "Mayor Dana Whitfield spoke on Friday.\n\n"
+        "The raids will reach Riverton, Los Angeles, New York and Miami on Sunday.\n\n"
+        "She said the city would not help.\n"
+    )
+    s = sentence_at(a, "She said")
+    referents = ArticleContext(a).referents(s.start, s.end)
+    assert {*tokenize("Dana Whitfield mayor")} <= referents
+    assert not {*tokenize("Los Angeles New York Miami")} & referents
