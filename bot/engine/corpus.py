@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.text import fold
+from bot.engine.text import INVISIBLE, matchable
 
 # The articles that ship with the bot: the corpus folder at the top of the project.
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -109,10 +109,9 @@ _SIGNATURE = re.compile(r"[—–-]\s*[^()\n]{1,60}\(@\w+\)")
 _SNIP = re.compile(r"\{snip\}|\[snip\]|\(snip\)|\[\.\.\.\]|\[…\]", re.IGNORECASE)
 
 _SPACES = re.compile(r"\s+")
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # What a line is trimmed of: every kind of space, and invisible characters.
 _STRIP = (
-    " \t\f\v\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))) + _INVISIBLE
+    " \t\f\v\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))) + INVISIBLE
 )
 _DATELINE = re.compile(r"\s*date:?\s+(\d{4}-\d{2}-\d{2})\s+", re.IGNORECASE)
 _WIRE_OUTLET = re.compile(r"\((?P<outlet>[A-Z][\w.&'’ ]{1,40})\)\s+(?:--|—|–)\s+")
@@ -346,10 +345,7 @@ def _valid_date(value: str) -> bool:
 
 
 def _fold_line(line: str) -> str:
-    return collapse_spaces(fold(line).translate(_NO_INVISIBLE)).casefold()
-
-
-_NO_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
+    return collapse_spaces(matchable(line)).casefold()
 
 
 def is_debris(line: str, *, shapes: bool = True) -> bool:

@@ -60,7 +60,9 @@ _FOLD = str.maketrans(
         "\u2009": " ",
     }
 )
-_DROP_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Characters that show nothing: zero-width spaces and joiners, the BOM, soft hyphens.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
 
 
 def fold(text: str) -> str:
@@ -187,13 +189,14 @@ def normalize_word(raw: str) -> str | None:
     return stem(word)
 
 
-def _matchable(text: str) -> str:
+def matchable(text: str) -> str:
+    """`text` as words are matched: typography folded, invisible characters dropped."""
     return fold(text).translate(_DROP_INVISIBLE)
 
 
 def tokenize(text: str) -> list[str]:
     """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
-    words = _word_splitter().tokenize(_matchable(text))
+    words = _word_splitter().tokenize(matchable(text))
     return [term for term in map(normalize_word, words) if term is not None]
 
 
@@ -201,7 +204,7 @@ def words(text: str) -> list[tuple[str, str | None, bool, str]]:
     """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
     whether it was written with a capital letter, and the word itself in lower case."""
     found = []
-    for raw in _word_splitter().tokenize(_matchable(text)):
+    for raw in _word_splitter().tokenize(matchable(text)):
         plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
         capital = raw.lstrip("@#")[:1].isupper()
         found.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital, plain))
