@@ -240,7 +240,7 @@ class Engine:
         # Mean terms per sentence (over every passage's sentences), for sentence BM25.
         sentences = self.index.sentence_total()
         self._avg_sentence_terms = float(self.index.term_total()) / max(sentences, 1)
-        self._contexts: OrderedDict[str, ArticleContext] = OrderedDict()
+        self._contexts: OrderedDict[tuple[str, str], ArticleContext] = OrderedDict()
         self.features = Features()
 
     @classmethod
@@ -333,14 +333,19 @@ class Engine:
         )
 
     def _context(self, article: Article) -> ArticleContext:
-        """Who the article's surnames and pronouns stand for, worked out once per article and
-        kept for the CONTEXTS_KEPT articles used last (memory stays bounded at any scale)."""
-        context = self._contexts.get(article.id)
-        if context is None or context.article.digest != article.digest:
-            context = self._contexts[article.id] = ArticleContext(article)
+        """Who the article's surnames and pronouns stand for: as the store's pipeline read
+        it (`ArticleTable.context`), or else read once per article and kept for the
+        CONTEXTS_KEPT articles used last (memory stays bounded at any scale)."""
+        stored = getattr(self.articles, "context", None)
+        if stored is not None:
+            return stored(article)
+        key = (article.id, article.digest)
+        context = self._contexts.get(key)
+        if context is None:
+            context = self._contexts[key] = ArticleContext.of(article)
             while len(self._contexts) > CONTEXTS_KEPT:
                 self._contexts.popitem(last=False)
-        self._contexts.move_to_end(article.id)
+        self._contexts.move_to_end(key)
         return context
 
     def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:

@@ -3,27 +3,35 @@
 News names a person in full once ("Atlanta Mayor Keisha Lance Bottoms") and then by
 surname or pronoun ("Bottoms said", "She said"), and leaves the place to the headline
 or dateline. A question names the role or the place ("what did Atlanta's mayor say").
-For any span of an article, `ArticleContext.terms` gives the index terms of what the
-span refers to but does not say: the full name and role behind a bare surname or a
-pronoun, and the headline and dateline. These terms help a passage match; they are
-never part of a quote.
+For any run of an article's sentences, `ArticleContext.referents` gives the index terms
+of what the run refers to but does not say: the full name and role behind a bare surname
+or a pronoun; `headline` holds the headline's and dateline's. These terms help a passage
+match; they are never part of a quote.
+
+`read` works this out once per article, when the pipeline processes it, as a `Reading`:
+the article's people (each one's name and role terms) and, per sentence, whom it names
+and whom its pronoun or opening quotation mark stands for. The store keeps a reading as
+a few integers per sentence (`encode`, `decode`), so a question pays nothing for it.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.engine.corpus import Article
-from bot.engine.text import fold, stopwords, tokenize
+from bot.engine.text import fold, sentence_spans, stopwords, tokenize
 
 # A run of capitalised words: a name with its title ("Police Chief Art Acevedo"), an
 # initial ("Bernard C. Young") or a nickname in quotes ("Jack").
 _RUN = re.compile(r"""[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|"[A-Z][\w'-]*"))+""")
-_WORD = re.compile(r"\b[A-Z][\w'-]+\b")
-_PRONOUN = re.compile(r"\b(?:he|she|his|her|him|He|She|His|Her)\b")
+# A pronoun a person is referred to by. The pattern opens with its first letters (not a
+# word boundary) so the regular expression engine skips ahead to them: a third as slow.
+_PRONOUN = re.compile(r"[HhSs](?<!\w[HhSs])(?:he|e|is|er|im)\b")
+_PRONOUNS = frozenset("he she his her him He She His Her".split())
 # A role right after a name: ", the mayor of Atlanta," or ", who leads the group,".
 _APPOSITIVE = re.compile(r",\s+((?:[\w'.-]+\s+){0,7}[\w'.-]+)\s*[,.;]")
 # A wire or TV dateline: "ATLANTA —", "HOUSTON (AP) —".
@@ -46,120 +54,290 @@ ROLES = frozenset(
     )
 )
 
-
 _SAYING = (
     r"(?:said|says|told|tells|tweeted|wrote|writes|added|noted|argued|asked|urged|explained|"
     r"warned|announced|posted|insisted|declared|stated)"
 )
+# Someone speaking: "Lightfoot said", "Cuccinelli, who runs the agency, said" (matched
+# right after the name) or "said Mayor Bottoms", "according to Albence" (right before it).
+_SPEAKS_AFTER_NAME = re.compile(rf"(?:,[^.;]{{0,100}},)?\s+{_SAYING}\b")
+_SAID_BEFORE_NAME = re.compile(rf"\b(?:{_SAYING}|according to)\s+(?:[A-Z][\w.'-]*\s+){{0,3}}\Z")
+_SPEAKER = re.compile(r"[A-Z][\w'-]+")
+_CAPITALISED_NEXT = re.compile(r"\s+[A-Z][\w'-]")
+# A name is a word of its own: not after a letter (an apostrophe or hyphen may join it to
+# the word before, as in "O'Brien"), nor followed by more of a word ("Bottoms's").
+_JOINED_BEFORE = re.compile(r"\w|['-](?<=\w.)")
+_ENDS_WORD = re.compile(r"(?>['-]*)(?!\w)")
 
-
-# Someone speaking: "Lightfoot said", "Cuccinelli, who runs the agency, said", "said Mayor
-# Bottoms", "according to Albence".
-_SPEAKER_BEFORE = re.compile(rf"\b([A-Z][\w'-]+)(?:,[^.;]{{0,100}},)?\s+{_SAYING}\b")
-_SPEAKER_AFTER = re.compile(
-    rf"\b(?:{_SAYING}|according to)\s+((?:[A-Z][\w.'-]*\s+){{0,3}}[A-Z][\w'-]+)"
-)
-
-
-def _speakers(text: str) -> set[str]:
-    """The capitalised words that the text has speaking (a speaker's surname, mostly)."""
-    found = {m.group(1) for m in _SPEAKER_BEFORE.finditer(text)}
-    found.update(m.group(1).split()[-1] for m in _SPEAKER_AFTER.finditer(text))
-    return found
+# Per-sentence flags of a `Reading`.
+NAMES_PERSON, OPENS_QUOTE, HAS_PRONOUN = 1, 2, 4
 
 
 @lru_cache(maxsize=65_536)
-def _terms(words: str) -> frozenset[str]:
+def _terms(words: str) -> tuple[str, ...]:
     """The index terms of a name and its role; news repeats both, so they are remembered."""
-    return frozenset(tokenize(words))
+    return tuple(tokenize(words))
 
 
 @dataclass(frozen=True)
-class _Mention:
-    position: int
-    surname: str
-    full: bool  # the full name (and role) rather than the surname alone
+class Reading:
+    """What one article's sentences refer to, in a form the store keeps as integers.
+
+    `persons` are the article's people, each as the index terms of their name and role.
+    Per sentence (in the order of the spans it was read for): `flags` (NAMES_PERSON,
+    OPENS_QUOTE, HAS_PRONOUN), the people it names by bare surname, and the person its
+    opening quotation mark and its first pronoun stand for (-1 for no one).
+    """
+
+    headline: tuple[str, ...]
+    persons: tuple[tuple[str, ...], ...]
+    starts: tuple[int, ...]
+    flags: tuple[int, ...]
+    bare: tuple[tuple[int, ...], ...]
+    quote_lead: tuple[int, ...]
+    pronoun_lead: tuple[int, ...]
+
+
+def read(article: Article, spans: Sequence[tuple[int, int]]) -> Reading:
+    """Whom the article names, and what each sentence (`spans`, in order) refers to."""
+    text = fold(article.text)
+    descriptors: dict[str, set[str]] = {}
+    full: list[tuple[int, str]] = []  # (position, surname) of each name given in full
+    for start, end in article.paragraphs:
+        for run in _RUN.finditer(text, start, end):
+            found = _read_run(text, run, start, descriptors)
+            if found is not None:
+                full.append(found)
+    # A person has a role ("Mayor ...") or speaks ("Cuccinelli said", "said Bottoms"); a
+    # capitalised run that does neither is a place or a thing ("Los Angeles").
+    persons = [
+        surname for surname, terms in descriptors.items() if terms & ROLES or _speaks(text, surname)
+    ]
+    number = {surname: n for n, surname in enumerate(persons)}
+    mentions = [(position, number[s], True) for position, s in full if s in number]
+    named = {position for position, _ in full}
+    for surname, person in number.items():
+        mentions.extend(
+            (position, person, False)
+            for position in _bare_mentions(text, surname, article.paragraphs)
+            if position not in named
+        )
+    mentions.sort()
+    positions = [m[0] for m in mentions]
+    body = article.paragraphs[0][0] if mentions else len(text)  # no one named: no pronoun read
+    pronouns = [m.start() for m in _PRONOUN.finditer(text, body) if m.group() in _PRONOUNS]
+
+    def before(offset: int) -> int:
+        """The person named last before `offset`, or -1."""
+        at = bisect_left(positions, offset)
+        return mentions[at - 1][1] if at else -1
+
+    flags, bare, quote_lead, pronoun_lead = [], [], [], []
+    for start, end in spans:
+        first, last = bisect_left(positions, start), bisect_left(positions, end)
+        flag = NAMES_PERSON if first < last else 0
+        bare.append(tuple(sorted({m[1] for m in mentions[first:last] if not m[2]})))
+        quote = -1
+        if start < len(text) and text[start] == '"':
+            flag |= OPENS_QUOTE
+            quote = before(start)
+        pronoun = -1
+        at = bisect_left(pronouns, start)
+        if at < len(pronouns) and pronouns[at] < end:
+            flag |= HAS_PRONOUN
+            pronoun = before(pronouns[at])
+        flags.append(flag)
+        quote_lead.append(quote)
+        pronoun_lead.append(pronoun)
+    return Reading(
+        headline=tuple(_headline_terms(article, text)),
+        persons=tuple(tuple(sorted(descriptors[surname])) for surname in persons),
+        starts=tuple(start for start, _ in spans),
+        flags=tuple(flags),
+        bare=tuple(bare),
+        quote_lead=tuple(quote_lead),
+        pronoun_lead=tuple(pronoun_lead),
+    )
+
+
+def _read_run(
+    text: str, run: re.Match, paragraph_start: int, descriptors: dict[str, set[str]]
+) -> tuple[int, str] | None:
+    """A name given in full (its surname's position and the surname), with what the text
+    says it is added to `descriptors`; None for a run that names no one."""
+    words = run.group().split()
+    while words and words[0].lower() in stopwords():
+        words.pop(0)  # "The", "But", "When" starting a sentence
+    surname = words[-1].strip(".'") if words else ""
+    if len(words) < 2 or not surname[:1].isupper() or surname.lower() in _NOT_PEOPLE:
+        return None
+    described = " ".join(words)
+    after = _APPOSITIVE.match(text, run.end())
+    if after:
+        described += " " + after.group(1)
+    before = text[max(paragraph_start, run.start() - 60) : run.start()].rstrip()
+    if before.endswith(","):
+        # the last few words before the comma, within the sentence
+        role = re.split(r"[.!?;:]\s", before[:-1])[-1].split()[-4:]
+        described += " " + " ".join(role)
+    descriptors.setdefault(surname, set()).update(_terms(described))
+    return run.start() + run.group().rindex(surname), surname
+
+
+def _occurrences(text: str, word: str, start: int = 0) -> list[int]:
+    """Where `word` stands as a whole name in `text` (not inside a longer word)."""
+    found, at = [], text.find(word, start)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not _JOINED_BEFORE.match(text, at - 1)) and _ENDS_WORD.match(text, end):
+            found.append(at)
+        at = text.find(word, end)
+    return found
+
+
+def _speaks(text: str, surname: str) -> bool:
+    """Whether the text has `surname` speaking: "Bottoms said", "said Mayor Bottoms"."""
+    if not _SPEAKER.fullmatch(surname):
+        return False  # "D.C." is not a name that speaks
+    for at in _occurrences(text, surname):
+        end = at + len(surname)
+        if _SPEAKS_AFTER_NAME.match(text, end):
+            return True
+        if _SAID_BEFORE_NAME.search(text[max(0, at - 80) : at]) and not (
+            _CAPITALISED_NEXT.match(text, end)  # "said Bottoms Jr" names "Jr" the speaker
+        ):
+            return True
+    return False
+
+
+def _bare_mentions(text: str, surname: str, paragraphs: Sequence[tuple[int, int]]) -> list[int]:
+    """The positions of `surname` as a word of the article's paragraphs."""
+    if not paragraphs:
+        return []
+    found = _occurrences(text, surname, paragraphs[0][0])
+    starts = [start for start, _ in paragraphs]
+    kept = []
+    for at in found:
+        paragraph = bisect_left(starts, at + 1) - 1
+        if paragraph >= 0 and at + len(surname) <= paragraphs[paragraph][1]:
+            kept.append(at)
+    return kept
+
+
+def _headline_terms(article: Article, text: str) -> list[str]:
+    terms = tokenize(article.title) if article.title != article.id else []
+    if article.paragraphs:
+        start, end = article.paragraphs[0]
+        dateline = _DATELINE.match(text, start, min(end, start + 60))
+        if dateline:
+            terms += tokenize(dateline.group(1).title())
+    return terms
+
+
+def encode(reading: Reading, term_id) -> tuple[list[int], list[int]]:
+    """A reading as integers: (structure, term ids), `term_id` numbering the terms."""
+    structure = [len(reading.headline), len(reading.persons)]
+    structure.extend(len(terms) for terms in reading.persons)
+    for flag, bare, quote, pronoun in zip(
+        reading.flags, reading.bare, reading.quote_lead, reading.pronoun_lead, strict=True
+    ):
+        structure.extend((flag, quote, pronoun, len(bare), *bare))
+    terms = [term_id(t) for t in reading.headline]
+    terms.extend(term_id(t) for person in reading.persons for t in person)
+    return structure, terms
+
+
+def decode(structure: list[int], terms: list[str], starts: Sequence[int]) -> ArticleContext:
+    """The context an `encode`d reading stands for (`starts`: its sentences' starts)."""
+    n_headline, n_persons = structure[0], structure[1]
+    persons, at = [], n_headline
+    for length in structure[2 : 2 + n_persons]:
+        persons.append(frozenset(terms[at : at + length]))
+        at += length
+    flags, bare, quote_lead, pronoun_lead = [], [], [], []
+    cursor = 2 + n_persons
+    for _ in starts:
+        flag, quote, pronoun, count = structure[cursor : cursor + 4]
+        flags.append(flag)
+        quote_lead.append(quote)
+        pronoun_lead.append(pronoun)
+        bare.append(tuple(structure[cursor + 4 : cursor + 4 + count]))
+        cursor += 4 + count
+    if cursor != len(structure):
+        raise ValueError("a stored reading does not fit its article's sentences")
+    return ArticleContext(
+        frozenset(terms[:n_headline]), persons, starts, flags, bare, quote_lead, pronoun_lead
+    )
 
 
 class ArticleContext:
-    """Who each surname and pronoun of one article stands for, and its headline's terms."""
+    """Whom one article's sentences name and refer to, and its headline's terms.
 
-    def __init__(self, article: Article) -> None:
-        self.article = article
-        text = fold(article.text)
-        self._text = text
-        self._descriptors: dict[str, set[str]] = {}
-        mentions: list[_Mention] = []
-        for start, end in article.paragraphs:
-            for run in _RUN.finditer(text, start, end):
-                mentions.extend(self._read_run(text, run, start))
-        # A person has a role ("Mayor ...") or speaks ("Cuccinelli said", "said Bottoms");
-        # a capitalised run that does neither is a place or a thing ("Los Angeles").
-        speakers = _speakers(text)
-        self._persons = {
-            surname
-            for surname, terms in self._descriptors.items()
-            if terms & ROLES or surname in speakers
-        }
-        named = {m.position for m in mentions}
-        for start, end in article.paragraphs:
-            for word in _WORD.finditer(text, start, end):
-                if word.group() in self._persons and word.start() not in named:
-                    mentions.append(_Mention(word.start(), word.group(), False))
-        mentions.sort(key=lambda m: m.position)
-        self._mentions = [m for m in mentions if m.surname in self._persons]
-        self._positions = [m.position for m in self._mentions]
-        self.headline = frozenset(self._headline_terms(article, text))
+    Spans are runs of whole sentences, given by the first sentence's start and the last
+    one's end, as passages and quotes are.
+    """
 
-    def _read_run(self, text: str, run: re.Match, paragraph_start: int) -> list[_Mention]:
-        words = run.group().split()
-        while words and words[0].lower() in stopwords():
-            words.pop(0)  # "The", "But", "When" starting a sentence
-        surname = words[-1].strip(".'") if words else ""
-        if len(words) < 2 or not surname[:1].isupper() or surname.lower() in _NOT_PEOPLE:
-            return []
-        described = " ".join(words)
-        after = _APPOSITIVE.match(text, run.end())
-        if after:
-            described += " " + after.group(1)
-        before = text[max(paragraph_start, run.start() - 60) : run.start()].rstrip()
-        if before.endswith(","):
-            # the last few words before the comma, within the sentence
-            role = re.split(r"[.!?;:]\s", before[:-1])[-1].split()[-4:]
-            described += " " + " ".join(role)
-        self._descriptors.setdefault(surname, set()).update(_terms(described))
-        position = run.start() + run.group().rindex(surname)
-        return [_Mention(position, surname, True)]
+    def __init__(
+        self,
+        headline: frozenset[str],
+        persons: Sequence[frozenset[str]],
+        starts: Sequence[int],
+        flags: Sequence[int],
+        bare: Sequence[Sequence[int]],
+        quote_lead: Sequence[int],
+        pronoun_lead: Sequence[int],
+    ) -> None:
+        self.headline = headline
+        empty: frozenset[str] = frozenset()
+        self._starts = list(starts)
+        self._flags = list(flags)
+        self._bare = [empty.union(*(persons[p] for p in people)) for people in bare]
+        self._quote = [persons[p] if p >= 0 else empty for p in quote_lead]
+        self._pronoun = [persons[p] if p >= 0 else empty for p in pronoun_lead]
 
-    @staticmethod
-    def _headline_terms(article: Article, text: str) -> list[str]:
-        terms = tokenize(article.title) if article.title != article.id else []
-        if article.paragraphs:
-            start, end = article.paragraphs[0]
-            dateline = _DATELINE.match(text, start, min(end, start + 60))
-            if dateline:
-                terms += tokenize(dateline.group(1).title())
-        return terms
+    @classmethod
+    def of(cls, article: Article) -> ArticleContext:
+        """The context of an article read on its own (its sentences split again)."""
+        spans = [
+            (p_start + start, p_start + end)
+            for p_start, p_end in article.paragraphs
+            for start, end in sentence_spans(article.text[p_start:p_end])
+        ]
+        return cls.from_reading(read(article, spans))
+
+    @classmethod
+    def from_reading(cls, reading: Reading) -> ArticleContext:
+        persons = [frozenset(terms) for terms in reading.persons]
+        return cls(
+            frozenset(reading.headline),
+            persons,
+            reading.starts,
+            reading.flags,
+            reading.bare,
+            reading.quote_lead,
+            reading.pronoun_lead,
+        )
+
+    def _sentences(self, start: int, end: int) -> range:
+        return range(bisect_left(self._starts, start), bisect_left(self._starts, end))
 
     def names_person(self, start: int, end: int) -> bool:
         """Whether the span [start, end) names a person (in full or by surname)."""
-        first = bisect_left(self._positions, start)
-        return first < len(self._positions) and self._positions[first] < end
+        return any(self._flags[k] & NAMES_PERSON for k in self._sentences(start, end))
 
     def referents(self, start: int, end: int) -> frozenset[str]:
         """What the span [start, end) refers to without saying it: the full names and roles
         behind its bare surnames and pronouns (the headline and dateline are `headline`)."""
-        found: set[str] = set()
-        first, last = bisect_left(self._positions, start), bisect_left(self._positions, end)
-        for mention in self._mentions[first:last]:
-            if not mention.full:
-                found |= self._descriptors[mention.surname]
+        sentences = self._sentences(start, end)
+        if not sentences:
+            return frozenset()
+        found = frozenset().union(*(self._bare[k] for k in sentences))
         # A pronoun stands for the last person named; so does the speaker of a sentence that
         # opens with a quotation mark: it goes on quoting whoever was quoted before it.
-        pronoun = _PRONOUN.search(self._text, start, end)
-        opens_quote = start < len(self._text) and self._text[start] == '"'
-        if pronoun or opens_quote:
-            before = bisect_left(self._positions, start if opens_quote else pronoun.start())
-            if before:
-                found |= self._descriptors[self._mentions[before - 1].surname]
-        return frozenset(found)
+        first = sentences[0]
+        if self._flags[first] & OPENS_QUOTE:
+            return found | self._quote[first]
+        for k in sentences:
+            if self._flags[k] & HAS_PRONOUN:
+                return found | self._pronoun[k]
+        return found

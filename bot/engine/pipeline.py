@@ -1,12 +1,13 @@
-"""Article files to processed arrays on every core: parse, split sentences, tokenise.
+"""Article files to processed arrays on every core: parse, split sentences, tokenise, read.
 
 `process` turns some article files into one `Batch`: the parsed `Article`s and, as flat
-arrays, their sentences (offsets), each sentence's terms (numbered within the batch) and
-each passage as a run of sentences. `process_all` cuts a long list of files into chunks
-and runs `process` on them in worker processes (one per core), yielding the batches in
-file order; a small list is processed in this process, since starting workers costs more
-than it saves. Either way each file goes through the same function, so the result is the
-same bit for bit.
+arrays, their sentences (offsets), each sentence's terms (numbered within the batch),
+each passage as a run of sentences, and what each article's sentences refer to (its
+`bot.engine.context` reading, encoded as integers). `process_all` cuts a long list of
+files into chunks and runs `process` on them in worker processes (one per core),
+yielding the batches in file order; a small list is processed in this process, since
+starting workers costs more than it saves. Either way each file goes through the same
+function, so the result is the same bit for bit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.engine.chunking import Passage, Sentence, sentences_and_passages
+from bot.engine.context import encode, read
 from bot.engine.corpus import Article, CorpusError, load_article
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,9 @@ class Batch:
     Per article (in file order): `sentence_counts` sentences, `passage_counts` passages.
     Per sentence: a row (paragraph, start, end) of `sentences` and `token_counts` terms,
     whose ids into `vocab` follow one another in `tokens`. Per passage: a row (first
-    sentence within its article, number of sentences) of `layout`.
+    sentence within its article, number of sentences) of `layout`. Per article: its
+    context reading, `context_counts` integers of `context` and `context_term_counts`
+    term ids (into `vocab`) of `context_terms`.
     """
 
     articles: list[Article]
@@ -60,6 +64,10 @@ class Batch:
     token_counts: np.ndarray  # (S,) int64
     layout: np.ndarray  # (P, 2) int32
     passage_counts: np.ndarray  # (A,) int64
+    context: np.ndarray  # int32
+    context_counts: np.ndarray  # (A,) int64
+    context_terms: np.ndarray  # int32 ids into vocab
+    context_term_counts: np.ndarray  # (A,) int64
 
     def sentence_objects(self, vocab: Sequence[str] | None = None) -> list[list[Sentence]]:
         """Each article's `Sentence`s (terms from `vocab`, the batch's own by default)."""
@@ -111,11 +119,15 @@ def process(paths: Sequence[Path]) -> Batch:
     sentence_counts, token_counts, passage_counts = [], [], []
     tokens: list[int] = []
     layout: list[tuple[int, int]] = []
+    context: list[int] = []
+    context_terms: list[int] = []
+    context_counts, context_term_counts = [], []
     for path in paths:
         key = stat_key(path)  # before reading: a later change then shows as a new stat
         try:
             article = load_article(path)
             sentences, passages = sentences_and_passages(article)
+            reading = read(article, [(sentence.start, sentence.end) for sentence in sentences])
         except CorpusError as error:
             problems.extend(error.problems)
             continue
@@ -128,6 +140,11 @@ def process(paths: Sequence[Path]) -> Batch:
         sentence_counts.append(len(sentences))
         layout.extend(passage_layout(sentences, passages))
         passage_counts.append(len(passages))
+        structure, terms = encode(reading, lambda term: numbers.setdefault(term, len(numbers)))
+        context.extend(structure)
+        context_counts.append(len(structure))
+        context_terms.extend(terms)
+        context_term_counts.append(len(terms))
     return Batch(
         articles=articles,
         stats=stats,
@@ -139,6 +156,10 @@ def process(paths: Sequence[Path]) -> Batch:
         token_counts=np.array(token_counts, dtype=np.int64),
         layout=np.array(layout, dtype=np.int32).reshape(-1, 2),
         passage_counts=np.array(passage_counts, dtype=np.int64),
+        context=np.array(context, dtype=np.int32),
+        context_counts=np.array(context_counts, dtype=np.int64),
+        context_terms=np.array(context_terms, dtype=np.int32),
+        context_term_counts=np.array(context_term_counts, dtype=np.int64),
     )
 
 

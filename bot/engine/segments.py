@@ -2,11 +2,12 @@
 
 A segment holds its articles (in file-name order) as runs in shared arrays: their texts
 as one UTF-8 run, paragraphs, sentences and passages as offsets, each sentence's term
-ids, and the passages' postings (CSR by term: passage, term frequency) and lengths, with
-where each term first appears. Segments are built from the pipeline's batches, merged
-the way log-structured indexes merge theirs, and counted into a `Generation`: which
-articles are live, where each passage sits in corpus order, and rank-bm25's statistics
-of exactly those passages. `bot.engine.store` keeps them on disk, `bot.engine.tables` serves them.
+ids, each article's context reading, and the passages' postings (CSR by term: passage,
+term frequency) and lengths, with where each term first appears. Segments are built from
+the pipeline's batches, merged the way log-structured indexes merge theirs, and counted
+into a `Generation`: which articles are live, where each passage sits in corpus order,
+and rank-bm25's statistics of exactly those passages. `bot.engine.store` keeps them on
+disk, `bot.engine.tables` serves them.
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ _RUNS = (
     ("paragraphs", "para_ptr"),
     ("sentences", "sent_ptr"),
     ("passages", "pass_ptr"),
+    ("context", "ctx_ptr"),
+    ("ctx_terms", "cterm_ptr"),
 )
-_POINTERS = ("text_ptr", "meta_ptr", "para_ptr", "sent_ptr", "pass_ptr")
+_POINTERS = ("text_ptr", "meta_ptr", "para_ptr", "sent_ptr", "pass_ptr", "ctx_ptr", "cterm_ptr")
 SEGMENT_SCHEMA = {
     "names": ("uint8", 1),
     "names_ptr": ("int64", 1),
@@ -65,6 +68,10 @@ SEGMENT_SCHEMA = {
     "tok_ptr": ("int64", 1),
     "passages": ("int32", 2),  # first sentence (within its article), sentence count
     "pass_ptr": ("int64", 1),
+    "context": ("int32", 1),  # each article's context reading (`bot.engine.context.encode`)
+    "ctx_ptr": ("int64", 1),
+    "ctx_terms": ("int32", 1),  # ... and the term ids it names
+    "cterm_ptr": ("int64", 1),
     "doc_len": ("int32", 1),
     "post_ptr": ("int64", 1),
     "post_doc": ("int32", 1),
@@ -293,6 +300,12 @@ class SegmentBuilder:
             "tok_ptr": offsets_of(batch.token_counts),
             "passages": batch.layout,
             "pass_ptr": offsets_of(batch.passage_counts),
+            "context": batch.context,
+            "ctx_ptr": offsets_of(batch.context_counts),
+            "ctx_terms": ids[batch.context_terms]
+            if len(batch.context_terms)
+            else np.zeros(0, np.int32),
+            "cterm_ptr": offsets_of(batch.context_term_counts),
         }
 
 

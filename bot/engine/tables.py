@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.engine.chunking import Passage, Sentence
+from bot.engine.context import ArticleContext, decode
 from bot.engine.corpus import Article
 from bot.engine.scoring import TermMatrix, length_norms, term_scores
 from bot.engine.segments import META_FIELDS, concat_ranges, offsets_of
@@ -104,11 +105,32 @@ class ArticleTable(_Table):
         super().__init__(len(opened.art_seg), self._article)
         self._opened = opened
         self.folder = folder
+        self._contexts = _Objects(self._context)
 
     @cached_property
     def ids(self) -> list[str]:
         """Every article's id (its file's stem), without building the articles."""
         return [os.path.splitext(name)[0] for name in self._opened.names]
+
+    @cached_property
+    def _numbers(self) -> dict[str, int]:
+        return {article_id: number for number, article_id in enumerate(self.ids)}
+
+    def context(self, article: Article) -> ArticleContext:
+        """What the article's sentences refer to, as the pipeline read it when it was added."""
+        return self._contexts.get(self._numbers[article.id])
+
+    def _context(self, number: int) -> ArticleContext:
+        opened = self._opened
+        segment, local = opened.where_article(number)
+        a, ptr = segment.a, segment.pointers
+        start, end = ptr["ctx_ptr"][local : local + 2]
+        structure = a["context"][start:end].tolist()
+        start, end = ptr["cterm_ptr"][local : local + 2]
+        vocab = opened.vocab
+        terms = [vocab[i] for i in a["ctx_terms"][start:end].tolist()]
+        start, end = ptr["sent_ptr"][local : local + 2]
+        return decode(structure, terms, a["sentences"][start:end, 1].tolist())
 
     def _article(self, number: int) -> Article:
         opened = self._opened

@@ -1,9 +1,11 @@
 """Article context: whom surnames and pronouns stand for, and the headline, never quoted."""
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
+from bot.engine import store
 from bot.engine.answer import Engine
 from bot.engine.chunking import make_passages, split_sentences
 from bot.engine.context import ArticleContext
@@ -39,7 +41,7 @@ def test_a_bare_surname_stands_for_the_full_name_and_role():
     """ "Whitfield said" refers to Riverton's mayor, named in full earlier."""
     a = article(STORY)
     s = sentence_at(a, "Whitfield, speaking")
-    referents = ArticleContext(a).referents(s.start, s.end)
+    referents = ArticleContext.of(a).referents(s.start, s.end)
     assert {*tokenize("Riverton mayor Dana")} <= referents
 
 
@@ -47,14 +49,14 @@ def test_a_pronoun_stands_for_the_last_person_named():
     """ "She said" refers to the person named just before, not to one named later."""
     a = article(STORY)
     s = sentence_at(a, "She said")
-    referents = ArticleContext(a).referents(s.start, s.end)
+    referents = ArticleContext.of(a).referents(s.start, s.end)
     assert {*tokenize("mayor Whitfield")} <= referents
     assert not {*tokenize("Castellanos chief")} & referents
 
 
 def test_the_headline_and_dateline_are_kept_apart_as_weaker_context():
     """The headline's words and the dateline's place are the article's context."""
-    context = ArticleContext(article(STORY))
+    context = ArticleContext.of(article(STORY))
     assert {*tokenize("urges families stay home Riverton")} <= context.headline
 
 
@@ -87,6 +89,29 @@ def test_places_are_not_people_a_pronoun_could_mean():
         "She said the city would not help.\n"
     )
     s = sentence_at(a, "She said")
-    referents = ArticleContext(a).referents(s.start, s.end)
+    referents = ArticleContext.of(a).referents(s.start, s.end)
     assert {*tokenize("Dana Whitfield mayor")} <= referents
     assert not {*tokenize("Los Angeles New York Miami")} & referents
+
+
+@pytest.mark.parametrize("corpus", ["corpus", "eval/dev/corpus"])
+def test_the_store_keeps_what_reading_the_article_again_gives(corpus, tmp_path):
+    """Context read when an article is added is what reading it afresh gives, sentence by
+    sentence and passage by passage: answers from the store and from memory agree."""
+    root = Path(__file__).resolve().parents[2]
+    articles, passages, _ = store.load(root / corpus, tmp_path / "store")
+    stored = articles.context
+    checked = 0
+    for passage in passages:
+        afresh = ArticleContext.of(passage.article)
+        spans = [(s.start, s.end) for s in passage.sentences]
+        spans += [(a.start, b.end) for a, b in pairwise(passage.sentences)]
+        spans.append((passage.start, passage.end))
+        for start, end in spans:
+            kept = stored(passage.article)
+            assert kept.referents(start, end) == afresh.referents(start, end)
+            assert kept.names_person(start, end) == afresh.names_person(start, end)
+            checked += 1
+        assert stored(passage.article).headline == afresh.headline
+    assert checked > 100
+    assert any(stored(a).referents(0, len(a.text)) for a in articles)  # not all empty

@@ -14,7 +14,16 @@ from bot.engine.corpus import article_files, load_corpus
 from bot.engine.pipeline import PARALLEL_MIN, process, process_all
 
 ROOT = Path(__file__).resolve().parents[2]
-ARRAYS = ("sentences", "sentence_counts", "token_counts", "layout", "passage_counts")
+ARRAYS = (
+    "sentences",
+    "sentence_counts",
+    "token_counts",
+    "layout",
+    "passage_counts",
+    "context",
+    "context_counts",
+    "context_term_counts",
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +42,7 @@ def merged(batches: list[pipeline.Batch]) -> dict:
         "articles": [a for b in batches for a in b.articles],
         "problems": [p for b in batches for p in b.problems],
         "terms": [b.vocab[i] for b in batches for i in b.tokens.tolist()],
+        "context_terms": [b.vocab[i] for b in batches for i in b.context_terms.tolist()],
         **{name: np.concatenate([getattr(b, name) for b in batches]) for name in ARRAYS},
     }
 
@@ -46,6 +56,7 @@ def test_workers_give_the_same_arrays_as_one_process(folder):
     together = merged(parallel)
     assert together["articles"] == serial["articles"] == load_corpus(folder)
     assert together["terms"] == serial["terms"]
+    assert together["context_terms"] == serial["context_terms"]
     for name in ARRAYS:
         assert together[name].dtype == serial[name].dtype
         assert np.array_equal(together[name], serial[name]), name
