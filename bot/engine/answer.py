@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -221,6 +222,11 @@ class _Candidate:
     def article(self) -> Article:
         return self.passage.article
 
+    @cached_property
+    def folded(self) -> str:
+        """The quote as shown, typography folded and lower-cased: for comparing quotes."""
+        return fold(self.article.span_text(self.start, self.end)).lower()
+
 
 class Engine:
     """A loaded corpus and its index; `ask` turns a question into an `Answer`."""
@@ -351,16 +357,12 @@ class Engine:
     def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:
         """A passage's terms, plus those of the sentence just before it, across a paragraph
         break: it often names who is speaking ("Hancock suggested ..." then '"...," he
-        tweeted.'); passages are in article order, so that sentence is in the one before.
+        tweeted.').
         With them, whom its surnames and pronouns stand for; and, apart, as weaker
         evidence, the article's headline and dateline."""
         passage = hit.passage
         terms = set(passage.terms)
-        if hit.position > 0:
-            previous = self.passages[hit.position - 1]
-            if previous.article is passage.article:
-                earlier = [s for s in previous.sentences if s.start < passage.start]
-                terms.update(earlier[-1].terms if earlier else ())
+        terms.update(self.index.preceding_terms(hit.position))
         if not self.features.context:
             return terms, frozenset()
         context = self._context(passage.article)
@@ -566,9 +568,7 @@ def _same_quote(a: _Candidate, b: _Candidate) -> bool:
     """Whether two candidates from different articles carry the same words (a shared tweet)."""
     if a.article.id == b.article.id:
         return False
-    text_a = _folded(a.article.span_text(a.start, a.end))
-    text_b = _folded(b.article.span_text(b.start, b.end))
-    shorter, longer = sorted((text_a, text_b), key=len)
+    shorter, longer = sorted((a.folded, b.folded), key=len)
     return shorter in longer or _jaccard(a.terms, b.terms) >= SAME_QUOTE_JACCARD
 
 
@@ -588,10 +588,6 @@ def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, in
     while start < end and text[start].isspace():
         start += 1
     return start, end
-
-
-def _folded(text: str) -> str:
-    return fold(text).lower()
 
 
 def _locate(head: _Candidate, other: _Candidate) -> tuple[int, int] | None:

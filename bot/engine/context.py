@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
+from typing import TypeVar
 
 from bot.engine.corpus import Article
 from bot.engine.text import fold, sentence_spans, stopwords, tokenize
@@ -69,6 +71,7 @@ _CAPITALISED_NEXT = re.compile(r"\s+[A-Z][\w'-]")
 _JOINED_BEFORE = re.compile(r"\w|['-](?<=\w.)")
 _ENDS_WORD = re.compile(r"(?>['-]*)(?!\w)")
 
+T = TypeVar("T")
 # Per-sentence flags of a `Reading`.
 NAMES_PERSON, OPENS_QUOTE, HAS_PRONOUN = 1, 2, 4
 
@@ -91,7 +94,6 @@ class Reading:
 
     headline: tuple[str, ...]
     persons: tuple[tuple[str, ...], ...]
-    starts: tuple[int, ...]
     flags: tuple[int, ...]
     bare: tuple[tuple[int, ...], ...]
     quote_lead: tuple[int, ...]
@@ -152,7 +154,6 @@ def read(article: Article, spans: Sequence[tuple[int, int]]) -> Reading:
     return Reading(
         headline=tuple(_headline_terms(article, text)),
         persons=tuple(tuple(sorted(descriptors[surname])) for surname in persons),
-        starts=tuple(start for start, _ in spans),
         flags=tuple(flags),
         bare=tuple(bare),
         quote_lead=tuple(quote_lead),
@@ -234,66 +235,48 @@ def _headline_terms(article: Article, text: str) -> list[str]:
     return terms
 
 
-def encode(reading: Reading, term_id) -> tuple[list[int], list[int]]:
-    """A reading as integers: (structure, term ids), `term_id` numbering the terms."""
+def encode(reading: Reading, term_id: Callable[[str], T]) -> tuple[list[int], list[T]]:
+    """A reading as integers: (structure, terms), `term_id` numbering the terms.
+
+    The structure is the headline's and each person's number of terms, then four integers
+    per sentence (flags, whom an opening quotation mark and the first pronoun stand for,
+    and how many bare surnames the sentences up to this one name), then those surnames'
+    persons: a question reads the few sentences it needs without decoding the rest.
+    """
     structure = [len(reading.headline), len(reading.persons)]
     structure.extend(len(terms) for terms in reading.persons)
+    named = 0
     for flag, bare, quote, pronoun in zip(
         reading.flags, reading.bare, reading.quote_lead, reading.pronoun_lead, strict=True
     ):
-        structure.extend((flag, quote, pronoun, len(bare), *bare))
+        named += len(bare)
+        structure.extend((flag, quote, pronoun, named))
+    structure.extend(person for bare in reading.bare for person in bare)
     terms = [term_id(t) for t in reading.headline]
     terms.extend(term_id(t) for person in reading.persons for t in person)
     return structure, terms
 
 
-def decode(structure: list[int], terms: list[str], starts: Sequence[int]) -> ArticleContext:
-    """The context an `encode`d reading stands for (`starts`: its sentences' starts)."""
-    n_headline, n_persons = structure[0], structure[1]
-    persons, at = [], n_headline
-    for length in structure[2 : 2 + n_persons]:
-        persons.append(frozenset(terms[at : at + length]))
-        at += length
-    flags, bare, quote_lead, pronoun_lead = [], [], [], []
-    cursor = 2 + n_persons
-    for _ in starts:
-        flag, quote, pronoun, count = structure[cursor : cursor + 4]
-        flags.append(flag)
-        quote_lead.append(quote)
-        pronoun_lead.append(pronoun)
-        bare.append(tuple(structure[cursor + 4 : cursor + 4 + count]))
-        cursor += 4 + count
-    if cursor != len(structure):
-        raise ValueError("a stored reading does not fit its article's sentences")
-    return ArticleContext(
-        frozenset(terms[:n_headline]), persons, starts, flags, bare, quote_lead, pronoun_lead
-    )
-
-
 class ArticleContext:
-    """Whom one article's sentences name and refer to, and its headline's terms.
+    """Whom one article's sentences name and refer to, and its headline's terms, from an
+    `encode`d reading (`starts`: the start of each sentence it was read for).
 
     Spans are runs of whole sentences, given by the first sentence's start and the last
     one's end, as passages and quotes are.
     """
 
-    def __init__(
-        self,
-        headline: frozenset[str],
-        persons: Sequence[frozenset[str]],
-        starts: Sequence[int],
-        flags: Sequence[int],
-        bare: Sequence[Sequence[int]],
-        quote_lead: Sequence[int],
-        pronoun_lead: Sequence[int],
-    ) -> None:
-        self.headline = headline
-        empty: frozenset[str] = frozenset()
-        self._starts = list(starts)
-        self._flags = list(flags)
-        self._bare = [empty.union(*(persons[p] for p in people)) for people in bare]
-        self._quote = [persons[p] if p >= 0 else empty for p in quote_lead]
-        self._pronoun = [persons[p] if p >= 0 else empty for p in pronoun_lead]
+    def __init__(self, structure: list[int], terms: Sequence[str], starts: Sequence[int]) -> None:
+        n_headline, n_persons = structure[0], structure[1]
+        self._base = 2 + n_persons  # where the sentences' records begin
+        self._bare_base = self._base + 4 * len(starts)
+        if len(structure) != self._bare_base + (structure[self._bare_base - 1] if starts else 0):
+            raise ValueError("a stored reading does not fit its article's sentences")
+        self._structure = structure
+        self._terms = terms
+        self._starts = starts
+        self._person_ends = list(accumulate(structure[2 : 2 + n_persons], initial=n_headline))
+        self._persons: dict[int, frozenset[str]] = {}
+        self.headline = frozenset(terms[:n_headline])
 
     @classmethod
     def of(cls, article: Article) -> ArticleContext:
@@ -303,27 +286,23 @@ class ArticleContext:
             for p_start, p_end in article.paragraphs
             for start, end in sentence_spans(article.text[p_start:p_end])
         ]
-        return cls.from_reading(read(article, spans))
+        structure, terms = encode(read(article, spans), str)
+        return cls(structure, terms, [start for start, _ in spans])
 
-    @classmethod
-    def from_reading(cls, reading: Reading) -> ArticleContext:
-        persons = [frozenset(terms) for terms in reading.persons]
-        return cls(
-            frozenset(reading.headline),
-            persons,
-            reading.starts,
-            reading.flags,
-            reading.bare,
-            reading.quote_lead,
-            reading.pronoun_lead,
-        )
+    def _person(self, number: int) -> frozenset[str]:
+        found = self._persons.get(number)
+        if found is None:
+            ends = self._person_ends
+            found = self._persons[number] = frozenset(self._terms[ends[number] : ends[number + 1]])
+        return found
 
     def _sentences(self, start: int, end: int) -> range:
         return range(bisect_left(self._starts, start), bisect_left(self._starts, end))
 
     def names_person(self, start: int, end: int) -> bool:
         """Whether the span [start, end) names a person (in full or by surname)."""
-        return any(self._flags[k] & NAMES_PERSON for k in self._sentences(start, end))
+        records, base = self._structure, self._base
+        return any(records[base + 4 * k] & NAMES_PERSON for k in self._sentences(start, end))
 
     def referents(self, start: int, end: int) -> frozenset[str]:
         """What the span [start, end) refers to without saying it: the full names and roles
@@ -331,13 +310,20 @@ class ArticleContext:
         sentences = self._sentences(start, end)
         if not sentences:
             return frozenset()
-        found = frozenset().union(*(self._bare[k] for k in sentences))
+        records, base = self._structure, self._base
+        first, last = sentences[0], sentences[-1]
+        named_before = records[base + 4 * first - 1] if first else 0
+        people = set(
+            records[self._bare_base + named_before : self._bare_base + records[base + 4 * last + 3]]
+        )
         # A pronoun stands for the last person named; so does the speaker of a sentence that
         # opens with a quotation mark: it goes on quoting whoever was quoted before it.
-        first = sentences[0]
-        if self._flags[first] & OPENS_QUOTE:
-            return found | self._quote[first]
-        for k in sentences:
-            if self._flags[k] & HAS_PRONOUN:
-                return found | self._pronoun[k]
-        return found
+        if records[base + 4 * first] & OPENS_QUOTE:
+            people.add(records[base + 4 * first + 1])
+        else:
+            for k in sentences:
+                if records[base + 4 * k] & HAS_PRONOUN:
+                    people.add(records[base + 4 * k + 2])
+                    break
+        people.discard(-1)
+        return frozenset().union(*map(self._person, people))

@@ -83,6 +83,21 @@ class Index:
         total = getattr(self.passages, "term_total", None)
         return total if total is not None else int(self.bm25.doc_len.sum())
 
+    def preceding_terms(self, position: int) -> tuple[str, ...]:
+        """The terms of the sentence just before the passage at `position`, in its article
+        (none for an article's first): with windows stepping one sentence, it closes the
+        passage before (a store's table reads it without building that passage)."""
+        found = getattr(self.passages, "preceding_terms", None)
+        if found is not None:
+            return found(position)
+        if position == 0:
+            return ()
+        passage, previous = self.passages[position], self.passages[position - 1]
+        if previous.article is not passage.article:
+            return ()
+        earlier = [s for s in previous.sentences if s.start < passage.start]
+        return earlier[-1].terms if earlier else ()
+
     def passage_counts(self, articles: Sequence[Article]) -> dict[str, int]:
         """Passages per article id (a store's table counts them without building any)."""
         counted = getattr(self.passages, "passage_counts", None)

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.engine.chunking import Passage, Sentence
-from bot.engine.context import ArticleContext, decode
+from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.scoring import TermMatrix, length_norms, term_scores
-from bot.engine.segments import META_FIELDS, concat_ranges, offsets_of
+from bot.engine.segments import META_FIELDS, Segment, concat_ranges, offsets_of
 
 if TYPE_CHECKING:
     from bot.engine.store import Opened
@@ -130,7 +130,7 @@ class ArticleTable(_Table):
         vocab = opened.vocab
         terms = [vocab[i] for i in a["ctx_terms"][start:end].tolist()]
         start, end = ptr["sent_ptr"][local : local + 2]
-        return decode(structure, terms, a["sentences"][start:end, 1].tolist())
+        return ArticleContext(structure, terms, a["sentences"][start:end, 1].tolist())
 
     def _article(self, number: int) -> Article:
         opened = self._opened
@@ -210,16 +210,33 @@ class PassageTable(_Table):
             tuple(opened.vocab), offsets_of(lengths), every[concat_ranges(starts, lengths)]
         )
 
-    def _passage(self, position: int) -> Passage:
+    def _where(self, position: int) -> tuple[int, Segment, int, int]:
+        """The passage's article (number), its segment, its place there, and its row."""
         opened = self._opened
         number = bisect.bisect_right(opened.passage_offsets, position) - 1
         segment, local = opened.where_article(number)
+        row = segment.pointers["pass_ptr"][local] + position - opened.passage_offsets[number]
+        return number, segment, local, row
+
+    def preceding_terms(self, position: int) -> tuple[str, ...]:
+        """The terms of the sentence just before the passage, in its article (none first)."""
+        _, segment, local, row = self._where(position)
+        a = segment.a
+        first = int(a["passages"][row, 0])
+        if first == 0:
+            return ()
+        sentence = segment.pointers["sent_ptr"][local] + first - 1
+        start, end = a["tok_ptr"][sentence : sentence + 2].tolist()
+        vocab = self._opened.vocab
+        return tuple(vocab[i] for i in a["tokens"][start:end].tolist())
+
+    def _passage(self, position: int) -> Passage:
+        number, segment, local, row = self._where(position)
         a, ptr = segment.a, segment.pointers
-        row = ptr["pass_ptr"][local] + position - opened.passage_offsets[number]
         first, count = a["passages"][row].tolist()
         first += ptr["sent_ptr"][local]
         bounds = a["tok_ptr"][first : first + count + 1].tolist()
-        vocab = opened.vocab
+        vocab = self._opened.vocab
         terms = [vocab[i] for i in a["tokens"][bounds[0] : bounds[-1]].tolist()]
         base = bounds[0]
         sentences = tuple(
