@@ -381,11 +381,14 @@ class Engine:
         total = sum(weights)
         if total == 0:  # only framing words ("what time is it"): nothing to look for
             return 0.0
-        both = terms | weak
-        matched = sum(
-            w * max(c.covered_by(terms), HEADLINE_CREDIT * c.covered_by(both))
-            for c, w in zip(concepts, weights, strict=True)
-        )
+        matched = 0.0
+        both = None
+        for concept, weight in zip(concepts, weights, strict=True):
+            covered = concept.covered_by(terms)
+            if covered < 1.0 and weak:  # the headline can only add to what is not covered
+                both = terms | weak if both is None else both
+                covered = max(covered, HEADLINE_CREDIT * concept.covered_by(both))
+            matched += weight * covered
         return matched / total
 
     def _sentence_score(self, concepts: list[Concept], sentence: Sentence) -> float:
