@@ -44,30 +44,46 @@ _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # What matching folds and showing never does: typographic quotes, apostrophes and spaces
 # as plain ones, one character for one (so offsets into the folded text hold for the
 # original), and invisible characters (soft hyphens, zero-width spaces) dropped.
-_FOLD = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "ʼ": "'",
-        "`": "'",
-        "‚": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-    }
-)
+_FOLDS = {
+    "’": "'",
+    "‘": "'",
+    "ʼ": "'",
+    "`": "'",
+    "‚": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+}
 # Characters that show nothing: zero-width spaces and joiners, the BOM, soft hyphens.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+# No replacement is itself a character replaced, so replacing one character after another
+# is one translation, and str.replace is far faster than str.translate on non-ASCII text.
+# ASCII text (most of it) needs only the ASCII replacements.
+_ASCII_FOLDS = tuple((old, new) for old, new in _FOLDS.items() if old.isascii())
+_FOLD_CHAIN = tuple((old, new) for old, new in _FOLDS.items() if not old.isascii())
+_MATCH_CHAIN = _FOLD_CHAIN + tuple((old, "") for old in INVISIBLE)
 
 
 def fold(text: str) -> str:
     """`text` with typographic quotes, apostrophes and spaces plain: same length, same offsets."""
-    return text.translate(_FOLD)
+    return _replace_all(text, _FOLD_CHAIN)
+
+
+def _replace_all(text: str, chain: tuple[tuple[str, str], ...]) -> str:
+    """`text` with the ASCII folds and the non-ASCII replacements of `chain` made."""
+    for old, new in _ASCII_FOLDS:
+        if old in text:
+            text = text.replace(old, new)
+    if text.isascii():  # constant time: CPython marks a string that is all ASCII
+        return text
+    for old, new in chain:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 @cache
@@ -191,7 +207,7 @@ def normalize_word(raw: str) -> str | None:
 
 def matchable(text: str) -> str:
     """`text` as words are matched: typography folded, invisible characters dropped."""
-    return fold(text).translate(_DROP_INVISIBLE)
+    return _replace_all(text, _MATCH_CHAIN)
 
 
 def tokenize(text: str) -> list[str]:

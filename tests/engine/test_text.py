@@ -1,5 +1,7 @@
 """Sentence splitting and tokenising, as a reader of the quotes would notice them."""
 
+import random
+
 import pytest
 
 from bot.engine import text as text_module
@@ -117,3 +119,28 @@ def test_punkt_never_sees_more_than_its_bound_of_one_paragraph(monkeypatch):
     spans = sentence_spans(text)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert len(seen) >= 10 and max(seen) <= text_module.MAX_PUNKT_CHARS
+
+
+def _characters_of_every_kind(seed: int) -> str:
+    """Random text mixing ASCII, every folded and invisible character, and other Unicode."""
+    rng = random.Random(seed)
+    alphabet = (
+        list("abc XYZ.,'\"`\n")
+        + list(text_module._FOLDS)
+        + list(text_module.INVISIBLE)
+        + list("éñ—–…😀\u3000")
+    )
+    ascii_only = rng.random() < 0.3
+    pool = [ch for ch in alphabet if ch.isascii()] if ascii_only else alphabet
+    return "".join(rng.choice(pool) for _ in range(rng.randrange(0, 400)))
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_folding_maps_each_character_on_its_own(seed):
+    """Curly quotes, odd spaces and invisible characters fold the same wherever they occur."""
+    text = _characters_of_every_kind(seed)
+    folded = "".join(text_module._FOLDS.get(ch, ch) for ch in text)
+    assert text_module.fold(text) == folded
+    assert len(text_module.fold(text)) == len(text)
+    dropped = "".join(ch for ch in folded if ch not in text_module.INVISIBLE)
+    assert text_module.matchable(text) == dropped
