@@ -121,6 +121,9 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _TRAILERS = ("—", "–", "http", "pic.twitter")
 # Punkt never sees more of a paragraph than this at once (see `_punkt_pieces`).
 MAX_PUNKT_CHARS = 10_000
+# What Punkt needs to see any sentence break at all: a sentence-ending character and
+# something after it (its `period_context_re` asks for a next token or punctuation).
+_MAY_END = re.compile(r"[.?!].", re.DOTALL)
 # A sentence's end followed by the start of another: the safe place to cut a long paragraph.
 _PIECE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
 
@@ -137,18 +140,26 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if long and len(_WORD.findall(piece)) < 3:
             # No sentence in it has three words, so each would join the one before.
             found = [(len(piece) - len(piece.lstrip()), len(piece.rstrip()))]
+        elif not _MAY_END.search(piece):
+            # Punkt considers a break only at a ".", "?" or "!" with something after it;
+            # with none, it gives the piece whole, less its trailing space.
+            found = [(0, len(piece.rstrip()))]
         else:
             found = _sentence_splitter().span_tokenize(piece)
         for start, end in found:
             start, end = start + offset, end + offset
             if start >= end:
                 continue
-            words = _WORD.findall(_LINKS.sub(" ", text[start:end]))
-            if spans and (len(words) < 3 or text.startswith(_TRAILERS, start)):
+            if spans and (text.startswith(_TRAILERS, start) or _few_words(text[start:end])):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
     return spans
+
+
+def _few_words(sentence: str) -> bool:
+    """Whether `sentence` has fewer than three words, links and handles aside."""
+    return len(_WORD.findall(_LINKS.sub(" ", sentence))) < 3
 
 
 def _punkt_pieces(text: str) -> list[tuple[int, str]]:
