@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from nltk.tokenize.regexp import RegexpTokenizer
 
 from benchmarks.synth import Generator
 from bot.engine import text as text_module
@@ -205,3 +206,12 @@ def test_punkt_is_skipped_only_where_it_would_find_one_sentence(monkeypatch):
     fast = [sentence_spans(p) for p in paragraphs]
     monkeypatch.setattr(text_module, "_MAY_END", re.compile(""))  # Punkt sees every paragraph
     assert fast == [sentence_spans(p) for p in paragraphs]
+
+
+def test_tokens_are_nltks_regexp_tokens():
+    """Words are cut exactly as nltk's RegexpTokenizer with its time limit cuts them."""
+    timed = RegexpTokenizer(text_module.TOKEN_PATTERN)
+    texts = real_shaped_paragraphs() + [_characters_of_every_kind(s) for s in range(200)]
+    texts += ["@@a #b# a.b.c, 1,000.5 don't ’tis x'y'z éclair_2 ٣٤ 𝔘.𝔖. ..a.. ,a,"]
+    splitter = text_module._word_splitter()
+    assert all(splitter.tokenize(t) == timed.tokenize(t) for t in texts)
