@@ -47,7 +47,8 @@ DEBRIS_LINES = frozenset(
 )
 # Lines of page furniture by their shape: read-time and archive notices, captions and photo
 # credits, bylines' and datelines' stamps, video labels, share and sign-up prompts, language
-# links, copyright lines, "Image 3 of 12". Each must match the whole (folded) line.
+# links, copyright lines, "Image 3 of 12". Each must match the whole (folded) line. The
+# shapes that may begin anywhere in a line are in `_DEBRIS_ENDINGS`.
 _DEBRIS_SHAPES = re.compile(
     r"""
     (estimated\ )?read(ing)?\ time:?\ .{1,30}
@@ -57,11 +58,6 @@ _DEBRIS_SHAPES = re.compile(
     | archived?\ (article|story|content)[:.]?.{0,120}
     | (photo|image|video|file\ photo|photograph)\s*(credit)?\s*[:|].{0,160}
     | (photo|image|video)s?\ (by|courtesy(\ of)?|credit)\b.{0,160}
-    | .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
-    | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
-    | .{0,300}[.)]\ +(the\ )?(associated\ press|ap|reuters|afp|getty\ images)
-    | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
-    | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
     | file\ [-–—]\ .{0,300}
     | (updated|posted|published|last\ updated|first\ published)(\ on|\ at)?:?\s+
       (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|\d).{0,60}
@@ -89,7 +85,6 @@ _DEBRIS_SHAPES = re.compile(
     | (leer|lea|read|ver|see)\ (en|in|this\ in|this\ story\ in)
       \ (español|espanol|english|spanish)\.?
     | (©|\(c\)|copyright\ ©?)\s*\d{4}.{0,150}
-    | .{0,150}all\ rights\ reserved\.?
     | (image|photo|slide)\ \d+\ (of|/)\ \d+
     | \d+\ ?/\ ?\d+
     | (ad|advertisement)\ [-–—:]\ .{0,60}
@@ -100,6 +95,25 @@ _DEBRIS_SHAPES = re.compile(
     """,
     re.VERBOSE,
 )
+# Furniture shapes that may begin anywhere in a line: a caption's credit, a wire's name at
+# its end, a copyright notice. The engine tries these at every length of what comes before,
+# which costs more than all the other shapes together, so they are tried only on a line
+# holding a word each of them needs (`_ENDING_WORDS`: an "(ap photo" holds "photo", a
+# "... the associated press" "press", a "/ reuters" "/", and so on).
+_DEBRIS_ENDINGS = re.compile(
+    r"""
+    .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
+    | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
+    | .{0,300}[.)]\ +(the\ )?(associated\ press|ap|reuters|afp|getty\ images)
+    | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
+    | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
+    | .{0,150}all\ rights\ reserved\.?
+    """,
+    re.VERBOSE,
+)
+_ENDING_WORDS = re.compile(
+    r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved"
+)
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
 _BYLINE = re.compile(r"^[Bb][Yy]:?\s+\S.{0,100}$")
 _BYLINE_LINKS = frozenset({"and", "&", "|", "-", "–", "—", "of", "the", "for", "at", "staff"})
@@ -108,7 +122,6 @@ _SIGNATURE = re.compile(r"[—–-]\s*[^()\n]{1,60}\(@\w+\)")
 # Markers pasted inside paragraphs where a blog cut a quoted article; never quoted across.
 _SNIP = re.compile(r"\{snip\}|\[snip\]|\(snip\)|\[\.\.\.\]|\[…\]", re.IGNORECASE)
 
-_SPACES = re.compile(r"\s+")
 # What a line is trimmed of: every kind of space, and invisible characters.
 _STRIP = (
     " \t\f\v\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))) + INVISIBLE
@@ -185,7 +198,7 @@ def describe_source(article: Article) -> str:
 
 def collapse_spaces(text: str) -> str:
     """Runs of white space as one space, trimmed: the only change a shown quote may have."""
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split's white space is exactly re's \s
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -357,10 +370,19 @@ def is_debris(line: str, *, shapes: bool = True) -> bool:
         return True
     if not shapes:
         return False
-    return bool(_DEBRIS_SHAPES.fullmatch(folded)) or _is_byline(collapse_spaces(line))
+    return _is_debris_shape(folded) or _is_byline(line)
+
+
+def _is_debris_shape(folded: str) -> bool:
+    if _DEBRIS_SHAPES.fullmatch(folded):
+        return True
+    return bool(_ENDING_WORDS.search(folded) and _DEBRIS_ENDINGS.fullmatch(folded))
 
 
 def _is_byline(line: str) -> bool:
+    if line.lstrip()[:2] not in ("By", "BY", "bY", "by"):  # what _BYLINE starts with
+        return False
+    line = collapse_spaces(line)
     if not _BYLINE.match(line) or line.endswith("."):
         return False
     names = line.split()[1:]

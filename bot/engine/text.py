@@ -12,6 +12,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 
+from nltk import redos
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 from nltk.tokenize.regexp import RegexpTokenizer
@@ -44,30 +45,46 @@ _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # What matching folds and showing never does: typographic quotes, apostrophes and spaces
 # as plain ones, one character for one (so offsets into the folded text hold for the
 # original), and invisible characters (soft hyphens, zero-width spaces) dropped.
-_FOLD = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "ʼ": "'",
-        "`": "'",
-        "‚": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-    }
-)
+_FOLDS = {
+    "’": "'",
+    "‘": "'",
+    "ʼ": "'",
+    "`": "'",
+    "‚": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+}
 # Characters that show nothing: zero-width spaces and joiners, the BOM, soft hyphens.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+# No replacement is itself a character replaced, so replacing one character after another
+# is one translation, and str.replace is far faster than str.translate on non-ASCII text.
+# ASCII text (most of it) needs only the ASCII replacements.
+_ASCII_FOLDS = tuple((old, new) for old, new in _FOLDS.items() if old.isascii())
+_FOLD_CHAIN = tuple((old, new) for old, new in _FOLDS.items() if not old.isascii())
+_MATCH_CHAIN = _FOLD_CHAIN + tuple((old, "") for old in INVISIBLE)
 
 
 def fold(text: str) -> str:
     """`text` with typographic quotes, apostrophes and spaces plain: same length, same offsets."""
-    return text.translate(_FOLD)
+    return _replace_all(text, _FOLD_CHAIN)
+
+
+def _replace_all(text: str, chain: tuple[tuple[str, str], ...]) -> str:
+    """`text` with the ASCII folds and the non-ASCII replacements of `chain` made."""
+    for old, new in _ASCII_FOLDS:
+        if old in text:
+            text = text.replace(old, new)
+    if text.isascii():  # constant time: CPython marks a string that is all ASCII
+        return text
+    for old, new in chain:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 @cache
@@ -77,9 +94,25 @@ def _sentence_splitter() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
+class _TrustedRegexpTokenizer(RegexpTokenizer):
+    """nltk's RegexpTokenizer, its pattern compiled by nltk without a time limit.
+
+    nltk runs every regular expression under a 5 s limit against patterns that backtrack
+    without end, and under a limit the `regex` engine's findall takes three to four times
+    as long (measured on news text). TOKEN_PATTERN has nothing to backtrack into (a run of
+    word characters can go on only with a separator and another run), so it matches in
+    time linear in the text, and nltk's documented way for a trusted pattern applies:
+    `timeout=None`. Same engine, same flags, so the same tokens.
+    """
+
+    def _check_regexp(self) -> None:
+        if self._regexp is None:
+            self._regexp = redos.compile(self._pattern, self._flags, timeout=None)
+
+
 @cache
 def _word_splitter() -> RegexpTokenizer:
-    return RegexpTokenizer(TOKEN_PATTERN)
+    return _TrustedRegexpTokenizer(TOKEN_PATTERN)
 
 
 @cache
@@ -105,6 +138,9 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _TRAILERS = ("—", "–", "http", "pic.twitter")
 # Punkt never sees more of a paragraph than this at once (see `_punkt_pieces`).
 MAX_PUNKT_CHARS = 10_000
+# What Punkt needs to see any sentence break at all: a sentence-ending character and
+# something after it (its `period_context_re` asks for a next token or punctuation).
+_MAY_END = re.compile(r"[.?!].", re.DOTALL)
 # A sentence's end followed by the start of another: the safe place to cut a long paragraph.
 _PIECE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
 
@@ -121,18 +157,26 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if long and len(_WORD.findall(piece)) < 3:
             # No sentence in it has three words, so each would join the one before.
             found = [(len(piece) - len(piece.lstrip()), len(piece.rstrip()))]
+        elif not _MAY_END.search(piece):
+            # Punkt considers a break only at a ".", "?" or "!" with something after it;
+            # with none, it gives the piece whole, less its trailing space.
+            found = [(0, len(piece.rstrip()))]
         else:
             found = _sentence_splitter().span_tokenize(piece)
         for start, end in found:
             start, end = start + offset, end + offset
             if start >= end:
                 continue
-            words = _WORD.findall(_LINKS.sub(" ", text[start:end]))
-            if spans and (len(words) < 3 or text.startswith(_TRAILERS, start)):
+            if spans and (text.startswith(_TRAILERS, start) or _few_words(text[start:end])):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
     return spans
+
+
+def _few_words(sentence: str) -> bool:
+    """Whether `sentence` has fewer than three words, links and handles aside."""
+    return len(_WORD.findall(_LINKS.sub(" ", sentence))) < 3
 
 
 def _punkt_pieces(text: str) -> list[tuple[int, str]]:
@@ -191,7 +235,7 @@ def normalize_word(raw: str) -> str | None:
 
 def matchable(text: str) -> str:
     """`text` as words are matched: typography folded, invisible characters dropped."""
-    return fold(text).translate(_DROP_INVISIBLE)
+    return _replace_all(text, _MATCH_CHAIN)
 
 
 def tokenize(text: str) -> list[str]:

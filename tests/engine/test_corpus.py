@@ -1,9 +1,12 @@
 """Loading article files: front matter, repairs, debris, and clear errors for bad files."""
 
+import random
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.engine import corpus
 from bot.engine.corpus import CorpusError, load_corpus, parse_article
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -102,6 +105,8 @@ def test_characters_stay_as_the_file_has_them():
         "Mayor Dana Whitfield at City Hall Photo By The Riverton Courier",
         "May 29, 2018 - Riverton - The mayor greets guests. (Credit Image: © Jo Doe via Wire)",
         "\u00a9 2019 Cable News Network. All Rights Reserved.",
+        "Agents wait outside the courthouse in Riverton. Getty Images",
+        "Protesters outside City Hall on Saturday. Jo Doe / Reuters",
     ],
 )
 def test_page_debris_lines_are_never_article_text(debris):
@@ -113,6 +118,38 @@ def test_page_debris_lines_are_never_article_text(debris):
         "The mayor spoke on Friday.",
         "She said the city would not help.",
     ]
+
+
+# Words that captions, credits and copyright lines are made of, and some that they are not.
+CAPTION_WORDS = (
+    "photo photos by courtesy of ( ) (credit credit image images . the associated press ap "
+    "reuters afp getty shutterstock / all rights reserved jane roe mayor said 2019 : | - ©"
+).split()
+EVERY_SHAPE = re.compile(
+    f"(?:{corpus._DEBRIS_SHAPES.pattern})|(?:{corpus._DEBRIS_ENDINGS.pattern})", re.VERBOSE
+)
+
+
+def test_furniture_that_ends_a_line_is_found_wherever_it_starts():
+    """A caption's credit is left out as if every furniture shape were tried on every line."""
+    rng = random.Random(5)
+    lines = [
+        corpus._fold_line(
+            "".join(
+                rng.choice(CAPTION_WORDS) + rng.choice(("", " ", " ", "  "))
+                for _ in range(rng.randrange(1, 14))
+            )
+        )
+        for _ in range(40_000)
+    ]
+    found = [corpus._is_debris_shape(line) for line in lines]
+    assert found == [bool(EVERY_SHAPE.fullmatch(line)) for line in lines]
+    only_endings = [
+        line
+        for line in lines
+        if corpus._DEBRIS_ENDINGS.fullmatch(line) and not corpus._DEBRIS_SHAPES.fullmatch(line)
+    ]
+    assert len(only_endings) > 1000
 
 
 def test_debris_shaped_words_inside_a_wrapped_sentence_are_kept():
@@ -234,3 +271,12 @@ def test_the_top_of_a_pasted_page_gives_the_headline_not_its_labels():
         "Riverton is one of ten cities on the list.",
         "The mayor spoke on Friday.",
     ]
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_shown_text_collapses_every_kind_of_white_space(seed):
+    """Tabs, newlines, no-break and ideographic spaces all show as one plain space."""
+    rng = random.Random(seed)
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u200b", "a", "b", "é"]
+    text = "".join(rng.choice(spaces) for _ in range(rng.randrange(0, 60)))
+    assert corpus.collapse_spaces(text) == re.sub(r"\s+", " ", text).strip()

@@ -1,8 +1,18 @@
 """Sentence splitting and tokenising, as a reader of the quotes would notice them."""
 
-import pytest
+import random
+import re
+from functools import cache
+from pathlib import Path
 
+import pytest
+from nltk.tokenize.regexp import RegexpTokenizer
+
+from benchmarks.synth import Generator
 from bot.engine import text as text_module
+from bot.engine.corpus import article_files, parse_article
+from bot.engine.extract import extract_article
+from bot.engine.fetch import Page
 from bot.engine.text import sentence_spans, tokenize
 
 
@@ -117,3 +127,91 @@ def test_punkt_never_sees_more_than_its_bound_of_one_paragraph(monkeypatch):
     spans = sentence_spans(text)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert len(seen) >= 10 and max(seen) <= text_module.MAX_PUNKT_CHARS
+
+
+def _characters_of_every_kind(seed: int) -> str:
+    """Random text mixing ASCII, every folded and invisible character, and other Unicode."""
+    rng = random.Random(seed)
+    alphabet = (
+        list("abc XYZ.,'\"`\n")
+        + list(text_module._FOLDS)
+        + list(text_module.INVISIBLE)
+        + list("éñ—–…😀\u3000")
+    )
+    ascii_only = rng.random() < 0.3
+    pool = [ch for ch in alphabet if ch.isascii()] if ascii_only else alphabet
+    return "".join(rng.choice(pool) for _ in range(rng.randrange(0, 400)))
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_folding_maps_each_character_on_its_own(seed):
+    """Curly quotes, odd spaces and invisible characters fold the same wherever they occur."""
+    text = _characters_of_every_kind(seed)
+    folded = "".join(text_module._FOLDS.get(ch, ch) for ch in text)
+    assert text_module.fold(text) == folded
+    assert len(text_module.fold(text)) == len(text)
+    dropped = "".join(ch for ch in folded if ch not in text_module.INVISIBLE)
+    assert text_module.matchable(text) == dropped
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _page_texts() -> list[str]:
+    """The text of every article file and test page this project has, and generated ones."""
+    texts = [
+        path.read_text("utf-8")
+        for folder in (ROOT / "corpus", ROOT / "eval" / "dev" / "corpus")
+        for path in article_files(folder)
+    ]
+    texts.append((ROOT / "tests" / "pages" / "notes.txt").read_text("utf-8"))
+    body = (ROOT / "tests" / "pages" / "news.html").read_bytes()
+    page = Page("https://example.org/news.html", "text/html", "utf-8", body)
+    texts.append(extract_article(page).file_text())
+    generator = Generator(ROOT / "corpus", seed=11, vocabulary=3000)
+    texts.extend(generator.article(number) for number in range(60))
+    return texts
+
+
+@cache
+def real_shaped_paragraphs() -> list[str]:
+    """Paragraphs as the loader cuts them, and their sentences alone, with and without the
+    final stop, with spaces around them, and with closing quotes and brackets."""
+    found = []
+    for number, page in enumerate(_page_texts()):
+        article = parse_article(page.encode("utf-8"), Path(f"page-{number}.md"))
+        for start, end in article.paragraphs:
+            paragraph = article.text[start:end]
+            found.append(paragraph)
+            for a, b in sentence_spans(paragraph):
+                sentence = paragraph[a:b]
+                bare = sentence.rstrip(".?!\"')”’")
+                found.extend([sentence, bare, f"  {bare} \n", f"{bare}!?", f"{bare}…"])
+                found.extend([f'"{sentence}"', f"({sentence})", f"{bare}.”", f"{bare}. "])
+                found.extend([f"{bare}.'{sentence}", f"{bare}!({sentence}", f'{bare}?"{bare}'])
+    return found
+
+
+def test_the_real_shaped_paragraphs_are_many_and_varied():
+    """The paragraphs the next tests compare on include ones with and without sentence ends."""
+    paragraphs = real_shaped_paragraphs()
+    assert len(paragraphs) > 5000
+    with_end = [p for p in paragraphs if text_module._MAY_END.search(p)]
+    assert 1000 < len(with_end) < len(paragraphs) - 1000
+
+
+def test_punkt_is_skipped_only_where_it_would_find_one_sentence(monkeypatch):
+    """Sentences are the same whether or not Punkt is asked about a paragraph with no break."""
+    paragraphs = real_shaped_paragraphs()
+    fast = [sentence_spans(p) for p in paragraphs]
+    monkeypatch.setattr(text_module, "_MAY_END", re.compile(""))  # Punkt sees every paragraph
+    assert fast == [sentence_spans(p) for p in paragraphs]
+
+
+def test_tokens_are_nltks_regexp_tokens():
+    """Words are cut exactly as nltk's RegexpTokenizer with its time limit cuts them."""
+    timed = RegexpTokenizer(text_module.TOKEN_PATTERN)
+    texts = real_shaped_paragraphs() + [_characters_of_every_kind(s) for s in range(200)]
+    texts += ["@@a #b# a.b.c, 1,000.5 don't ’tis x'y'z éclair_2 ٣٤ 𝔘.𝔖. ..a.. ,a,"]
+    splitter = text_module._word_splitter()
+    assert all(splitter.tokenize(t) == timed.tokenize(t) for t in texts)
