@@ -134,6 +134,10 @@ def read(article: Article, spans: Sequence[tuple[int, int]]) -> Reading:
         at = bisect_left(positions, offset)
         return mentions[at - 1][1] if at else -1
 
+    headline = tuple(_headline_terms(article, text))
+    if not mentions:  # no one to refer to: nothing for any sentence
+        nobody = (-1,) * len(spans)
+        return Reading(headline, (), (0,) * len(spans), ((),) * len(spans), nobody, nobody)
     flags, bare, quote_lead, pronoun_lead = [], [], [], []
     for start, end in spans:
         first, last = bisect_left(positions, start), bisect_left(positions, end)
@@ -152,7 +156,7 @@ def read(article: Article, spans: Sequence[tuple[int, int]]) -> Reading:
         quote_lead.append(quote)
         pronoun_lead.append(pronoun)
     return Reading(
-        headline=tuple(_headline_terms(article, text)),
+        headline=headline,
         persons=tuple(tuple(sorted(descriptors[surname])) for surname in persons),
         flags=tuple(flags),
         bare=tuple(bare),
@@ -167,10 +171,13 @@ def _read_run(
     """A name given in full (its surname's position and the surname), with what the text
     says it is added to `descriptors`; None for a run that names no one."""
     words = run.group().split()
-    while words and words[0].lower() in stopwords():
+    surname = words[-1].strip(".'")
+    if not surname[:1].isupper() or surname.lower() in _NOT_PEOPLE:
+        return None
+    stop = stopwords()
+    while words and words[0].lower() in stop:
         words.pop(0)  # "The", "But", "When" starting a sentence
-    surname = words[-1].strip(".'") if words else ""
-    if len(words) < 2 or not surname[:1].isupper() or surname.lower() in _NOT_PEOPLE:
+    if len(words) < 2:
         return None
     described = " ".join(words)
     after = _APPOSITIVE.match(text, run.end())
