@@ -71,6 +71,8 @@ def test_table_reports_ratios():
     assert "| 100 | 1,800 | 0.70 |" in text and "| 3.0x | 0.5x |" in text
     assert "| 0.20 / 0.25 / 0.15 |" in text and "| 90 (60) / 70 |" in text
     assert "0.60 s cold, 0.40 s warm" in text
+    row["cold_runs"] = [0.65, 0.7, 0.9]  # several cold builds: the median and their range
+    assert "| 100 | 1,800 | 0.70 (0.65–0.90) |" in bench.table(results)
 
 
 def test_tiny_run_writes_json_and_chart(tmp_path):
@@ -79,5 +81,6 @@ def test_tiny_run_writes_json_and_chart(tmp_path):
     assert bench.main(["--sizes", "3,6", "--queries", "5", "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "bench.json").read_text("utf-8"))
     assert [row["articles"] for row in results["sizes"]] == [3, 6]
+    assert all(len(row["cold_runs"]) == 3 for row in results["sizes"])
     assert set(results["sizes"][0]["warm"]["search"]) == {"ours", "bm25s", "tantivy"}
     assert (tmp_path / "bench.png").stat().st_size > 0
