@@ -72,6 +72,8 @@ def main(args: list[str]) -> int:
         print("--sizes needs positive article counts and --queries a positive number.")
         return 2
     options.out.mkdir(parents=True, exist_ok=True)
+    if options.work is not None:
+        options.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="newsquote-bench-", dir=options.work) as work:
         results = run(Path(work), sizes, options)
     path = options.out / "bench.json"
