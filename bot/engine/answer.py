@@ -285,11 +285,12 @@ class Engine:
         # own words, rarely in the question's: a passage naming one needs less of them.
         listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
+        seen: dict[tuple, tuple | None] = {}
         candidates = [
             c
             for hit in hits
             if self._passes(hit, concepts, weights, kind if listing else None)
-            for c in self._candidates(hit.passage, hit.score, concepts, weights, kind)
+            for c in self._candidates(hit.passage, hit.score, concepts, weights, kind, seen)
         ]
         if not candidates:
             return Answer(question, (), ())
@@ -416,51 +417,84 @@ class Engine:
         concepts: list[Concept],
         weights: list[float],
         kind: str | None,
+        seen: dict[tuple, tuple | None],
     ) -> list[_Candidate]:
-        """The sentences of a passage that match the question, scored in context."""
+        """The sentences of a passage that match the question, scored in context.
+
+        Windows overlap, so one question meets the same sentences in several passages:
+        `seen` keeps what a sentence (with what it is read with) scored, for the next."""
         found = []
         article = passage.article
-        context = self._context(article)
-        terms_in_order = [c.term for c in concepts if not c.framing]
-        pairs = set(pairwise(terms_in_order))
-        for number, sentence in enumerate(passage.sentences):
+        sentences = passage.sentences
+        for number, sentence in enumerate(sentences):
             first = last = number
-            if sentence.end - sentence.start < 60 and len(passage.sentences) > 1:
+            if sentence.end - sentence.start < 60 and len(sentences) > 1:
                 # A very short sentence ("We have no choice.") reads better with its neighbour.
-                if number + 1 < len(passage.sentences):
+                if number + 1 < len(sentences):
                     last = number + 1
                 else:
                     first = number - 1
-            span = passage.sentences[first : last + 1]
-            terms = frozenset(t for s in span for t in s.terms)
-            if self.features.context:
-                referents = context.referents(span[0].start, span[-1].end)
-                coverage = self._coverage(concepts, weights, terms | referents, context.headline)
-            else:
-                coverage = self._coverage(concepts, weights, terms)
-            if coverage < MIN_QUOTE_COVERAGE:
-                continue
-            score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
-            # Words the question puts side by side ("police departments") count more so.
-            sequence = [t for s in span for t in s.terms]
-            together = set(pairwise(sequence)) & pairs
-            score *= 1 + PAIR_BONUS * len(together)
-            text = article.text[span[0].start : span[-1].end]
-            if kind is not None:
-                if kind == "statement":
-                    # Who speaks is often in the sentence before (or a tweet's signature
-                    # in the one after): look one sentence either way inside the passage.
-                    near = passage.sentences[max(first - 1, 0) : last + 2]
-                    text = article.text[near[0].start : near[-1].end]
-                if self._holds(kind, context, text, span):
-                    score *= KIND_BONUS
-                elif kind in STRICT_KINDS:
-                    continue
-            start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
-            found.append(
-                _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
+            # Who speaks is often in the sentence before (or a tweet's signature in the one
+            # after): a statement looks one sentence either way inside the passage.
+            near = (
+                sentences[max(first - 1, 0)].start,
+                sentences[min(last + 1, len(sentences) - 1)].end,
             )
+            key = (
+                article.id,
+                sentences[first].start,
+                sentences[last].end,
+                near if kind == "statement" else None,
+            )
+            if key not in seen:
+                seen[key] = self._score_span(
+                    article, sentences[first : last + 1], near, concepts, weights, kind
+                )
+            scored = seen[key]
+            if scored is not None:
+                score, terms, start, end = scored
+                found.append(
+                    _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
+                )
         return found
+
+    def _score_span(
+        self,
+        article: Article,
+        span: Sequence[Sentence],
+        near: tuple[int, int],
+        concepts: list[Concept],
+        weights: list[float],
+        kind: str | None,
+    ) -> tuple[float, frozenset[str], int, int] | None:
+        """A quote's score before its passage's share, its terms and its offsets; or None
+        when it covers too little of the question or lacks the kind of answer required."""
+        context = self._context(article)
+        terms = frozenset(t for s in span for t in s.terms)
+        if self.features.context:
+            referents = context.referents(span[0].start, span[-1].end)
+            coverage = self._coverage(concepts, weights, terms | referents, context.headline)
+        else:
+            coverage = self._coverage(concepts, weights, terms)
+        if coverage < MIN_QUOTE_COVERAGE:
+            return None
+        score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
+        # Words the question puts side by side ("police departments") count more so.
+        pairs = set(pairwise([c.term for c in concepts if not c.framing]))
+        sequence = [t for s in span for t in s.terms]
+        together = set(pairwise(sequence)) & pairs
+        score *= 1 + PAIR_BONUS * len(together)
+        if kind is not None:
+            if kind == "statement":
+                text = article.text[near[0] : near[1]]
+            else:
+                text = article.text[span[0].start : span[-1].end]
+            if self._holds(kind, context, text, span):
+                score *= KIND_BONUS
+            elif kind in STRICT_KINDS:
+                return None
+        start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
+        return score, terms, start, end
 
     @staticmethod
     def _holds(kind: str, context: ArticleContext, text: str, span: Sequence[Sentence]) -> bool:

@@ -215,3 +215,12 @@ def test_tokens_are_nltks_regexp_tokens():
     texts += ["@@a #b# a.b.c, 1,000.5 don't ’tis x'y'z éclair_2 ٣٤ 𝔘.𝔖. ..a.. ,a,"]
     splitter = text_module._word_splitter()
     assert all(splitter.tokenize(t) == timed.tokenize(t) for t in texts)
+
+
+def test_punkt_without_the_time_limit_splits_as_with_it():
+    """Sentences are the same from Punkt's trusted patterns as from nltk's time-limited ones."""
+    trusted, timed = text_module._sentence_splitter(), text_module._sentence_splitter(False)
+    assert trusted._lang_vars.period_context_re()._timeout is None
+    for paragraph in real_shaped_paragraphs():
+        piece = text_module.fold(paragraph)
+        assert list(trusted.span_tokenize(piece)) == list(timed.span_tokenize(piece)), paragraph
