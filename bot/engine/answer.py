@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -512,8 +512,7 @@ class Engine:
         return {
             term
             for word in _NAME.findall(text)
-            if not _TIME.fullmatch(word)
-            for term in tokenize(word)
+            for term in _name_terms(word)
             if (self.index.idf(term) or 0.0) > floor and term not in asked
         }
 
@@ -586,6 +585,12 @@ class Engine:
             text = head.article.span_text(head.start, head.end)
             quotes.append(Quote(text, round(head.score, 4), tuple(locations)))
         return Answer(question, tuple(quotes), tuple(sources))
+
+
+@lru_cache(maxsize=65_536)
+def _name_terms(word: str) -> tuple[str, ...]:
+    """The index terms of a capitalised word, none for a day or a month: names recur."""
+    return () if _TIME.fullmatch(word) else tuple(tokenize(word))
 
 
 def _flat_weights(concepts: list[Concept]) -> dict[str, float]:
