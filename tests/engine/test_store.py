@@ -113,6 +113,15 @@ def test_answers_are_the_same_from_the_store(folder):
     assert list(warm.articles) == list(plain.articles) and len(warm.passages) == len(plain.passages)
 
 
+def test_the_sentence_before_each_passage_is_read_from_the_store(folder):
+    """Who a passage's previous sentence names counts for it: the store reads that sentence
+    without building the passage before, and finds what the plain passages say."""
+    stored, plain = Index(store.load(folder)[1]), Index(fresh(folder)[1])
+    found = [stored.preceding_terms(position) for position in range(len(plain))]
+    assert found == [plain.preceding_terms(position) for position in range(len(plain))]
+    assert sum(1 for terms in found if terms) > len(found) // 2
+
+
 def test_nothing_is_built_per_passage_at_start(folder):
     """Start-up makes no Passage objects: only what a question touches is built."""
     Engine.load(folder)
