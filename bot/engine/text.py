@@ -87,6 +87,11 @@ def _replace_all(text: str, chain: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
+def _untimed(pattern: redos.TimedPattern) -> redos.TimedPattern:
+    """The same pattern and flags, compiled by nltk with no time limit."""
+    return redos.compile(pattern.pattern, pattern.flags, timeout=None)
+
+
 class _TrustedPunktVars(PunktLanguageVars):
     """Punkt's English conventions, its three text-wide patterns compiled without nltk's
     time limit (every other Punkt pattern keeps it).
@@ -100,25 +105,13 @@ class _TrustedPunktVars(PunktLanguageVars):
     so the same sentences (tests/engine/test_text.py).
     """
 
-    re_boundary_realignment = redos.compile(
-        PunktLanguageVars.re_boundary_realignment.pattern, re.MULTILINE, timeout=None
-    )
+    re_boundary_realignment = _untimed(PunktLanguageVars.re_boundary_realignment)
 
-    def _word_tokenizer_re(self):
-        try:
-            return self._re_word_tokenizer
-        except AttributeError:
-            timed = super()._word_tokenizer_re()
-            self._re_word_tokenizer = redos.compile(timed.pattern, timed.flags, timeout=None)
-            return self._re_word_tokenizer
-
-    def period_context_re(self):
-        try:
-            return self._re_period_context
-        except AttributeError:
-            timed = super().period_context_re()
-            self._re_period_context = redos.compile(timed.pattern, timed.flags, timeout=None)
-            return self._re_period_context
+    def __init__(self) -> None:
+        super().__init__()
+        # nltk compiles these two on first use and keeps them in these slots.
+        self._re_word_tokenizer = _untimed(super()._word_tokenizer_re())
+        self._re_period_context = _untimed(super().period_context_re())
 
 
 @cache
