@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import TypeVar
 
 from bot.engine.corpus import Article
@@ -72,6 +72,12 @@ _CAPITALISED_NEXT = re.compile(r"\s+[A-Z][\w'-]")
 _JOINED_BEFORE = re.compile(r"\w|['-](?<=\w.)")
 _ENDS_WORD = re.compile(r"(?>['-]*)(?!\w)")
 
+# People an article's context knows, in the order it names them in full, and the places
+# of each name it looks at: far more than any news article has, and few enough that a
+# pasted page of thousands of names is read in time linear in its length.
+MAX_NAMES = 300
+MAX_LOOKS = 2_000
+
 T = TypeVar("T")
 # Per-sentence flags of a `Reading`.
 NAMES_PERSON, OPENS_QUOTE, HAS_PRONOUN = 1, 2, 4
@@ -114,7 +120,9 @@ def read(article: Article, spans: Sequence[tuple[int, int]]) -> Reading:
     # A person has a role ("Mayor ...") or speaks ("Cuccinelli said", "said Bottoms"); a
     # capitalised run that does neither is a place or a thing ("Los Angeles").
     persons = [
-        surname for surname, terms in descriptors.items() if terms & ROLES or _speaks(text, surname)
+        surname
+        for surname, terms in islice(descriptors.items(), MAX_NAMES)
+        if terms & ROLES or _speaks(text, surname)
     ]
     number = {surname: n for n, surname in enumerate(persons)}
     mentions = [(position, number[s], True) for position, s in full if s in number]
@@ -194,9 +202,12 @@ def _read_run(
 
 
 def _occurrences(text: str, word: str, start: int = 0) -> list[int]:
-    """Where `word` stands as a whole name in `text` (not inside a longer word)."""
+    """Where `word` stands as a whole name in `text` (not inside a longer word), among
+    its first MAX_LOOKS appearances."""
     found, at = [], text.find(word, start)
-    while at >= 0:
+    for _ in range(MAX_LOOKS):
+        if at < 0:
+            break
         end = at + len(word)
         if (at == 0 or not _JOINED_BEFORE.match(text, at - 1)) and _ENDS_WORD.match(text, end):
             found.append(at)

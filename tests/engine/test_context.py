@@ -8,7 +8,7 @@ import pytest
 from bot.engine import store
 from bot.engine.answer import Engine
 from bot.engine.chunking import make_passages, split_sentences
-from bot.engine.context import ArticleContext
+from bot.engine.context import MAX_NAMES, ArticleContext, read
 from bot.engine.corpus import parse_article
 from bot.engine.text import tokenize
 
@@ -115,3 +115,15 @@ def test_the_store_keeps_what_reading_the_article_again_gives(corpus, tmp_path):
         assert stored(passage.article).headline == afresh.headline
     assert checked > 100
     assert any(stored(a).referents(0, len(a.text)) for a in articles)  # not all empty
+
+
+def test_a_page_of_thousands_of_names_is_read_with_the_first_few_hundred():
+    """A pasted page naming thousands of people is read (with bounded work); the people it
+    names first still stand behind their pronouns."""
+    rows = [f"Mayor Dana Whitfield{n:04d} said the city would help." for n in range(3000)]
+    rows.insert(1, "She said the plan stood.")
+    a = article("Names\n\n" + "\n\n".join(rows) + "\n", "names.txt")
+    assert len(read(a, [(s.start, s.end) for s in split_sentences(a)]).persons) == MAX_NAMES
+    s = sentence_at(a, "She said the plan")
+    referents = ArticleContext.of(a).referents(s.start, s.end)
+    assert {*tokenize("mayor Dana Whitfield0000")} <= referents
