@@ -1,5 +1,6 @@
 """Article context: whom surnames and pronouns stand for, and the headline, never quoted."""
 
+import random
 from itertools import pairwise
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import pytest
 from bot.engine import store
 from bot.engine.answer import Engine
 from bot.engine.chunking import make_passages, split_sentences
-from bot.engine.context import MAX_NAMES, ArticleContext, read
-from bot.engine.corpus import parse_article
+from bot.engine.context import MAX_NAMES, ArticleContext, encode, read
+from bot.engine.corpus import CorpusError, parse_article
 from bot.engine.text import tokenize
 
 STORY = (
@@ -127,3 +128,71 @@ def test_a_page_of_thousands_of_names_is_read_with_the_first_few_hundred():
     s = sentence_at(a, "She said the plan")
     referents = ArticleContext.of(a).referents(s.start, s.end)
     assert {*tokenize("mayor Dana Whitfield0000")} <= referents
+
+
+PIECES = [
+    "Mayor",
+    "Chief",
+    "Dana",
+    "Whitfield",
+    "O'Brien",
+    "Smith-Jones",
+    "D.C.",
+    "U.S.",
+    "said",
+    "told",
+    "according to",
+    "she",
+    "He",
+    "his",
+    "her",
+    "the",
+    "The",
+    ",",
+    ", the mayor of X,",
+    '"',
+    "“",
+    "”",
+    "'",
+    "’",
+    ".",
+    "?",
+    "!",
+    "—",
+    "(AP)",
+    "RIVERTON —",
+    "\n\n",
+    "\n",
+    " ",
+    "  ",
+    "\u00a0",
+    "\u200b",
+    "é",
+    "Ünal",
+    "Mr.",
+    "Jr.",
+    "Los Angeles",
+    "Police Department",
+    "1,000",
+]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_reading_odd_articles_never_fails(seed):
+    """Whatever a pasted article holds, reading whom it names neither fails nor misreads
+    its sentences: every sentence of it gets an answer, empty or not."""
+    rng = random.Random(seed)
+    text = "".join(
+        rng.choice(PIECES) + rng.choice(["", " ", " ", "\n"]) for _ in range(rng.randint(1, 400))
+    )
+    try:
+        a = article(text, f"odd-{seed}.txt")
+        sentences = split_sentences(a)
+    except CorpusError:
+        return  # refused by the loader, by name: nothing to read
+    spans = [(s.start, s.end) for s in sentences]
+    structure, terms = encode(read(a, spans), str)
+    context = ArticleContext(structure, terms, [start for start, _ in spans])
+    for start, end in spans:
+        context.referents(start, end)
+        context.names_person(start, end)
