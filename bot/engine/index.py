@@ -9,7 +9,7 @@ import numpy as np
 
 from bot.engine.chunking import Passage
 from bot.engine.corpus import Article
-from bot.engine.scoring import Okapi, TermMatrix, top
+from bot.engine.scoring import Okapi, TermMatrix
 
 # rank-bm25's usual k1 and b sit on the plateau `python -m bot eval --sweep` measures on
 # the eval set: b 0.5 loses a question at every k1, b 0.9 loses some at k1 1.5+ (README).
@@ -118,6 +118,9 @@ class Index:
 
     def search(self, weights: Mapping[str, float], limit: int) -> list[Hit]:
         """The best `limit` passages with a positive score, best first (ties: corpus order)."""
-        scores = self.scores(weights)
+        positions, scores = self.bm25.top(weights, limit)
         passages = self.passages
-        return [Hit(float(scores[i]), int(i), passages) for i in top(scores, limit).tolist()]
+        return [
+            Hit(score, position, passages)
+            for position, score in zip(positions.tolist(), scores.tolist(), strict=True)
+        ]

@@ -24,7 +24,7 @@ import numpy as np
 from bot.engine.chunking import Passage, Sentence
 from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
-from bot.engine.scoring import TermMatrix, length_norms, term_scores
+from bot.engine.scoring import TermMatrix, TermScores, length_norms, term_scores, top_weighted
 from bot.engine.segments import META_FIELDS, Segment, concat_ranges, offsets_of
 
 if TYPE_CHECKING:
@@ -287,7 +287,7 @@ class StoredOkapi:
         self.idf = _Idf(opened)
         self._opened = opened
         self._idf = opened.generation.arrays["idf"]
-        self._cache: OrderedDict[int, list[tuple[np.ndarray, np.ndarray]]] = OrderedDict()
+        self._cache: OrderedDict[int, TermScores] = OrderedDict()
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
@@ -321,36 +321,43 @@ class StoredOkapi:
         return found
 
     def _add(self, total: np.ndarray, term: str, weight: float | None) -> None:
-        for places, scores in self._term_scores(term):
-            if weight is None:
-                total[places] += scores
-            else:
-                total[places] += weight * scores
+        found = self.scores_of(term)
+        if found is None:
+            return
+        if weight is None:
+            total[found.places] += found.scores
+        else:
+            total[found.places] += weight * found.scores
 
-    def _term_scores(self, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The term's score in each passage holding it, as (corpus positions, scores) per
-        segment; the most recent terms' are kept (up to TERM_CACHE_BYTES): a common term
-        costs the most and comes back the most."""
+    def scores_of(self, term: str) -> TermScores | None:
+        """The term's score in each passage holding it (None when none does); the most
+        recent terms' are kept (up to TERM_CACHE_BYTES): a common term costs the most and
+        comes back the most."""
         number = self._opened.term_ids.get(term)
         if number is None:
-            return []
+            return None
         with self._lock:
             found = self._cache.get(number)
             if found is not None:
                 self._cache.move_to_end(number)
                 return found
         idf = float(self._idf[number])
-        found = [] if idf != idf else self._compute(number, idf)
-        size = sum(places.nbytes + scores.nbytes for places, scores in found)
+        if idf != idf:  # NaN: only removed passages held it
+            return None
+        found = self._compute(number, idf)
         with self._lock:
             self._cache[number] = found
-            self._cached_bytes += size
+            self._cached_bytes += found.nbytes
             while self._cached_bytes > TERM_CACHE_BYTES and len(self._cache) > 1:
                 _, dropped = self._cache.popitem(last=False)
-                self._cached_bytes -= sum(p.nbytes + s.nbytes for p, s in dropped)
+                self._cached_bytes -= dropped.nbytes
         return found
 
-    def _compute(self, number: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    def top(self, weights: Mapping[str, float], limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, scores) of the best `limit` passages for a weighted query."""
+        return top_weighted(weights, self.scores_of, self.corpus_size, limit)
+
+    def _compute(self, number: int, idf: float) -> TermScores:
         found = []
         for size, post_ptr, post_doc, post_tf, norms, positions, dead in self._parts:
             if number >= size:
@@ -368,7 +375,12 @@ class StoredOkapi:
                     lively = places >= 0
                     places, scores = places[lively], scores[lively]
             found.append((places, scores))
-        return found
+        if len(found) == 1:
+            return TermScores(*found[0])
+        return TermScores(
+            np.concatenate([np.zeros(0, np.int64), *(p for p, _ in found)]),
+            np.concatenate([np.zeros(0), *(s for _, s in found)]),
+        )
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """What `BM25Okapi.get_scores(query)` returns: a score per passage (repeats count)."""

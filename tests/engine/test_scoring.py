@@ -135,6 +135,22 @@ def test_scores_and_ranking_equal_rank_bm25(corpus):
             assert [h.passage for h in hits] == [index.passages[i] for i in ranked]
 
 
+def test_search_scores_are_the_weighted_sums_bit_for_bit(corpus):
+    """A hit's score is exactly its passage's weighted BM25 sum, whatever terms overlap."""
+    docs, _, index = corpus
+    rng = random.Random(11)
+    vocab = sorted({t for d in docs for t in d})
+    for _ in range(40):
+        weights = {
+            t: rng.choice((1.0, 0.5, 0.3, 0.15)) for t in rng.sample(vocab, min(8, len(vocab)))
+        }
+        weights["nowhere"] = 1.0
+        scores = index.scores(weights)
+        hits = index.search(weights, 40)
+        assert [h.position for h in hits] == [int(i) for i in top(scores, 40)]
+        assert all(h.score == scores[h.position] for h in hits)
+
+
 def test_get_scores_matches_with_repeated_and_unknown_terms(corpus):
     docs, bm25, index = corpus
     rng = random.Random(7)
