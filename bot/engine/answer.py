@@ -11,7 +11,7 @@ import logging
 import math
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -209,6 +209,20 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
 
 
 @dataclass(frozen=True)
+class _Asked:
+    """A question as the scoring loops use it, worked out once per question."""
+
+    concepts: list[Concept]
+    weights: list[float]  # per concept: what covering it is worth (0 for framing words)
+    total: float  # the weights' sum
+    kind: str | None  # the kind of answer wanted (`bot.engine.query.answer_kind`)
+    listing: str | None  # the kind, when the question lists people or places
+    by_term: dict[str, list[tuple[int, float]]]  # term -> (concept number, weight * idf)
+    factors: list[float]  # per concept: its share of a sentence's score (framing: less)
+    pairs: set[tuple[str, str]]  # the question's informative terms side by side
+
+
+@dataclass(frozen=True)
 class _Candidate:
     passage: Passage
     first: int  # index of the quote's first sentence in the passage
@@ -279,24 +293,44 @@ class Engine:
         concepts = analyse(question, self.features.word_knowledge)
         if not concepts:
             return Answer(question, (), ())
-        weights = self._concept_weights(concepts)
-        kind = answer_kind(question) if self.features.answer_types else None
-        # A list of people or places ("which mayors spoke out") is answered by each one's
-        # own words, rarely in the question's: a passage naming one needs less of them.
-        listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
+        asked = self._asked(question, concepts)
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
         seen: dict[tuple, tuple | None] = {}
         candidates = [
             c
             for hit in hits
-            if self._passes(hit, concepts, weights, kind if listing else None)
-            for c in self._candidates(hit.passage, hit.score, concepts, weights, kind, seen)
+            if self._passes(hit, asked)
+            for c in self._candidates(hit.passage, hit.score, asked, seen)
         ]
         if not candidates:
             return Answer(question, (), ())
         return self._compose(question, concepts, candidates, limit)
 
     # -- scoring ---------------------------------------------------------------------
+
+    def _asked(self, question: str, concepts: list[Concept]) -> _Asked:
+        """What the scoring loops need of a question, worked out once."""
+        weights = self._concept_weights(concepts)
+        kind = answer_kind(question) if self.features.answer_types else None
+        # A list of people or places ("which mayors spoke out") is answered by each one's
+        # own words, rarely in the question's: a passage naming one needs less of them.
+        listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
+        by_term: dict[str, list[tuple[int, float]]] = {}
+        for number, concept in enumerate(concepts):
+            for term, weight in concept.weights.items():
+                idf = self.index.idf(term)
+                if idf is not None:  # a term no passage has is in no sentence either
+                    by_term.setdefault(term, []).append((number, weight * idf))
+        return _Asked(
+            concepts,
+            weights,
+            sum(weights),
+            kind,
+            kind if listing else None,
+            by_term,
+            [FRAMING_WEIGHT if c.framing else 1.0 for c in concepts],
+            set(pairwise([c.term for c in concepts if not c.framing])),
+        )
 
     def _concept_weights(self, concepts: list[Concept]) -> list[float]:
         """How much each concept matters: its best idf, or the rarest idf if unseen."""
@@ -319,21 +353,19 @@ class Engine:
             weights.append(0.0 if concept.framing else weight)
         return weights
 
-    def _passes(
-        self, hit: Hit, concepts: list[Concept], weights: list[float], listing: str | None
-    ) -> bool:
+    def _passes(self, hit: Hit, asked: _Asked) -> bool:
         """Whether a passage covers enough of the question to be quoted from."""
         terms, weak = self._context_terms(hit)
-        coverage = self._coverage(concepts, weights, terms, weak)
+        coverage = self._coverage(asked, terms, weak)
         if coverage >= MIN_COVERAGE:
             return True
-        passage = hit.passage
+        passage, listing = hit.passage, asked.listing
         return (
             listing is not None
             and coverage >= MIN_LIST_COVERAGE
             # what is relaxed is the wording, never a name or a role the question gives
             # ("which governors ..." wants governors, not any official)
-            and all(c.covered_by(terms) for c in concepts if c.capitalised or c.term in ROLES)
+            and all(c.covered_by(terms) for c in asked.concepts if c.capitalised or c.term in ROLES)
             and self._holds(
                 listing, self._context(passage.article), passage.text, passage.sentences
             )
@@ -371,52 +403,44 @@ class Engine:
         return terms, context.headline
 
     def _coverage(
-        self,
-        concepts: list[Concept],
-        weights: list[float],
-        terms: set[str] | frozenset[str],
-        weak: frozenset[str] = frozenset(),
+        self, asked: _Asked, terms: set[str] | frozenset[str], weak: frozenset[str] = frozenset()
     ) -> float:
         """Share of the question's informative weight that `terms` match; `weak` terms
         (the headline's) count for HEADLINE_CREDIT of a match."""
-        total = sum(weights)
-        if total == 0:  # only framing words ("what time is it"): nothing to look for
+        if asked.total == 0:  # only framing words ("what time is it"): nothing to look for
             return 0.0
         matched = 0.0
         both = None
-        for concept, weight in zip(concepts, weights, strict=True):
+        for concept, weight in zip(asked.concepts, asked.weights, strict=True):
             covered = concept.covered_by(terms)
             if covered < 1.0 and weak:  # the headline can only add to what is not covered
                 both = terms | weak if both is None else both
                 covered = max(covered, HEADLINE_CREDIT * concept.covered_by(both))
             matched += weight * covered
-        return matched / total
+        return matched / asked.total
 
-    def _sentence_score(self, concepts: list[Concept], sentence: Sentence) -> float:
-        """BM25 of one sentence against the concepts (idf from the passage index)."""
+    def _sentence_score(self, asked: _Asked, sentence: Sentence) -> float:
+        """BM25 of one sentence against the concepts (idf from the passage index): per
+        concept, its best term's, the framing ones lightly."""
         k1, b = self.index.bm25.k1, self.index.bm25.b
         norm = k1 * (1 - b + b * len(sentence.terms) / self._avg_sentence_terms)
-        counts: dict[str, int] = {}
-        for term in sentence.terms:
-            counts[term] = counts.get(term, 0) + 1
+        best = [0.0] * len(asked.factors)
+        by_term = asked.by_term
+        for term, tf in Counter(sentence.terms).items():
+            for number, weighted_idf in by_term.get(term, ()):
+                value = weighted_idf * tf * (k1 + 1) / (tf + norm)
+                if value > best[number]:
+                    best[number] = value
         score = 0.0
-        for concept in concepts:
-            best = 0.0
-            for term, weight in concept.weights.items():
-                tf = counts.get(term, 0)
-                if tf:
-                    idf = self.index.idf(term) or 0.0
-                    best = max(best, weight * idf * tf * (k1 + 1) / (tf + norm))
-            score += best * (FRAMING_WEIGHT if concept.framing else 1.0)
+        for value, factor in zip(best, asked.factors, strict=True):
+            score += value * factor
         return score
 
     def _candidates(
         self,
         passage: Passage,
         passage_score: float,
-        concepts: list[Concept],
-        weights: list[float],
-        kind: str | None,
+        asked: _Asked,
         seen: dict[tuple, tuple | None],
     ) -> list[_Candidate]:
         """The sentences of a passage that match the question, scored in context.
@@ -426,6 +450,7 @@ class Engine:
         found = []
         article = passage.article
         sentences = passage.sentences
+        kind = asked.kind
         for number, sentence in enumerate(sentences):
             first = last = number
             if sentence.end - sentence.start < 60 and len(sentences) > 1:
@@ -447,9 +472,7 @@ class Engine:
                 near if kind == "statement" else None,
             )
             if key not in seen:
-                seen[key] = self._score_span(
-                    article, sentences[first : last + 1], near, concepts, weights, kind
-                )
+                seen[key] = self._score_span(article, sentences[first : last + 1], near, asked)
             scored = seen[key]
             if scored is not None:
                 score, terms, start, end = scored
@@ -463,9 +486,7 @@ class Engine:
         article: Article,
         span: Sequence[Sentence],
         near: tuple[int, int],
-        concepts: list[Concept],
-        weights: list[float],
-        kind: str | None,
+        asked: _Asked,
     ) -> tuple[float, frozenset[str], int, int] | None:
         """A quote's score before its passage's share, its terms and its offsets; or None
         when it covers too little of the question or lacks the kind of answer required."""
@@ -473,17 +494,18 @@ class Engine:
         terms = frozenset(t for s in span for t in s.terms)
         if self.features.context:
             referents = context.referents(span[0].start, span[-1].end)
-            coverage = self._coverage(concepts, weights, terms | referents, context.headline)
+            coverage = self._coverage(asked, terms | referents, context.headline)
         else:
-            coverage = self._coverage(concepts, weights, terms)
+            coverage = self._coverage(asked, terms)
         if coverage < MIN_QUOTE_COVERAGE:
             return None
-        score = sum(self._sentence_score(concepts, s) for s in span) * (0.5 + coverage)
+        score = sum(self._sentence_score(asked, s) for s in span) * (0.5 + coverage)
         # Words the question puts side by side ("police departments") count more so.
-        pairs = set(pairwise([c.term for c in concepts if not c.framing]))
-        sequence = [t for s in span for t in s.terms]
-        together = set(pairwise(sequence)) & pairs
-        score *= 1 + PAIR_BONUS * len(together)
+        if asked.pairs:
+            sequence = [t for s in span for t in s.terms]
+            together = set(pairwise(sequence)) & asked.pairs
+            score *= 1 + PAIR_BONUS * len(together)
+        kind = asked.kind
         if kind is not None:
             if kind == "statement":
                 text = article.text[near[0] : near[1]]
@@ -603,7 +625,10 @@ def _flat_weights(concepts: list[Concept]) -> dict[str, float]:
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 def _same_quote(a: _Candidate, b: _Candidate) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
 
@@ -107,18 +107,22 @@ class Concept:
         """
         if self.term in present:
             return 1.0
-        single = any(
-            w >= EXPANSION_WEIGHT and t in present
-            for t, w in self.weights.items()
-            if t != self.term
-        )
-        if single or any(all(t in present for t in phrase) for phrase in self.phrases):
+        if not self._synonyms.isdisjoint(present) or any(
+            all(t in present for t in phrase) for phrase in self.phrases
+        ):
             return EXPANSION_CREDIT
-        if self.related & present or any(
+        if not self.related.isdisjoint(present) or any(
             all(t in present for t in phrase) for phrase in self.related_phrases
         ):
             return RELATED_CREDIT
         return 0.0
+
+    @cached_property
+    def _synonyms(self) -> frozenset[str]:
+        """The other terms that stand for the concept on their own (a synonym's weight)."""
+        return frozenset(
+            t for t, w in self.weights.items() if w >= EXPANSION_WEIGHT and t != self.term
+        )
 
 
 @dataclass(frozen=True)
