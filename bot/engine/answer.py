@@ -355,21 +355,19 @@ class Engine:
 
     def _passes(self, hit: Hit, asked: _Asked) -> bool:
         """Whether a passage covers enough of the question to be quoted from."""
-        terms, weak = self._context_terms(hit)
-        coverage = self._coverage(asked, terms, weak)
+        terms, context = self._reach(hit)
+        coverage = self._coverage(asked, terms, context.headline if context else frozenset())
         if coverage >= MIN_COVERAGE:
             return True
-        passage, listing = hit.passage, asked.listing
-        return (
-            listing is not None
-            and coverage >= MIN_LIST_COVERAGE
-            # what is relaxed is the wording, never a name or a role the question gives
-            # ("which governors ..." wants governors, not any official)
-            and all(c.covered_by(terms) for c in asked.concepts if c.capitalised or c.term in ROLES)
-            and self._holds(
-                listing, self._context(passage.article), passage.text, passage.sentences
-            )
-        )
+        listing = asked.listing
+        if listing is None or coverage < MIN_LIST_COVERAGE:
+            return False
+        # what is relaxed is the wording, never a name or a role the question gives
+        # ("which governors ..." wants governors, not any official)
+        if not all(c.covered_by(terms) for c in asked.concepts if c.capitalised or c.term in ROLES):
+            return False
+        passage = hit.passage
+        return self._holds(listing, self._context(passage.article), passage.text, passage.sentences)
 
     def _context(self, article: Article) -> ArticleContext:
         """Who the article's surnames and pronouns stand for: as the store's pipeline read
@@ -387,20 +385,27 @@ class Engine:
         self._contexts.move_to_end(key)
         return context
 
-    def _context_terms(self, hit: Hit) -> tuple[set[str], frozenset[str]]:
+    def _reach(self, hit: Hit) -> tuple[set[str], ArticleContext | None]:
         """A passage's terms, plus those of the sentence just before it, across a paragraph
         break: it often names who is speaking ("Hancock suggested ..." then '"...," he
         tweeted.').
-        With them, whom its surnames and pronouns stand for; and, apart, as weaker
-        evidence, the article's headline and dateline."""
-        passage = hit.passage
-        terms = set(passage.terms)
-        terms.update(self.index.preceding_terms(hit.position))
-        if not self.features.context:
-            return terms, frozenset()
-        context = self._context(passage.article)
-        terms |= context.referents(passage.start, passage.end)
-        return terms, context.headline
+        With them, whom its surnames and pronouns stand for; and its article's context,
+        whose headline and dateline are weaker evidence (None without `features.context`).
+        A store's passages answer this without building the passage or its article."""
+        reach = getattr(self.passages, "reach", None)
+        if reach is not None:
+            number, start, end, found = reach(hit.position)
+            terms = set(found)
+            context = self.passages.articles.context_at(number) if self.features.context else None
+        else:
+            passage = hit.passage
+            start, end = passage.start, passage.end
+            terms = set(passage.terms)
+            terms.update(self.index.preceding_terms(hit.position))
+            context = self._context(passage.article) if self.features.context else None
+        if context is not None:
+            terms |= context.referents(start, end)
+        return terms, context
 
     def _coverage(
         self, asked: _Asked, terms: set[str] | frozenset[str], weak: frozenset[str] = frozenset()

@@ -120,6 +120,10 @@ class ArticleTable(_Table):
         """What the article's sentences refer to, as the pipeline read it when it was added."""
         return self._contexts.get(self._numbers[article.id])
 
+    def context_at(self, number: int) -> ArticleContext:
+        """`context` of the article at `number`, without building the article."""
+        return self._contexts.get(number)
+
     def _context(self, number: int) -> ArticleContext:
         opened = self._opened
         segment, local = opened.where_article(number)
@@ -229,6 +233,22 @@ class PassageTable(_Table):
         start, end = a["tok_ptr"][sentence : sentence + 2].tolist()
         vocab = self._opened.vocab
         return tuple(vocab[i] for i in a["tokens"][start:end].tolist())
+
+    def reach(self, position: int) -> tuple[int, int, int, list[str]]:
+        """The passage's article (number), its start and end in the article's text, and its
+        terms with those of the sentence before it in its article (`preceding_terms`):
+        what judging a hit needs, without building the passage."""
+        number, segment, local, row = self._where(position)
+        a = segment.a
+        first, count = a["passages"][row].tolist()
+        sentence = segment.pointers["sent_ptr"][local] + first
+        lead = sentence - 1 if first else sentence
+        start = int(a["tok_ptr"][lead])
+        end = int(a["tok_ptr"][sentence + count])
+        vocab = self._opened.vocab
+        terms = [vocab[i] for i in a["tokens"][start:end].tolist()]
+        spans = a["sentences"]
+        return number, int(spans[sentence, 1]), int(spans[sentence + count - 1, 2]), terms
 
     def _passage(self, position: int) -> Passage:
         number, segment, local, row = self._where(position)
