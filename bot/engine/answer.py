@@ -18,10 +18,10 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from bot.engine.chunking import Passage, Sentence
+from bot.engine.chunking import Passage
 from bot.engine.context import ROLES, ArticleContext
-from bot.engine.corpus import Article
-from bot.engine.index import Hit, Index
+from bot.engine.corpus import Article, collapse_spaces
+from bot.engine.index import Hit, Index, Window
 from bot.engine.query import Concept, analyse, answer_kind
 from bot.engine.text import fold, tokenize
 
@@ -223,23 +223,27 @@ class _Asked:
 
 
 @dataclass(frozen=True)
+class _Source:
+    """An article as one question reads it: its number, id and text (the `Article` itself
+    is built only for the articles quoted)."""
+
+    number: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class _Candidate:
-    passage: Passage
-    first: int  # index of the quote's first sentence in the passage
-    last: int
+    source: _Source
     score: float
     terms: frozenset[str]
     start: int  # the quote's offsets in the article's text
     end: int
 
-    @property
-    def article(self) -> Article:
-        return self.passage.article
-
     @cached_property
     def folded(self) -> str:
         """The quote as shown, typography folded and lower-cased: for comparing quotes."""
-        return fold(self.article.span_text(self.start, self.end)).lower()
+        return fold(collapse_spaces(self.source.text[self.start : self.end])).lower()
 
 
 class Engine:
@@ -260,7 +264,9 @@ class Engine:
         # Mean terms per sentence (over every passage's sentences), for sentence BM25.
         sentences = self.index.sentence_total()
         self._avg_sentence_terms = float(self.index.term_total()) / max(sentences, 1)
-        self._contexts: OrderedDict[tuple[str, str], ArticleContext] = OrderedDict()
+        self._contexts: OrderedDict[int, ArticleContext] = OrderedDict()
+        # An in-memory engine's article numbers (a store's tables have their own).
+        self._numbers = {} if keep else {a.id: n for n, a in enumerate(self.articles)}
         self.features = Features()
 
     @classmethod
@@ -296,12 +302,12 @@ class Engine:
         asked = self._asked(question, concepts)
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
         seen: dict[tuple, tuple | None] = {}
-        candidates = [
-            c
-            for hit in hits
-            if self._passes(hit, asked)
-            for c in self._candidates(hit.passage, hit.score, asked, seen)
-        ]
+        sources: dict[int, _Source] = {}
+        candidates = []
+        for hit in hits:
+            window = self._window(hit)
+            if self._passes(window, asked, sources):
+                candidates += self._candidates(window, hit.score, asked, seen, sources)
         if not candidates:
             return Answer(question, (), ())
         return self._compose(question, concepts, candidates, limit)
@@ -353,10 +359,19 @@ class Engine:
             weights.append(0.0 if concept.framing else weight)
         return weights
 
-    def _passes(self, hit: Hit, asked: _Asked) -> bool:
+    def _passes(self, window: Window, asked: _Asked, sources: dict[int, _Source]) -> bool:
         """Whether a passage covers enough of the question to be quoted from."""
-        terms, context = self._reach(hit)
-        coverage = self._coverage(asked, terms, context.headline if context else frozenset())
+        # Its terms, plus those of the sentence just before it, across a paragraph break:
+        # it often names who is speaking ("Hancock suggested ..." then '"...," he tweeted.').
+        terms = set(window.before)
+        for sentence in window.terms:
+            terms.update(sentence)
+        weak: frozenset[str] = frozenset()
+        if self.features.context:  # whom its surnames and pronouns stand for; the headline
+            context = self._context(window.article)
+            terms |= context.referents(window.start, window.end)
+            weak = context.headline
+        coverage = self._coverage(asked, terms, weak)
         if coverage >= MIN_COVERAGE:
             return True
         listing = asked.listing
@@ -366,46 +381,50 @@ class Engine:
         # ("which governors ..." wants governors, not any official)
         if not all(c.covered_by(terms) for c in asked.concepts if c.capitalised or c.term in ROLES):
             return False
-        passage = hit.passage
-        return self._holds(listing, self._context(passage.article), passage.text, passage.sentences)
+        start, end = window.start, window.end
+        text = self._source(window.article, sources).text[start:end]
+        return self._holds(listing, window.article, text, start, end)
 
-    def _context(self, article: Article) -> ArticleContext:
+    def _window(self, hit: Hit) -> Window:
+        """The hit's passage as arrays (a store's table reads them without building it)."""
+        window = getattr(self.passages, "window", None)
+        if window is not None:
+            return window(hit.position)
+        passage = hit.passage
+        return Window(
+            self._numbers[passage.article.id],
+            [(s.start, s.end) for s in passage.sentences],
+            [s.terms for s in passage.sentences],
+            tuple(self.index.preceding_terms(hit.position)),
+        )
+
+    def _source(self, number: int, sources: dict[int, _Source]) -> _Source:
+        """The article at `number` as this question reads it (`sources` keeps them)."""
+        found = sources.get(number)
+        if found is None:
+            text_at = getattr(self.articles, "text_at", None)
+            if text_at is not None:
+                found = _Source(number, self.articles.ids[number], text_at(number))
+            else:
+                article = self.articles[number]
+                found = _Source(number, article.id, article.text)
+            sources[number] = found
+        return found
+
+    def _context(self, number: int) -> ArticleContext:
         """Who the article's surnames and pronouns stand for: as the store's pipeline read
-        it (`ArticleTable.context`), or else read once per article and kept for the
+        it (`ArticleTable.context_at`), or else read once per article and kept for the
         CONTEXTS_KEPT articles used last (memory stays bounded at any scale)."""
-        stored = getattr(self.articles, "context", None)
+        stored = getattr(self.articles, "context_at", None)
         if stored is not None:
-            return stored(article)
-        key = (article.id, article.digest)
-        context = self._contexts.get(key)
+            return stored(number)
+        context = self._contexts.get(number)
         if context is None:
-            context = self._contexts[key] = ArticleContext.of(article)
+            context = self._contexts[number] = ArticleContext.of(self.articles[number])
             while len(self._contexts) > CONTEXTS_KEPT:
                 self._contexts.popitem(last=False)
-        self._contexts.move_to_end(key)
+        self._contexts.move_to_end(number)
         return context
-
-    def _reach(self, hit: Hit) -> tuple[set[str], ArticleContext | None]:
-        """A passage's terms, plus those of the sentence just before it, across a paragraph
-        break: it often names who is speaking ("Hancock suggested ..." then '"...," he
-        tweeted.').
-        With them, whom its surnames and pronouns stand for; and its article's context,
-        whose headline and dateline are weaker evidence (None without `features.context`).
-        A store's passages answer this without building the passage or its article."""
-        reach = getattr(self.passages, "reach", None)
-        if reach is not None:
-            number, start, end, found = reach(hit.position)
-            terms = set(found)
-            context = self.passages.articles.context_at(number) if self.features.context else None
-        else:
-            passage = hit.passage
-            start, end = passage.start, passage.end
-            terms = set(passage.terms)
-            terms.update(self.index.preceding_terms(hit.position))
-            context = self._context(passage.article) if self.features.context else None
-        if context is not None:
-            terms |= context.referents(start, end)
-        return terms, context
 
     def _coverage(
         self, asked: _Asked, terms: set[str] | frozenset[str], weak: frozenset[str] = frozenset()
@@ -424,14 +443,14 @@ class Engine:
             matched += weight * covered
         return matched / asked.total
 
-    def _sentence_score(self, asked: _Asked, sentence: Sentence) -> float:
+    def _sentence_score(self, asked: _Asked, terms: tuple[str, ...]) -> float:
         """BM25 of one sentence against the concepts (idf from the passage index): per
         concept, its best term's, the framing ones lightly."""
         k1, b = self.index.bm25.k1, self.index.bm25.b
-        norm = k1 * (1 - b + b * len(sentence.terms) / self._avg_sentence_terms)
+        norm = k1 * (1 - b + b * len(terms) / self._avg_sentence_terms)
         best = [0.0] * len(asked.factors)
         by_term = asked.by_term
-        for term, tf in Counter(sentence.terms).items():
+        for term, tf in Counter(terms).items():
             for number, weighted_idf in by_term.get(term, ()):
                 value = weighted_idf * tf * (k1 + 1) / (tf + norm)
                 if value > best[number]:
@@ -443,98 +462,100 @@ class Engine:
 
     def _candidates(
         self,
-        passage: Passage,
+        window: Window,
         passage_score: float,
         asked: _Asked,
         seen: dict[tuple, tuple | None],
+        sources: dict[int, _Source],
     ) -> list[_Candidate]:
         """The sentences of a passage that match the question, scored in context.
 
         Windows overlap, so one question meets the same sentences in several passages:
         `seen` keeps what a sentence (with what it is read with) scored, for the next."""
         found = []
-        article = passage.article
-        sentences = passage.sentences
+        source = self._source(window.article, sources)
+        spans, terms = window.spans, window.terms
         kind = asked.kind
-        for number, sentence in enumerate(sentences):
+        for number, (start, end) in enumerate(spans):
             first = last = number
-            if sentence.end - sentence.start < 60 and len(sentences) > 1:
+            if end - start < 60 and len(spans) > 1:
                 # A very short sentence ("We have no choice.") reads better with its neighbour.
-                if number + 1 < len(sentences):
+                if number + 1 < len(spans):
                     last = number + 1
                 else:
                     first = number - 1
             # Who speaks is often in the sentence before (or a tweet's signature in the one
             # after): a statement looks one sentence either way inside the passage.
-            near = (
-                sentences[max(first - 1, 0)].start,
-                sentences[min(last + 1, len(sentences) - 1)].end,
-            )
+            near = (spans[max(first - 1, 0)][0], spans[min(last + 1, len(spans) - 1)][1])
             key = (
-                article.id,
-                sentences[first].start,
-                sentences[last].end,
+                source.number,
+                spans[first][0],
+                spans[last][1],
                 near if kind == "statement" else None,
             )
             if key not in seen:
-                seen[key] = self._score_span(article, sentences[first : last + 1], near, asked)
+                seen[key] = self._score_span(
+                    source, spans[first][0], spans[last][1], terms[first : last + 1], near, asked
+                )
             scored = seen[key]
             if scored is not None:
-                score, terms, start, end = scored
+                score, quote_terms, quote_start, quote_end = scored
                 found.append(
-                    _Candidate(passage, first, last, score + 0.3 * passage_score, terms, start, end)
+                    _Candidate(
+                        source, score + 0.3 * passage_score, quote_terms, quote_start, quote_end
+                    )
                 )
         return found
 
     def _score_span(
         self,
-        article: Article,
-        span: Sequence[Sentence],
+        source: _Source,
+        start: int,
+        end: int,
+        sentences: list[tuple[str, ...]],
         near: tuple[int, int],
         asked: _Asked,
     ) -> tuple[float, frozenset[str], int, int] | None:
         """A quote's score before its passage's share, its terms and its offsets; or None
-        when it covers too little of the question or lacks the kind of answer required."""
-        context = self._context(article)
-        terms = frozenset(t for s in span for t in s.terms)
+        when it covers too little of the question or lacks the kind of answer required.
+        `sentences` are the terms of the sentences from `start` to `end`."""
+        terms = frozenset(t for sentence in sentences for t in sentence)
         if self.features.context:
-            referents = context.referents(span[0].start, span[-1].end)
+            context = self._context(source.number)
+            referents = context.referents(start, end)
             coverage = self._coverage(asked, terms | referents, context.headline)
         else:
             coverage = self._coverage(asked, terms)
         if coverage < MIN_QUOTE_COVERAGE:
             return None
-        score = sum(self._sentence_score(asked, s) for s in span) * (0.5 + coverage)
+        score = sum(self._sentence_score(asked, s) for s in sentences) * (0.5 + coverage)
         # Words the question puts side by side ("police departments") count more so.
         if asked.pairs:
-            sequence = [t for s in span for t in s.terms]
+            sequence = [t for sentence in sentences for t in sentence]
             together = set(pairwise(sequence)) & asked.pairs
             score *= 1 + PAIR_BONUS * len(together)
         kind = asked.kind
         if kind is not None:
-            if kind == "statement":
-                text = article.text[near[0] : near[1]]
-            else:
-                text = article.text[span[0].start : span[-1].end]
-            if self._holds(kind, context, text, span):
+            text = source.text[near[0] : near[1]] if kind == "statement" else source.text[start:end]
+            if self._holds(kind, source.number, text, start, end):
                 score *= KIND_BONUS
             elif kind in STRICT_KINDS:
                 return None
-        start, end = _without_stray_quote_marks(article.text, span[0].start, span[-1].end)
+        start, end = _without_stray_quote_marks(source.text, start, end)
         return score, terms, start, end
 
-    @staticmethod
-    def _holds(kind: str, context: ArticleContext, text: str, span: Sequence[Sentence]) -> bool:
-        """Whether a sentence holds the kind of answer asked for (a number, a time...)."""
+    def _holds(self, kind: str, number: int, text: str, start: int, end: int) -> bool:
+        """Whether the sentences from `start` to `end` of article `number` (whose `text`
+        is given) hold the kind of answer asked for (a number, a time, a person...)."""
         if kind == "person":
-            return context.names_person(span[0].start, span[-1].end)
+            return self._context(number).names_person(start, end)
         return bool(_KIND_SHAPES[kind].search(fold(text)))
 
     # -- composing -------------------------------------------------------------------
 
     def _names(self, candidate: _Candidate, asked: set[str]) -> set[str]:
         """The uncommon names a quote mentions (capitalised words inside its sentences)."""
-        text = candidate.article.text[candidate.start : candidate.end]
+        text = candidate.source.text[candidate.start : candidate.end]
         floor = self._common_name_idf
         return {
             term
@@ -549,7 +570,7 @@ class Engine:
         """Pick diverse quotes, merge ones that several articles carry, number the sources."""
         best: dict[tuple[str, int, int], _Candidate] = {}
         for c in candidates:
-            key = (c.article.id, c.start, c.end)
+            key = (c.source.number, c.start, c.end)
             if key not in best or c.score > best[key].score:
                 best[key] = c
         is_list = bool(_LIST_QUESTION.search(question))
@@ -584,7 +605,7 @@ class Engine:
             del overlap[at], same_article[at]
             twin = next((g for g in chosen if _same_quote(pick, g[0])), None)
             if twin is not None:
-                if all(d.article.id != pick.article.id for d in twin):
+                if all(d.source.id != pick.source.id for d in twin):
                     twin.append(pick)
                 continue
             if any(_overlaps(pick, g[0]) for g in chosen):
@@ -593,7 +614,7 @@ class Engine:
             named |= names.get(id(pick), set())
             for i, c in enumerate(pool):
                 overlap[i] = max(overlap[i], _jaccard(c.terms, pick.terms))
-                same_article[i] += c.article.id == pick.article.id
+                same_article[i] += c.source.id == pick.source.id
 
         numbers: dict[str, int] = {}
         sources: list[Article] = []
@@ -602,14 +623,15 @@ class Engine:
             head = group[0]
             locations = []
             for c in group:
-                span = _locate(head, c)
+                article = self.articles[c.source.number]
+                span = _locate(head, c, article.body_start)
                 if span is None:
                     continue  # the same news in other words: that article does not hold this quote
-                if c.article.id not in numbers:
-                    numbers[c.article.id] = len(sources) + 1
-                    sources.append(c.article)
-                locations.append(Location(c.article, *span, numbers[c.article.id]))
-            text = head.article.span_text(head.start, head.end)
+                if article.id not in numbers:
+                    numbers[article.id] = len(sources) + 1
+                    sources.append(article)
+                locations.append(Location(article, *span, numbers[article.id]))
+            text = collapse_spaces(head.source.text[head.start : head.end])
             quotes.append(Quote(text, round(head.score, 4), tuple(locations)))
         return Answer(question, tuple(quotes), tuple(sources))
 
@@ -638,14 +660,14 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def _same_quote(a: _Candidate, b: _Candidate) -> bool:
     """Whether two candidates from different articles carry the same words (a shared tweet)."""
-    if a.article.id == b.article.id:
+    if a.source.id == b.source.id:
         return False
     shorter, longer = sorted((a.folded, b.folded), key=len)
     return shorter in longer or _jaccard(a.terms, b.terms) >= SAME_QUOTE_JACCARD
 
 
 def _overlaps(a: _Candidate, b: _Candidate) -> bool:
-    return a.article.id == b.article.id and a.start < b.end and b.start < a.end
+    return a.source.id == b.source.id and a.start < b.end and b.start < a.end
 
 
 def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, int]:
@@ -662,12 +684,13 @@ def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, in
     return start, end
 
 
-def _locate(head: _Candidate, other: _Candidate) -> tuple[int, int] | None:
-    """Where `head`'s exact words sit in `other`'s article (white space may differ), or
-    None when that article does not hold them character for character."""
+def _locate(head: _Candidate, other: _Candidate, body_start: int) -> tuple[int, int] | None:
+    """Where `head`'s exact words sit in `other`'s article (white space may differ; its
+    body begins at `body_start`), or None when that article does not hold them character
+    for character."""
     if other is head:
         return head.start, head.end
-    words = head.article.text[head.start : head.end].split()
+    words = head.source.text[head.start : head.end].split()
     pattern = re.compile(r"\s+".join(map(re.escape, words)))
-    found = pattern.search(other.article.text, other.article.body_start)
+    found = pattern.search(other.source.text, body_start)
     return found.span() if found else None

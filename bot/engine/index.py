@@ -32,6 +32,26 @@ class Hit:
         return self.passages[self.position]
 
 
+@dataclass(frozen=True)
+class Window:
+    """A hit's passage as a question reads it, without building the passage: its article's
+    number, each sentence's offsets and terms, and the terms of the sentence before it in
+    its article (none for an article's first)."""
+
+    article: int
+    spans: list[tuple[int, int]]
+    terms: list[tuple[str, ...]]
+    before: tuple[str, ...]
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
 class TokenizedPassages(list):
     """A list of passages that also carries their terms as ids, so the index need not redo it."""
 

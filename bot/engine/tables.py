@@ -24,6 +24,7 @@ import numpy as np
 from bot.engine.chunking import Passage, Sentence
 from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
+from bot.engine.index import Window
 from bot.engine.scoring import TermMatrix, TermScores, length_norms, term_scores, top_weighted
 from bot.engine.segments import META_FIELDS, Segment, concat_ranges, offsets_of
 
@@ -124,6 +125,12 @@ class ArticleTable(_Table):
         """`context` of the article at `number`, without building the article."""
         return self._contexts.get(number)
 
+    def text_at(self, number: int) -> str:
+        """The text of the article at `number`, without building the article."""
+        segment, local = self._opened.where_article(number)
+        start, end = segment.pointers["text_ptr"][local : local + 2]
+        return segment.a["text"][start:end].tobytes().decode("utf-8")
+
     def _context(self, number: int) -> ArticleContext:
         opened = self._opened
         segment, local = opened.where_article(number)
@@ -140,8 +147,7 @@ class ArticleTable(_Table):
         opened = self._opened
         segment, local = opened.where_article(number)
         a, ptr = segment.a, segment.pointers
-        start, end = ptr["text_ptr"][local : local + 2]
-        text = a["text"][start:end].tobytes().decode("utf-8")
+        text = self.text_at(number)
         start, end = ptr["meta_ptr"][local : local + 2]
         meta = json.loads(a["meta"][start:end].tobytes())
         start, end = ptr["para_ptr"][local : local + 2]
@@ -234,21 +240,27 @@ class PassageTable(_Table):
         vocab = self._opened.vocab
         return tuple(vocab[i] for i in a["tokens"][start:end].tolist())
 
-    def reach(self, position: int) -> tuple[int, int, int, list[str]]:
-        """The passage's article (number), its start and end in the article's text, and its
-        terms with those of the sentence before it in its article (`preceding_terms`):
-        what judging a hit needs, without building the passage."""
+    def window(self, position: int) -> Window:
+        """The passage at `position` as a question reads it (`bot.engine.index.Window`),
+        from the arrays, without building it."""
         number, segment, local, row = self._where(position)
         a = segment.a
         first, count = a["passages"][row].tolist()
         sentence = segment.pointers["sent_ptr"][local] + first
-        lead = sentence - 1 if first else sentence
-        start = int(a["tok_ptr"][lead])
-        end = int(a["tok_ptr"][sentence + count])
+        lead = 1 if first else 0
+        bounds = a["tok_ptr"][sentence - lead : sentence + count + 1].tolist()
         vocab = self._opened.vocab
-        terms = [vocab[i] for i in a["tokens"][start:end].tolist()]
-        spans = a["sentences"]
-        return number, int(spans[sentence, 1]), int(spans[sentence + count - 1, 2]), terms
+        words = [vocab[i] for i in a["tokens"][bounds[0] : bounds[-1]].tolist()]
+        cuts = [bound - bounds[0] for bound in bounds]
+        return Window(
+            number,
+            [
+                (start, end)
+                for _, start, end in a["sentences"][sentence : sentence + count].tolist()
+            ],
+            [tuple(words[cuts[k] : cuts[k + 1]]) for k in range(lead, lead + count)],
+            tuple(words[: cuts[1]]) if lead else (),
+        )
 
     def _passage(self, position: int) -> Passage:
         number, segment, local, row = self._where(position)
