@@ -73,16 +73,29 @@ class Postings:
         return self.docs[start:end], self.contributions[start:end]
 
 
+# Per term, this many of its best scores are kept: the floor that spares `top` most passages.
+BEST_KEPT = 64
+
+
 @dataclass(frozen=True)
 class TermScores:
-    """One term's score in each passage holding it."""
+    """One term's score in each passage holding it, its BEST_KEPT best and its lowest."""
 
-    places: np.ndarray  # passage positions
+    places: np.ndarray  # passage positions (np.intp, as np.bincount takes them)
     scores: np.ndarray  # float64, the term's BM25 score in each
+    best: np.ndarray  # its highest scores, descending (BEST_KEPT of them, or all)
+    lowest: float  # negative only in a tiny corpus, whose average idf can be
+
+    @classmethod
+    def of(cls, places: np.ndarray, scores: np.ndarray) -> TermScores:
+        cut = len(scores) - BEST_KEPT
+        best = np.partition(scores, cut)[cut:] if cut > 0 else scores
+        lowest = float(scores.min()) if len(scores) else 0.0
+        return cls(places.astype(np.intp, copy=False), scores, np.sort(best)[::-1], lowest)
 
     @property
     def nbytes(self) -> int:
-        return self.places.nbytes + self.scores.nbytes
+        return self.places.nbytes + self.scores.nbytes + self.best.nbytes
 
 
 def top_weighted(
@@ -96,18 +109,28 @@ def top_weighted(
 
     One `np.bincount` sums every term's scores: it adds in array order starting from
     zero, so each passage's sum is the one `weighted_scores` makes, bit for bit, in a
-    single pass instead of a scatter per term.
+    single pass instead of a scatter per term. When no weighted score is negative, a
+    passage among the best `limit` scores at least any one term's `limit`-th best weighted
+    score, so `top` looks only at the passages above that floor.
     """
     terms = [(w, found) for t, w in weights.items() if (found := scores_of(t)) is not None]
-    if terms:
-        total = np.bincount(
-            np.concatenate([found.places for _, found in terms]),
-            weights=np.concatenate([weight * found.scores for weight, found in terms]),
-            minlength=corpus_size,
+    if not terms:
+        return np.empty(0, dtype=np.intp), np.empty(0)
+    places = np.concatenate([found.places for _, found in terms])
+    values = np.empty(len(places))
+    start = 0
+    for weight, found in terms:
+        end = start + len(found.scores)
+        np.multiply(found.scores, weight, out=values[start:end])
+        start = end
+    total = np.bincount(places, weights=values, minlength=corpus_size)
+    floor = 0.0
+    if 0 < limit <= BEST_KEPT and all(w > 0 and found.lowest >= 0 for w, found in terms):
+        floor = max(
+            (w * float(found.best[limit - 1]) for w, found in terms if len(found.best) >= limit),
+            default=0.0,
         )
-    else:
-        total = np.zeros(corpus_size)
-    best = top(total, limit)
+    best = top(total, limit, floor)
     return best, total[best]
 
 
@@ -145,7 +168,7 @@ class Okapi:
     def scores_of(self, term: str) -> TermScores | None:
         """The term's score in each document holding it (None when none does)."""
         found = self.postings.span(term)
-        return None if found is None else TermScores(*found)
+        return None if found is None else TermScores.of(*found)
 
     def top(self, weights: Mapping[str, float], limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(documents, scores) of the best `limit` for a weighted query (`top_weighted`)."""
@@ -203,15 +226,16 @@ def okapi_idf(
     return idf, reference.average_idf
 
 
-def top(scores: np.ndarray, limit: int) -> np.ndarray:
+def top(scores: np.ndarray, limit: int, floor: float = 0.0) -> np.ndarray:
     """Indices of the best `limit` positive scores, best first, ties by index.
 
     The same order as `np.argsort(-scores, kind="stable")[:limit]` keeping positives,
-    but linear: np.argpartition finds the cut, only the survivors are sorted.
+    but linear: np.argpartition finds the cut, only the survivors are sorted. A positive
+    `floor` that at least `limit` scores reach leaves the rest out from the start.
     """
     if limit <= 0:
         return np.empty(0, dtype=np.intp)
-    positive = np.flatnonzero(scores > 0)
+    positive = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores > 0)
     if len(positive) > limit:
         values = scores[positive]
         cut = values[np.argpartition(values, len(values) - limit)[len(values) - limit]]

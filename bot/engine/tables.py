@@ -408,8 +408,8 @@ class StoredOkapi:
                     places, scores = places[lively], scores[lively]
             found.append((places, scores))
         if len(found) == 1:
-            return TermScores(*found[0])
-        return TermScores(
+            return TermScores.of(*found[0])
+        return TermScores.of(
             np.concatenate([np.zeros(0, np.int64), *(p for p, _ in found)]),
             np.concatenate([np.zeros(0), *(s for _, s in found)]),
         )
