@@ -12,8 +12,7 @@ import bisect
 import json
 import os
 import threading
-import weakref
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -31,30 +30,35 @@ from bot.engine.segments import META_FIELDS, Segment, concat_ranges, offsets_of
 if TYPE_CHECKING:
     from bot.engine.store import Opened
 
-# Articles and passages built for questions that stay alive for the next ones (each table).
+# Articles, passages and contexts built for questions that are kept for the next ones (each).
 KEEP_RECENT = 1024
 # Per-term scores kept for the next questions (a common term's are the costliest).
 TERM_CACHE_BYTES = 64 * 2**20
 
 
 class _Objects:
-    """Objects built on demand by number: the same object while anyone holds it, and the
-    most recent few kept."""
+    """Objects built on demand by number; the KEEP_RECENT used last are kept (the same
+    object each time while kept), so memory stays bounded at any scale."""
 
     def __init__(self, make: Callable[[int], object], keep: int = KEEP_RECENT) -> None:
         self._make = make
-        self._weak: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-        self._recent: deque = deque(maxlen=keep)
+        self._keep = keep
+        self._recent: OrderedDict[int, object] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, number: int):
         with self._lock:
-            found = self._weak.get(number)
-            if found is None:
-                found = self._make(number)
-                self._weak[number] = found
-                self._recent.append(found)
-            return found
+            found = self._recent.get(number)
+            if found is not None:
+                self._recent.move_to_end(number)
+                return found
+        found = self._make(number)
+        with self._lock:
+            kept = self._recent.setdefault(number, found)  # another thread's, if it was first
+            self._recent.move_to_end(number)
+            if len(self._recent) > self._keep:
+                self._recent.popitem(last=False)
+            return kept
 
 
 class _Table(Sequence):

@@ -123,12 +123,14 @@ def test_the_sentence_before_each_passage_is_read_from_the_store(folder):
 
 
 def test_nothing_is_built_per_passage_at_start(folder):
-    """Start-up makes no Passage objects: only what a question touches is built."""
+    """Start-up makes no Passage objects, and a question builds only the articles it cites."""
     Engine.load(folder)
     engine = Engine.load(folder)
-    assert engine.passages._objects._weak == {} and engine.articles._objects._weak == {}
+    assert not engine.passages._objects._recent and not engine.articles._objects._recent
     answer = engine.ask(QUESTIONS[0])
-    assert answer.quotes and len(engine.passages._objects._recent) < len(engine.passages)
+    built = {article.id for article in engine.articles._objects._recent.values()}
+    assert answer.quotes and built == {article.id for article in answer.sources}
+    assert not engine.passages._objects._recent  # a question reads passages from the arrays
 
 
 def test_one_added_article_is_the_only_one_processed(folder, tmp_path, monkeypatch):
