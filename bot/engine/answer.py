@@ -12,8 +12,8 @@ import math
 import re
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -208,18 +208,43 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
     return question
 
 
+# A term as the engine compares them: the word itself, or a store's number for it.
+Term = str | int
+
+
+def _keyed(concept: Concept, key: Callable[[str], Term]) -> Concept:
+    """`concept` with every term as `key` gives it (unchanged when `key` is `str`)."""
+    if key is str:
+        return concept
+    return replace(
+        concept,
+        term=key(concept.term),
+        weights={key(t): w for t, w in concept.weights.items()},
+        phrases=tuple(tuple(map(key, phrase)) for phrase in concept.phrases),
+        related=frozenset(map(key, concept.related)),
+        related_phrases=tuple(tuple(map(key, phrase)) for phrase in concept.related_phrases),
+    )
+
+
 @dataclass(frozen=True)
 class _Asked:
     """A question as the scoring loops use it, worked out once per question."""
 
-    concepts: list[Concept]
+    concepts: list[Concept]  # over the engine's terms (`Engine._term_key`)
     weights: list[float]  # per concept: what covering it is worth (0 for framing words)
     total: float  # the weights' sum
     kind: str | None  # the kind of answer wanted (`bot.engine.query.answer_kind`)
     listing: str | None  # the kind, when the question lists people or places
-    by_term: dict[str, list[tuple[int, float]]]  # term -> (concept number, weight * idf)
+    named: list[Concept]  # the concepts a list must cover all the same: names and roles
+    by_term: dict[Term, list[tuple[int, float]]]  # term -> (concept number, weight * idf)
     factors: list[float]  # per concept: its share of a sentence's score (framing: less)
-    pairs: set[tuple[str, str]]  # the question's informative terms side by side
+    pairs: set[tuple[Term, Term]]  # the question's informative terms side by side
+
+    @cached_property
+    def weighed(self) -> list[tuple[Concept, float]]:
+        """The concepts that count for coverage (a framing word weighs nothing), with
+        their weights."""
+        return [(c, w) for c, w in zip(self.concepts, self.weights, strict=True) if w != 0.0]
 
 
 @dataclass(frozen=True)
@@ -267,6 +292,12 @@ class Engine:
         self._contexts: OrderedDict[int, ArticleContext] = OrderedDict()
         # An in-memory engine's article numbers (a store's tables have their own).
         self._numbers = {} if keep else {a.id: n for n, a in enumerate(self.articles)}
+        # How terms are compared: a store's windows and contexts give their numbers (words
+        # it does not know are -1, in no window), an in-memory engine's the words.
+        term_ids = getattr(self.passages, "term_ids", None)
+        self._term_key: Callable[[str], Term] = (
+            str if term_ids is None else (lambda term: term_ids.get(term, -1))
+        )
         self.features = Features()
 
     @classmethod
@@ -304,8 +335,7 @@ class Engine:
         seen: dict[tuple, tuple | None] = {}
         sources: dict[int, _Source] = {}
         candidates = []
-        for hit in hits:
-            window = self._window(hit)
+        for hit, window in zip(hits, self._windows(hits), strict=True):
             if self._passes(window, asked, sources):
                 candidates += self._candidates(window, hit.score, asked, seen, sources)
         if not candidates:
@@ -321,21 +351,28 @@ class Engine:
         # A list of people or places ("which mayors spoke out") is answered by each one's
         # own words, rarely in the question's: a passage naming one needs less of them.
         listing = kind in ("person", "place") and bool(_LIST_QUESTION.search(question))
-        by_term: dict[str, list[tuple[int, float]]] = {}
+        key = self._term_key
+        by_term: dict[Term, list[tuple[int, float]]] = {}
         for number, concept in enumerate(concepts):
             for term, weight in concept.weights.items():
                 idf = self.index.idf(term)
                 if idf is not None:  # a term no passage has is in no sentence either
-                    by_term.setdefault(term, []).append((number, weight * idf))
+                    by_term.setdefault(key(term), []).append((number, weight * idf))
+        matchers = [_keyed(c, key) for c in concepts]
+        # what a list relaxes is the wording, never a name or a role the question gives
+        # ("which governors ..." wants governors, not any official)
+        paired = zip(concepts, matchers, strict=True)
+        named = [m for c, m in paired if c.capitalised or c.term in ROLES]
         return _Asked(
-            concepts,
+            matchers,
             weights,
             sum(weights),
             kind,
             kind if listing else None,
+            named,
             by_term,
             [FRAMING_WEIGHT if c.framing else 1.0 for c in concepts],
-            set(pairwise([c.term for c in concepts if not c.framing])),
+            set(pairwise([key(c.term) for c in concepts if not c.framing])),
         )
 
     def _concept_weights(self, concepts: list[Concept]) -> list[float]:
@@ -363,9 +400,7 @@ class Engine:
         """Whether a passage covers enough of the question to be quoted from."""
         # Its terms, plus those of the sentence just before it, across a paragraph break:
         # it often names who is speaking ("Hancock suggested ..." then '"...," he tweeted.').
-        terms = set(window.before)
-        for sentence in window.terms:
-            terms.update(sentence)
+        terms = set(window.before).union(*window.terms)
         weak: frozenset[str] = frozenset()
         if self.features.context:  # whom its surnames and pronouns stand for; the headline
             context = self._context(window.article)
@@ -377,26 +412,29 @@ class Engine:
         listing = asked.listing
         if listing is None or coverage < MIN_LIST_COVERAGE:
             return False
-        # what is relaxed is the wording, never a name or a role the question gives
-        # ("which governors ..." wants governors, not any official)
-        if not all(c.covered_by(terms) for c in asked.concepts if c.capitalised or c.term in ROLES):
+        if not all(c.covered_by(terms) for c in asked.named):
             return False
         start, end = window.start, window.end
         text = self._source(window.article, sources).text[start:end]
         return self._holds(listing, window.article, text, start, end)
 
-    def _window(self, hit: Hit) -> Window:
-        """The hit's passage as arrays (a store's table reads them without building it)."""
-        window = getattr(self.passages, "window", None)
-        if window is not None:
-            return window(hit.position)
-        passage = hit.passage
-        return Window(
-            self._numbers[passage.article.id],
-            [(s.start, s.end) for s in passage.sentences],
-            [s.terms for s in passage.sentences],
-            tuple(self.index.preceding_terms(hit.position)),
-        )
+    def _windows(self, hits: list[Hit]) -> list[Window]:
+        """The hits' passages as arrays (a store's table reads them without building them)."""
+        windows = getattr(self.passages, "windows", None)
+        if windows is not None:
+            return windows([hit.position for hit in hits])
+        found = []
+        for hit in hits:
+            passage = hit.passage
+            found.append(
+                Window(
+                    self._numbers[passage.article.id],
+                    [(s.start, s.end) for s in passage.sentences],
+                    [s.terms for s in passage.sentences],
+                    tuple(self.index.preceding_terms(hit.position)),
+                )
+            )
+        return found
 
     def _source(self, number: int, sources: dict[int, _Source]) -> _Source:
         """The article at `number` as this question reads it (`sources` keeps them)."""
@@ -435,7 +473,10 @@ class Engine:
             return 0.0
         matched = 0.0
         both = None
-        for concept, weight in zip(asked.concepts, asked.weights, strict=True):
+        for concept, weight in asked.weighed:
+            if concept.term in terms:  # what covered_by would say first
+                matched += weight
+                continue
             covered = concept.covered_by(terms)
             if covered < 1.0 and weak:  # the headline can only add to what is not covered
                 both = terms | weak if both is None else both
@@ -519,7 +560,7 @@ class Engine:
         """A quote's score before its passage's share, its terms and its offsets; or None
         when it covers too little of the question or lacks the kind of answer required.
         `sentences` are the terms of the sentences from `start` to `end`."""
-        terms = frozenset(t for sentence in sentences for t in sentence)
+        terms = frozenset().union(*sentences)
         if self.features.context:
             context = self._context(source.number)
             referents = context.referents(start, end)
@@ -588,21 +629,29 @@ class Engine:
         # the candidates (the same scores as comparing every candidate with every kept one).
         overlap = [0.0] * len(pool)
         same_article = [0] * len(pool)
+        damped = [c.score for c in pool]  # the scores with the overlap and article damping
+
+        def damp(i: int) -> float:
+            return (
+                pool[i].score
+                * (1 - diversity * overlap[i])
+                * (1 - 0.1 * diversity * same_article[i])
+            )
 
         def adjusted(i: int) -> float:
-            c = pool[i]
-            score = c.score * (1 - diversity * overlap[i]) * (1 - 0.1 * diversity * same_article[i])
+            score = damped[i]
             if is_list:  # a list answer wants quotes that name someone new
-                own = names[id(c)]
+                own = names[id(pool[i])]
                 new = len(own - named)
                 novelty = new / len(own) if own else 0.0
                 score *= (0.5 + 0.5 * novelty) * (1 + 0.1 * min(new, 5))
             return score
 
         while pool and len(chosen) < limit:
-            at = max(range(len(pool)), key=adjusted)
+            # (without a list's novelty, the first best score, as max() would find it)
+            at = max(range(len(pool)), key=adjusted) if is_list else damped.index(max(damped))
             pick = pool.pop(at)
-            del overlap[at], same_article[at]
+            del overlap[at], same_article[at], damped[at]
             twin = next((g for g in chosen if _same_quote(pick, g[0])), None)
             if twin is not None:
                 if all(d.source.id != pick.source.id for d in twin):
@@ -613,8 +662,16 @@ class Engine:
             chosen.append([pick])
             named |= names.get(id(pick), set())
             for i, c in enumerate(pool):
-                overlap[i] = max(overlap[i], _jaccard(c.terms, pick.terms))
-                same_article[i] += c.source.id == pick.source.id
+                changed = c.source.id == pick.source.id
+                same_article[i] += changed
+                shared = len(c.terms & pick.terms)
+                if shared:  # _jaccard, without a call per candidate
+                    value = shared / (len(c.terms) + len(pick.terms) - shared)
+                    if value > overlap[i]:
+                        overlap[i] = value
+                        changed = True
+                if changed:
+                    damped[i] = damp(i)
 
         numbers: dict[str, int] = {}
         sources: list[Article] = []

@@ -123,10 +123,11 @@ class ArticleTable(_Table):
 
     def context(self, article: Article) -> ArticleContext:
         """What the article's sentences refer to, as the pipeline read it when it was added."""
-        return self._contexts.get(self._numbers[article.id])
+        return self._context(self._numbers[article.id], self._opened.vocab)
 
     def context_at(self, number: int) -> ArticleContext:
-        """`context` of the article at `number`, without building the article."""
+        """`context` of the article at `number`, without building the article, over the
+        terms' numbers (`PassageTable.term_ids`)."""
         return self._contexts.get(number)
 
     def text_at(self, number: int) -> str:
@@ -135,15 +136,16 @@ class ArticleTable(_Table):
         start, end = segment.pointers["text_ptr"][local : local + 2]
         return segment.a["text"][start:end].tobytes().decode("utf-8")
 
-    def _context(self, number: int) -> ArticleContext:
-        opened = self._opened
-        segment, local = opened.where_article(number)
+    def _context(self, number: int, vocab: Sequence[str] | None = None) -> ArticleContext:
+        """The stored context, over the terms' numbers or, given the `vocab`, words."""
+        segment, local = self._opened.where_article(number)
         a, ptr = segment.a, segment.pointers
         start, end = ptr["ctx_ptr"][local : local + 2]
         structure = a["context"][start:end].tolist()
         start, end = ptr["cterm_ptr"][local : local + 2]
-        vocab = opened.vocab
-        terms = [vocab[i] for i in a["ctx_terms"][start:end].tolist()]
+        terms = a["ctx_terms"][start:end].tolist()
+        if vocab is not None:
+            terms = [vocab[i] for i in terms]
         start, end = ptr["sent_ptr"][local : local + 2]
         return ArticleContext(structure, terms, a["sentences"][start:end, 1].tolist())
 
@@ -175,6 +177,11 @@ class PassageTable(_Table):
         self._opened = opened
         self.articles = articles
         self.model = StoredOkapi(opened) if len(self) else None
+
+    @property
+    def term_ids(self) -> dict[str, int]:
+        """Each term's number, as windows (`window`) and contexts give them."""
+        return self._opened.term_ids
 
     @property
     def sentence_total(self) -> int:
@@ -244,27 +251,58 @@ class PassageTable(_Table):
         vocab = self._opened.vocab
         return tuple(vocab[i] for i in a["tokens"][start:end].tolist())
 
-    def window(self, position: int) -> Window:
-        """The passage at `position` as a question reads it (`bot.engine.index.Window`),
-        from the arrays, without building it."""
-        number, segment, local, row = self._where(position)
+    def windows(self, positions: Sequence[int]) -> list[Window]:
+        """The passages at `positions` as a question reads them (`bot.engine.index.Window`),
+        from the arrays, without building them: a few array operations for them all. Their
+        terms are numbers (`term_ids`)."""
+        opened = self._opened
+        places = np.asarray(positions, dtype=np.int64)
+        numbers = np.searchsorted(opened.pass_off, places, side="right") - 1
+        homes = [opened.where_article(n) for n in numbers.tolist()]
+        found: list[Window | None] = [None] * len(homes)
+        for segment in {id(home[0]): home[0] for home in homes}.values():
+            mine = [k for k, home in enumerate(homes) if home[0] is segment]
+            read = self._windows(segment, homes, places, numbers, mine)
+            for k, window in zip(mine, read, strict=True):
+                found[k] = window
+        return found
+
+    def _windows(
+        self,
+        segment: Segment,
+        homes: list[tuple[Segment, int]],
+        places: np.ndarray,
+        numbers: np.ndarray,
+        mine: list[int],
+    ) -> list[Window]:
         a = segment.a
-        first, count = a["passages"][row].tolist()
-        sentence = segment.pointers["sent_ptr"][local] + first
-        lead = 1 if first else 0
-        bounds = a["tok_ptr"][sentence - lead : sentence + count + 1].tolist()
-        vocab = self._opened.vocab
-        words = [vocab[i] for i in a["tokens"][bounds[0] : bounds[-1]].tolist()]
-        cuts = [bound - bounds[0] for bound in bounds]
-        return Window(
-            number,
-            [
-                (start, end)
-                for _, start, end in a["sentences"][sentence : sentence + count].tolist()
-            ],
-            [tuple(words[cuts[k] : cuts[k + 1]]) for k in range(lead, lead + count)],
-            tuple(words[: cuts[1]]) if lead else (),
-        )
+        local = np.array([homes[k][1] for k in mine], dtype=np.int64)
+        rows = a["pass_ptr"][local] + places[mine] - self._opened.pass_off[numbers[mine]]
+        first, count = a["passages"][rows].astype(np.int64).T
+        sentence = a["sent_ptr"][local] + first
+        lead = (first > 0).astype(np.int64)  # the sentence before, in the same article
+        tok_ptr = a["tok_ptr"]
+        bounds = tok_ptr[concat_ranges(sentence - lead, count + lead + 1)].tolist()
+        starts = tok_ptr[sentence - lead]
+        tokens = a["tokens"][concat_ranges(starts, tok_ptr[sentence + count] - starts)].tolist()
+        spans = a["sentences"][concat_ranges(sentence, count), 1:].tolist()
+        windows = []
+        at = span_at = token_base = 0
+        for k, n, before in zip(mine, count.tolist(), lead.tolist(), strict=True):
+            cuts = bounds[at : at + n + before + 1]
+            cuts = [cut - cuts[0] + token_base for cut in cuts]  # into `tokens`
+            windows.append(
+                Window(
+                    int(numbers[k]),
+                    [tuple(span) for span in spans[span_at : span_at + n]],
+                    [tuple(tokens[cuts[j] : cuts[j + 1]]) for j in range(before, before + n)],
+                    tuple(tokens[cuts[0] : cuts[1]]) if before else (),
+                )
+            )
+            at += n + before + 1
+            span_at += n
+            token_base = cuts[-1]
+        return windows
 
     def _passage(self, position: int) -> Passage:
         number, segment, local, row = self._where(position)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -75,6 +76,20 @@ def assert_same_index(got: Index, expected: Index) -> None:
             (h.position, h.score) for h in expected_hits
         ]
         assert [h.passage for h in got_hits] == [h.passage for h in expected_hits]
+
+
+def assert_windows_read_the_passages(passages) -> None:
+    """A store's windows (read in bulk, in any order) say what its passages say."""
+    ids = passages.term_ids
+    order = list(range(len(passages)))
+    random.Random(5).shuffle(order)
+    order += order[:7]  # a passage asked for twice
+    for position, window in zip(order, passages.windows(order), strict=True):
+        passage = passages[position]
+        assert passages.articles.ids[window.article] == passage.article.id
+        assert window.spans == [(s.start, s.end) for s in passage.sentences]
+        assert window.terms == [tuple(ids[t] for t in s.terms) for s in passage.sentences]
+        assert window.before == tuple(ids[t] for t in passages.preceding_terms(position))
 
 
 def rebuilt(folder: Path, tmp_path: Path) -> Index:
@@ -186,6 +201,7 @@ def test_many_changes_merge_segments_and_keep_the_scores(many, tmp_path, monkeyp
         manifest = json.loads((work / ".cache" / store.MANIFEST).read_text("utf-8"))["body"]
         segments.append(len(manifest["segments"]))
     assert max(segments) <= 6 and segments[-1] < len(segments)  # merged along the way
+    assert_windows_read_the_passages(passages)
     assert (list(store.load(work)[1])) == fresh(work)[1]
     assert_same_index(Index(passages), rebuilt(work, tmp_path))
     assert_same_index(Index(passages), Index(fresh(work)[1]))
@@ -209,6 +225,7 @@ def test_a_build_in_several_segments_scores_as_one(many, tmp_path, monkeypatch):
     passages = store.load(many, tmp_path / "cut", workers=2)[1]
     body = json.loads((tmp_path / "cut" / store.MANIFEST).read_text("utf-8"))["body"]
     assert len(body["segments"]) > 2
+    assert_windows_read_the_passages(passages)
     assert list(passages) == fresh(many)[1]
     assert_same_index(Index(passages), Index(fresh(many)[1]))
     assert_same_index(Index(store.load(many, tmp_path / "cut")[1]), Index(fresh(many)[1]))
