@@ -337,6 +337,13 @@ class _Idf(Mapping):
             raise KeyError(term)
         return value
 
+    def get(self, term: str, default: float | None = None) -> float | None:
+        number = self._opened.term_ids.get(term)  # (no KeyError raised and caught per miss)
+        if number is None:
+            return default
+        value = float(self._idf[number])
+        return default if value != value else value
+
     def __iter__(self):
         vocab = self._opened.vocab
         return (vocab[i] for i in self._order.tolist())
