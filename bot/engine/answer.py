@@ -11,7 +11,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -336,8 +336,9 @@ class Engine:
         sources: dict[int, _Source] = {}
         candidates = []
         for hit, window in zip(hits, self._windows(hits), strict=True):
-            if self._passes(window, asked, sources):
-                candidates += self._candidates(window, hit.score, asked, seen, sources)
+            context = self._context(window.article)
+            if self._passes(window, context, asked, sources):
+                candidates += self._candidates(window, context, hit.score, asked, seen, sources)
         if not candidates:
             return Answer(question, (), ())
         return self._compose(question, concepts, candidates, limit)
@@ -396,14 +397,20 @@ class Engine:
             weights.append(0.0 if concept.framing else weight)
         return weights
 
-    def _passes(self, window: Window, asked: _Asked, sources: dict[int, _Source]) -> bool:
-        """Whether a passage covers enough of the question to be quoted from."""
+    def _passes(
+        self,
+        window: Window,
+        context: ArticleContext,
+        asked: _Asked,
+        sources: dict[int, _Source],
+    ) -> bool:
+        """Whether a passage covers enough of the question to be quoted from (`context`:
+        its article's)."""
         # Its terms, plus those of the sentence just before it, across a paragraph break:
         # it often names who is speaking ("Hancock suggested ..." then '"...," he tweeted.').
         terms = set(window.before).union(*window.terms)
         weak: frozenset[str] = frozenset()
         if self.features.context:  # whom its surnames and pronouns stand for; the headline
-            context = self._context(window.article)
             terms |= context.referents(window.start, window.end)
             weak = context.headline
         coverage = self._coverage(asked, terms, weak)
@@ -416,7 +423,7 @@ class Engine:
             return False
         start, end = window.start, window.end
         text = self._source(window.article, sources).text[start:end]
-        return self._holds(listing, window.article, text, start, end)
+        return self._holds(listing, context, text, start, end)
 
     def _windows(self, hits: list[Hit]) -> list[Window]:
         """The hits' passages as arrays (a store's table reads them without building them)."""
@@ -491,8 +498,12 @@ class Engine:
         norm = k1 * (1 - b + b * len(terms) / self._avg_sentence_terms)
         best = [0.0] * len(asked.factors)
         by_term = asked.by_term
-        for term, tf in Counter(terms).items():
-            for number, weighted_idf in by_term.get(term, ()):
+        counts: dict[Term, int] = {}
+        for term in terms:
+            if term in by_term:
+                counts[term] = counts.get(term, 0) + 1
+        for term, tf in counts.items():
+            for number, weighted_idf in by_term[term]:
                 value = weighted_idf * tf * (k1 + 1) / (tf + norm)
                 if value > best[number]:
                     best[number] = value
@@ -504,6 +515,7 @@ class Engine:
     def _candidates(
         self,
         window: Window,
+        context: ArticleContext,
         passage_score: float,
         asked: _Asked,
         seen: dict[tuple, tuple | None],
@@ -536,7 +548,13 @@ class Engine:
             )
             if key not in seen:
                 seen[key] = self._score_span(
-                    source, spans[first][0], spans[last][1], terms[first : last + 1], near, asked
+                    source,
+                    context,
+                    spans[first][0],
+                    spans[last][1],
+                    terms[first : last + 1],
+                    near,
+                    asked,
                 )
             scored = seen[key]
             if scored is not None:
@@ -551,6 +569,7 @@ class Engine:
     def _score_span(
         self,
         source: _Source,
+        context: ArticleContext,
         start: int,
         end: int,
         sentences: list[tuple[str, ...]],
@@ -562,7 +581,6 @@ class Engine:
         `sentences` are the terms of the sentences from `start` to `end`."""
         terms = frozenset().union(*sentences)
         if self.features.context:
-            context = self._context(source.number)
             referents = context.referents(start, end)
             coverage = self._coverage(asked, terms | referents, context.headline)
         else:
@@ -578,18 +596,19 @@ class Engine:
         kind = asked.kind
         if kind is not None:
             text = source.text[near[0] : near[1]] if kind == "statement" else source.text[start:end]
-            if self._holds(kind, source.number, text, start, end):
+            if self._holds(kind, context, text, start, end):
                 score *= KIND_BONUS
             elif kind in STRICT_KINDS:
                 return None
         start, end = _without_stray_quote_marks(source.text, start, end)
         return score, terms, start, end
 
-    def _holds(self, kind: str, number: int, text: str, start: int, end: int) -> bool:
-        """Whether the sentences from `start` to `end` of article `number` (whose `text`
-        is given) hold the kind of answer asked for (a number, a time, a person...)."""
+    @staticmethod
+    def _holds(kind: str, context: ArticleContext, text: str, start: int, end: int) -> bool:
+        """Whether the sentences from `start` to `end` (their `text`, their article's
+        `context`) hold the kind of answer asked for (a number, a time, a person...)."""
         if kind == "person":
-            return self._context(number).names_person(start, end)
+            return context.names_person(start, end)
         return bool(_KIND_SHAPES[kind].search(fold(text)))
 
     # -- composing -------------------------------------------------------------------
