@@ -456,6 +456,12 @@ class Engine:
             sources[number] = found
         return found
 
+    def _article(self, source: _Source) -> Article:
+        """The `Article` a source is read from (a store's table builds it with the text
+        already read)."""
+        built = getattr(self.articles, "article_at", None)
+        return built(source.number, source.text) if built else self.articles[source.number]
+
     def _context(self, number: int) -> ArticleContext:
         """Who the article's surnames and pronouns stand for: as the store's pipeline read
         it (`ArticleTable.context_at`), or else read once per article and kept for the
@@ -589,7 +595,7 @@ class Engine:
             return None
         score = sum(self._sentence_score(asked, s) for s in sentences) * (0.5 + coverage)
         # Words the question puts side by side ("police departments") count more so.
-        if asked.pairs:
+        if any(a in terms and b in terms for a, b in asked.pairs):  # else none side by side
             sequence = [t for sentence in sentences for t in sentence]
             together = set(pairwise(sequence)) & asked.pairs
             score *= 1 + PAIR_BONUS * len(together)
@@ -699,7 +705,7 @@ class Engine:
             head = group[0]
             locations = []
             for c in group:
-                article = self.articles[c.source.number]
+                article = self._article(c.source)
                 span = _locate(head, c, article.body_start)
                 if span is None:
                     continue  # the same news in other words: that article does not hold this quote

@@ -46,13 +46,14 @@ class _Objects:
         self._recent: OrderedDict[int, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, number: int):
+    def get(self, number: int, make: Callable[[int], object] | None = None):
+        """The object for `number`, made (by `make`, if given) when it is not kept."""
         with self._lock:
             found = self._recent.get(number)
             if found is not None:
                 self._recent.move_to_end(number)
                 return found
-        found = self._make(number)
+        found = (make or self._make)(number)
         with self._lock:
             kept = self._recent.setdefault(number, found)  # another thread's, if it was first
             self._recent.move_to_end(number)
@@ -149,11 +150,15 @@ class ArticleTable(_Table):
         start, end = ptr["sent_ptr"][local : local + 2]
         return ArticleContext(structure, terms, a["sentences"][start:end, 1].tolist())
 
-    def _article(self, number: int) -> Article:
+    def article_at(self, number: int, text: str) -> Article:
+        """The article at `number`, whose `text` the caller has read already."""
+        return self._objects.get(number, lambda n: self._article(n, text))
+
+    def _article(self, number: int, text: str | None = None) -> Article:
         opened = self._opened
         segment, local = opened.where_article(number)
         a, ptr = segment.a, segment.pointers
-        text = self.text_at(number)
+        text = self.text_at(number) if text is None else text
         start, end = ptr["meta_ptr"][local : local + 2]
         meta = json.loads(a["meta"][start:end].tobytes())
         start, end = ptr["para_ptr"][local : local + 2]
