@@ -11,6 +11,7 @@ proves the scores and rankings equal to `BM25Okapi.get_scores`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -98,40 +99,61 @@ class TermScores:
         return self.places.nbytes + self.scores.nbytes + self.best.nbytes
 
 
+class Scratch(threading.local):
+    """One thread's buffers for adding up a query's scores, kept from one query to the
+    next: a query then allocates nothing the size of the corpus. (A fresh array of a few
+    megabytes per query costs more in page faults, as the allocator maps and unmaps it,
+    than the adding itself.)"""
+
+    def __init__(self) -> None:
+        self.total = np.zeros(0)  # all zero between queries
+        self.values = np.empty(0)
+        self.above = np.empty(0, dtype=bool)
+
+    def grown(self, corpus_size: int, postings: int) -> None:
+        if len(self.total) < corpus_size:
+            self.total = np.zeros(corpus_size)
+            self.above = np.empty(corpus_size, dtype=bool)
+        if len(self.values) < postings:
+            self.values = np.empty(max(postings, 2 * len(self.values)))
+
+
 def top_weighted(
     weights: Mapping[str, float],
     scores_of: Callable[[str], TermScores | None],
     corpus_size: int,
     limit: int,
+    scratch: Scratch,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(positions, scores) of the best `limit` passages for a weighted query: `top` over
-    the sum of weight * score per term, added in the mapping's order.
+    the sum of weight * score per term, added in the mapping's order, into `scratch`.
 
-    One `np.bincount` sums every term's scores: it adds in array order starting from
-    zero, so each passage's sum is the one `weighted_scores` makes, bit for bit, in a
-    single pass instead of a scatter per term. When no weighted score is negative, a
-    passage among the best `limit` scores at least any one term's `limit`-th best weighted
-    score, so `top` looks only at the passages above that floor.
+    `np.add.at` adds in array order, term after term, starting from zero: each passage's
+    sum is the one `weighted_scores` makes, bit for bit. When no weighted score is
+    negative, a passage among the best `limit` scores at least any one term's `limit`-th
+    best weighted score, so `top` looks only at the passages above that floor.
     """
     terms = [(w, found) for t, w in weights.items() if (found := scores_of(t)) is not None]
     if not terms:
         return np.empty(0, dtype=np.intp), np.empty(0)
-    places = np.concatenate([found.places for _, found in terms])
-    values = np.empty(len(places))
-    start = 0
-    for weight, found in terms:
-        end = start + len(found.scores)
-        np.multiply(found.scores, weight, out=values[start:end])
-        start = end
-    total = np.bincount(places, weights=values, minlength=corpus_size)
+    scratch.grown(corpus_size, max(len(found.scores) for _, found in terms))
+    total = scratch.total[:corpus_size]
     floor = 0.0
     if 0 < limit <= BEST_KEPT and all(w > 0 and found.lowest >= 0 for w, found in terms):
         floor = max(
             (w * float(found.best[limit - 1]) for w, found in terms if len(found.best) >= limit),
             default=0.0,
         )
-    best = top(total, limit, floor)
-    return best, total[best]
+    try:
+        for weight, found in terms:
+            values = scratch.values[: len(found.scores)]
+            np.multiply(found.scores, weight, out=values)
+            np.add.at(total, found.places, values)
+        best = top(total, limit, floor, scratch.above[:corpus_size])
+        return best, total[best]
+    finally:  # all zero again for the next query
+        for _, found in terms:
+            total[found.places] = 0.0
 
 
 class Okapi:
@@ -158,6 +180,7 @@ class Okapi:
         values = idf.tolist()
         self.idf = {matrix.vocab[i]: values[i] for i in order.tolist()}  # rank-bm25's order
         self.max_idf = max(self.idf.values())
+        self._scratch = Scratch()
         self.postings = Postings(
             vocab={term: number for number, term in enumerate(matrix.vocab)},
             offsets=np.concatenate(([0], np.cumsum(df))).astype(np.int64),
@@ -172,7 +195,7 @@ class Okapi:
 
     def top(self, weights: Mapping[str, float], limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(documents, scores) of the best `limit` for a weighted query (`top_weighted`)."""
-        return top_weighted(weights, self.scores_of, self.corpus_size, limit)
+        return top_weighted(weights, self.scores_of, self.corpus_size, limit, self._scratch)
 
     def _contributions(self, idf: np.ndarray, tf: np.ndarray, dl: np.ndarray) -> np.ndarray:
         return term_scores(idf, tf, length_norms(dl, self.k1, self.b, self.avgdl), self.k1)
@@ -226,16 +249,22 @@ def okapi_idf(
     return idf, reference.average_idf
 
 
-def top(scores: np.ndarray, limit: int, floor: float = 0.0) -> np.ndarray:
+def top(
+    scores: np.ndarray, limit: int, floor: float = 0.0, above: np.ndarray | None = None
+) -> np.ndarray:
     """Indices of the best `limit` positive scores, best first, ties by index.
 
     The same order as `np.argsort(-scores, kind="stable")[:limit]` keeping positives,
     but linear: np.argpartition finds the cut, only the survivors are sorted. A positive
     `floor` that at least `limit` scores reach leaves the rest out from the start.
+    `above`, a boolean array the size of `scores`, is used as scratch space.
     """
     if limit <= 0:
         return np.empty(0, dtype=np.intp)
-    positive = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores > 0)
+    if floor > 0:
+        positive = np.flatnonzero(np.greater_equal(scores, floor, out=above))
+    else:
+        positive = np.flatnonzero(np.greater(scores, 0, out=above))
     if len(positive) > limit:
         values = scores[positive]
         cut = values[np.argpartition(values, len(values) - limit)[len(values) - limit]]

@@ -24,7 +24,14 @@ from bot.engine.chunking import Passage, Sentence
 from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.index import Window
-from bot.engine.scoring import TermMatrix, TermScores, length_norms, term_scores, top_weighted
+from bot.engine.scoring import (
+    Scratch,
+    TermMatrix,
+    TermScores,
+    length_norms,
+    term_scores,
+    top_weighted,
+)
 from bot.engine.segments import META_FIELDS, Segment, concat_ranges, offsets_of
 
 if TYPE_CHECKING:
@@ -374,6 +381,7 @@ class StoredOkapi:
         self._opened = opened
         self._idf = opened.generation.arrays["idf"]
         self._cache: OrderedDict[int, TermScores] = OrderedDict()
+        self._scratch = Scratch()
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
@@ -441,7 +449,7 @@ class StoredOkapi:
 
     def top(self, weights: Mapping[str, float], limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(positions, scores) of the best `limit` passages for a weighted query."""
-        return top_weighted(weights, self.scores_of, self.corpus_size, limit)
+        return top_weighted(weights, self.scores_of, self.corpus_size, limit, self._scratch)
 
     def _compute(self, number: int, idf: float) -> TermScores:
         found = []
