@@ -23,6 +23,7 @@ from bot.engine.context import ROLES, ArticleContext
 from bot.engine.corpus import Article, collapse_spaces
 from bot.engine.index import Hit, Index, Window
 from bot.engine.query import Concept, analyse, answer_kind
+from bot.engine.shapes import SHAPES, TIME
 from bot.engine.text import fold, tokenize
 
 log = logging.getLogger(__name__)
@@ -54,56 +55,6 @@ HEADLINE_CREDIT = 0.5
 # Framing words ("say", "going") still search, at this share of their weight.
 FRAMING_WEIGHT = 0.3
 PAIR_BONUS = 0.5
-# Sentences that hold what a question's wh-phrase asks for (`bot.engine.query.answer_kind`).
-_NUMBER_WORDS = (
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|"
-    r"quarter|third|percent|none|nobody|no one|handful|several|single)\b"
-)
-_NUMBER = re.compile(_NUMBER_WORDS, re.I)
-_TIME = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|week|today|"
-    r"tomorrow|yesterday|tonight|morning|afternoon|evening|night|noon|midnight|january|february|"
-    r"march|april|may|june|july|august|september|october|november|december|\d{4}-\d{2}-\d{2}|"
-    r"\d{1,2}(:\d{2})?\s?[ap]\.?m\.?|hours?|days?|months?)\b",
-    re.I,
-)
-_DURATION = re.compile(
-    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
-    r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till)\s+"
-    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-    re.I,
-)
-# A place named after a preposition ("in Houston", "from Los Angeles"), a dateline, or a
-# list of names ("Atlanta, Baltimore, Chicago").
-_PLACE = re.compile(
-    r"\b(in|at|from|to|across|near|outside)\s+(the\s+)?[A-Z][a-z]+|^[A-Z]{3,}|"
-    r"\b[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s[A-Z][a-z]+(\s[A-Z][a-z]+)?,\s"  # a list of names
-)
-# A reason given: "because", "blamed ... on", "due to", "so that".
-_REASON = re.compile(
-    r"\b(because|since|due to|owing to|blamed|blames|blame|reason|reasons|so that|in order to|"
-    r"after|citing|cited|as a result|result of|fear of|concerns? about|worried|led to)\b",
-    re.I,
-)
-# Someone speaking: a verb of saying, or quotation marks.
-_SPEECH = re.compile(
-    r"\b(said|says|say|saying|told|tells|tweeted|tweets|wrote|writes|added|stated|announced|"
-    r"urged|urges|asked|warned|warns|called|calls|posted|according to|insisted|argued|noted|"
-    r"declared|promised|vowed|pledged|responded|replied|explained|described|claimed|telling|"
-    r"saying|statement|tweet|message|interview|speech|video|letter|email|post)\b|[\"“”]|"
-    r"\(@\w+\)",
-    re.I,
-)
-_KIND_SHAPES = {
-    "number": _NUMBER,
-    "time": _TIME,
-    "duration": _DURATION,
-    "place": _PLACE,
-    "statement": _SPEECH,
-    "reason": _REASON,
-}
 # How much a sentence holding the kind of answer asked for gains.
 KIND_BONUS = 1.5
 STRICT_KINDS = frozenset({"number", "duration", "statement"})
@@ -615,7 +566,7 @@ class Engine:
         `context`) hold the kind of answer asked for (a number, a time, a person...)."""
         if kind == "person":
             return context.names_person(start, end)
-        return bool(_KIND_SHAPES[kind].search(fold(text)))
+        return SHAPES[kind].search(fold(text))
 
     # -- composing -------------------------------------------------------------------
 
@@ -721,7 +672,7 @@ class Engine:
 @lru_cache(maxsize=65_536)
 def _name_terms(word: str) -> tuple[str, ...]:
     """The index terms of a capitalised word, none for a day or a month: names recur."""
-    return () if _TIME.fullmatch(word) else tuple(tokenize(word))
+    return () if TIME.fullmatch(word) else tuple(tokenize(word))
 
 
 def _flat_weights(concepts: list[Concept]) -> dict[str, float]:
