@@ -284,7 +284,9 @@ class ArticleContext:
     one's end, as passages and quotes are.
     """
 
-    def __init__(self, structure: list[int], terms: Sequence[str], starts: Sequence[int]) -> None:
+    def __init__(
+        self, structure: Sequence[int], terms: Sequence[str], starts: Sequence[int]
+    ) -> None:
         n_headline, n_persons = structure[0], structure[1]
         self._base = 2 + n_persons  # where the sentences' records begin
         self._bare_base = self._base + 4 * len(starts)

@@ -148,14 +148,15 @@ class ArticleTable(_Table):
         """The stored context, over the terms' numbers or, given the `vocab`, words."""
         segment, local = self._opened.where_article(number)
         a, ptr = segment.a, segment.pointers
+        # Memory views of the stored arrays: no Python number is made until one is read.
         start, end = ptr["ctx_ptr"][local : local + 2]
-        structure = a["context"][start:end].tolist()
+        structure = memoryview(a["context"][start:end])
         start, end = ptr["cterm_ptr"][local : local + 2]
-        terms = a["ctx_terms"][start:end].tolist()
+        terms: Sequence = memoryview(a["ctx_terms"][start:end])
         if vocab is not None:
             terms = [vocab[i] for i in terms]
         start, end = ptr["sent_ptr"][local : local + 2]
-        return ArticleContext(structure, terms, a["sentences"][start:end, 1].tolist())
+        return ArticleContext(structure, terms, memoryview(a["sentences"][start:end, 1]))
 
     def article_at(self, number: int, text: str) -> Article:
         """The article at `number`, whose `text` the caller has read already."""
