@@ -637,12 +637,15 @@ class Engine:
                 continue  # the same words from a neighbouring window
             chosen.append([pick])
             named |= names.get(id(pick), set())
+            picked, picked_size, picked_id = pick.terms, len(pick.terms), pick.source.id
             for i, c in enumerate(pool):
-                changed = c.source.id == pick.source.id
-                same_article[i] += changed
-                shared = len(c.terms & pick.terms)
+                changed = c.source.id == picked_id
+                if changed:
+                    same_article[i] += 1
+                terms = c.terms
+                shared = len(terms & picked)
                 if shared:  # _jaccard, without a call per candidate
-                    value = shared / (len(c.terms) + len(pick.terms) - shared)
+                    value = shared / (len(terms) + picked_size - shared)
                     if value > overlap[i]:
                         overlap[i] = value
                         changed = True
