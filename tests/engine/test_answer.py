@@ -1,5 +1,6 @@
 """Answers on the real corpus: verbatim quotes, agreeing citations, diversity, abstention."""
 
+import gc
 import json
 from pathlib import Path
 
@@ -101,6 +102,26 @@ def test_empty_or_huge_questions_are_refused_with_a_sentence(engine, question):
     with pytest.raises(QuestionError) as caught:
         engine.ask(question)
     assert str(caught.value).endswith(".")
+
+
+def test_a_question_leaves_garbage_collection_as_it_found_it(engine, monkeypatch):
+    """Cyclic garbage collection pauses while a question is answered, and is back after,
+    whether the question was answered or refused (and stays off if it was off)."""
+    during = []
+    answer = engine._ask
+    monkeypatch.setattr(engine, "_ask", lambda *a: during.append(gc.isenabled()) or answer(*a))
+    assert gc.isenabled()
+    assert engine.ask("which police departments refused").answered
+    assert during == [False]
+    with pytest.raises(QuestionError):
+        engine.ask("   ")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        engine.ask("which police departments refused")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("question", ["what is it?", "what time is it", "what did they say?"])
