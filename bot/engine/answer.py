@@ -487,7 +487,7 @@ class Engine:
         """The sentences of a passage that match the question, scored in context.
 
         Windows overlap, so one question meets the same sentences in several passages:
-        `seen` keeps what a sentence (with what it is read with) scored, for the next."""
+        `seen` holds the spans (with what they are read with) already read, each once."""
         found = []
         source = self._source(window.article, sources)
         spans, terms = window.spans, window.terms
@@ -503,23 +503,15 @@ class Engine:
             # Who speaks is often in the sentence before (or a tweet's signature in the one
             # after): a statement looks one sentence either way inside the passage.
             near = (spans[max(first - 1, 0)][0], spans[min(last + 1, len(spans) - 1)][1])
-            key = (
-                source.number,
-                spans[first][0],
-                spans[last][1],
-                near if kind == "statement" else None,
+            span_start, span_end = spans[first][0], spans[last][1]
+            key = (source.number, span_start, span_end, near if kind == "statement" else None)
+            if key in seen:
+                # Read already in a window ranked higher (hits come best first): the same
+                # quote scores no more here, and the picker keeps only its best.
+                continue
+            scored = seen[key] = self._score_span(
+                source, context, span_start, span_end, terms[first : last + 1], near, asked
             )
-            if key not in seen:
-                seen[key] = self._score_span(
-                    source,
-                    context,
-                    spans[first][0],
-                    spans[last][1],
-                    terms[first : last + 1],
-                    near,
-                    asked,
-                )
-            scored = seen[key]
             if scored is not None:
                 score, quote_terms, quote_start, quote_end = scored
                 found.append(
