@@ -289,7 +289,7 @@ class Engine:
             return Answer(question, (), ())
         asked = self._asked(question, concepts)
         hits = self.index.search(_flat_weights(concepts), PASSAGE_POOL)
-        seen: dict[tuple, tuple | None] = {}
+        seen: set[tuple] = set()
         sources: dict[int, _Source] = {}
         candidates = []
         for hit, window in zip(hits, self._windows(hits), strict=True):
@@ -481,7 +481,7 @@ class Engine:
         context: ArticleContext,
         passage_score: float,
         asked: _Asked,
-        seen: dict[tuple, tuple | None],
+        seen: set[tuple],
         sources: dict[int, _Source],
     ) -> list[_Candidate]:
         """The sentences of a passage that match the question, scored in context.
@@ -509,7 +509,8 @@ class Engine:
                 # Read already in a window ranked higher (hits come best first): the same
                 # quote scores no more here, and the picker keeps only its best.
                 continue
-            scored = seen[key] = self._score_span(
+            seen.add(key)
+            scored = self._score_span(
                 source, context, span_start, span_end, terms[first : last + 1], near, asked
             )
             if scored is not None:
