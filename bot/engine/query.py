@@ -107,13 +107,9 @@ class Concept:
         """
         if self.term in present:
             return 1.0
-        if not self._synonyms.isdisjoint(present) or any(
-            all(t in present for t in phrase) for phrase in self.phrases
-        ):
+        if not self._synonyms.isdisjoint(present) or _has_phrase(self.phrases, present):
             return EXPANSION_CREDIT
-        if not self.related.isdisjoint(present) or any(
-            all(t in present for t in phrase) for phrase in self.related_phrases
-        ):
+        if not self.related.isdisjoint(present) or _has_phrase(self.related_phrases, present):
             return RELATED_CREDIT
         return 0.0
 
@@ -123,6 +119,17 @@ class Concept:
         return frozenset(
             t for t, w in self.weights.items() if w >= EXPANSION_WEIGHT and t != self.term
         )
+
+
+def _has_phrase(phrases: tuple[tuple[str, ...], ...], present: set[str] | frozenset[str]) -> bool:
+    """Whether every term of one of the `phrases` is `present`."""
+    for phrase in phrases:
+        for term in phrase:
+            if term not in present:
+                break
+        else:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
