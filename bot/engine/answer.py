@@ -597,36 +597,38 @@ class Engine:
         chosen: list[list[_Candidate]] = []  # each: the kept candidate, then its duplicates
         diversity = 0.5 if is_list else 0.25
         asked = {t for c in concepts for t in c.weights}
-        names = {id(c): self._names(c, asked) for c in pool} if is_list else {}
+        # A list answer wants quotes that name someone new: each candidate's names, and how
+        # many of them no kept quote has named yet.
+        owns = [self._names(c, asked) for c in pool] if is_list else []
+        fresh = [len(own) for own in owns]
         named: set[str] = set()
-        # Each candidate's largest word overlap with a kept quote, and how many kept quotes
-        # share its article: updated once per kept quote, so picking costs time linear in
-        # the candidates (the same scores as comparing every candidate with every kept one).
+        # Each candidate's largest word overlap with a kept quote, how many kept quotes share
+        # its article, and its score so adjusted: updated once per kept quote, for the
+        # candidates it changes, so picking costs time linear in the candidates (the same
+        # scores as comparing every candidate with every kept one).
         overlap = [0.0] * len(pool)
         same_article = [0] * len(pool)
-        damped = [c.score for c in pool]  # the scores with the overlap and article damping
 
-        def damp(i: int) -> float:
-            return (
+        def adjusted(i: int) -> float:
+            score = (
                 pool[i].score
                 * (1 - diversity * overlap[i])
                 * (1 - 0.1 * diversity * same_article[i])
             )
-
-        def adjusted(i: int) -> float:
-            score = damped[i]
-            if is_list:  # a list answer wants quotes that name someone new
-                own = names[id(pool[i])]
-                new = len(own - named)
+            if is_list:
+                own, new = owns[i], fresh[i]
                 novelty = new / len(own) if own else 0.0
                 score *= (0.5 + 0.5 * novelty) * (1 + 0.1 * min(new, 5))
             return score
 
+        ranked = [adjusted(i) for i in range(len(pool))]
         while pool and len(chosen) < limit:
-            # (without a list's novelty, the first best score, as max() would find it)
-            at = max(range(len(pool)), key=adjusted) if is_list else damped.index(max(damped))
+            at = ranked.index(max(ranked))  # the first best, as max() would find it
             pick = pool.pop(at)
-            del overlap[at], same_article[at], damped[at]
+            own = owns.pop(at) if is_list else set()
+            for column in (overlap, same_article, ranked, fresh):
+                if column:
+                    del column[at]
             twin = next((g for g in chosen if _same_quote(pick, g[0])), None)
             if twin is not None:
                 if all(d.source.id != pick.source.id for d in twin):
@@ -635,7 +637,8 @@ class Engine:
             if any(_overlaps(pick, g[0]) for g in chosen):
                 continue  # the same words from a neighbouring window
             chosen.append([pick])
-            named |= names.get(id(pick), set())
+            added = own - named
+            named |= added
             picked, picked_size, picked_id = pick.terms, len(pick.terms), pick.source.id
             for i, c in enumerate(pool):
                 changed = c.source.id == picked_id
@@ -648,8 +651,13 @@ class Engine:
                     if value > overlap[i]:
                         overlap[i] = value
                         changed = True
+                if added:
+                    now_named = len(owns[i] & added)
+                    if now_named:
+                        fresh[i] -= now_named
+                        changed = True
                 if changed:
-                    damped[i] = damp(i)
+                    ranked[i] = adjusted(i)
 
         numbers: dict[str, int] = {}
         sources: list[Article] = []
