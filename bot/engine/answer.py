@@ -667,7 +667,7 @@ class Engine:
             locations = []
             for c in group:
                 article = self._article(c.source)
-                span = _locate(head, c, article.body_start)
+                span = _locate(head, c, article)
                 if span is None:
                     continue  # the same news in other words: that article does not hold this quote
                 if article.id not in numbers:
@@ -727,13 +727,12 @@ def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, in
     return start, end
 
 
-def _locate(head: _Candidate, other: _Candidate, body_start: int) -> tuple[int, int] | None:
-    """Where `head`'s exact words sit in `other`'s article (white space may differ; its
-    body begins at `body_start`), or None when that article does not hold them character
-    for character."""
+def _locate(head: _Candidate, other: _Candidate, article: Article) -> tuple[int, int] | None:
+    """Where `head`'s exact words sit in `other`'s article (white space may differ), or
+    None when that article does not hold them character for character."""
     if other is head:
         return head.start, head.end
     words = head.source.text[head.start : head.end].split()
     pattern = re.compile(r"\s+".join(map(re.escape, words)))
-    found = pattern.search(other.source.text, body_start)
+    found = pattern.search(other.source.text, article.body_start)
     return found.span() if found else None

@@ -14,6 +14,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,23 +161,70 @@ class ArticleTable(_Table):
 
     def article_at(self, number: int, text: str) -> Article:
         """The article at `number`, whose `text` the caller has read already."""
-        return self._objects.get(number, lambda n: self._article(n, text))
+        return self._objects.get(number, lambda n: StoredArticle(self, n, text))
 
-    def _article(self, number: int, text: str | None = None) -> Article:
+    def _article(self, number: int) -> Article:
+        return StoredArticle(self, number)
+
+    def fields_at(self, number: int) -> dict[str, object]:
+        """The article's fields but its id and text, as `StoredArticle` reads them."""
         opened = self._opened
         segment, local = opened.where_article(number)
         a, ptr = segment.a, segment.pointers
-        text = self.text_at(number) if text is None else text
         start, end = ptr["meta_ptr"][local : local + 2]
-        meta = json.loads(a["meta"][start:end].tobytes())
-        start, end = ptr["para_ptr"][local : local + 2]
-        return Article(
-            path=self.folder / opened.names[number],
-            text=text,
-            paragraphs=tuple(map(tuple, a["paragraphs"][start:end].tolist())),
-            digest=segment.digest(local).hex(),
-            **dict(zip(META_FIELDS, meta, strict=True)),
+        fields: dict[str, object] = dict(
+            zip(META_FIELDS, json.loads(a["meta"][start:end].tobytes()), strict=True)
         )
+        start, end = ptr["para_ptr"][local : local + 2]
+        fields["paragraphs"] = tuple(map(tuple, a["paragraphs"][start:end].tolist()))
+        fields["path"] = self.folder / opened.names[number]
+        fields["digest"] = segment.digest(local).hex()
+        return fields
+
+
+def _stored_field(name: str) -> property:
+    return property(lambda article: article._fields[name], doc=f"The article's {name}.")
+
+
+class StoredArticle(Article):
+    """An `Article` of a store, read when first used: its id at once, its text and other
+    fields from the store's arrays on first access. A question cites up to fifteen
+    articles, and a reply shows a few of them.
+
+    It equals, and hashes as, the `Article` read from the same file.
+    """
+
+    def __init__(self, table: ArticleTable, number: int, text: str | None = None) -> None:
+        object.__setattr__(self, "id", table.ids[number])
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_number", number)
+        if text is not None:
+            self.__dict__["_text"] = text
+
+    @cached_property
+    def _text(self) -> str:
+        return self._table.text_at(self._number)
+
+    @cached_property
+    def _fields(self) -> dict[str, object]:
+        return self._table.fields_at(self._number)
+
+    text = property(lambda article: article._text, doc="The file's text, as read.")
+    path = _stored_field("path")
+    title = _stored_field("title")
+    outlet = _stored_field("outlet")
+    date = _stored_field("date")
+    url = _stored_field("url")
+    body_start = _stored_field("body_start")
+    paragraphs = _stored_field("paragraphs")
+    digest = _stored_field("digest")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Article):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Article))
+
+    __hash__ = Article.__hash__
 
 
 class PassageTable(_Table):

@@ -137,6 +137,26 @@ def test_the_sentence_before_each_passage_is_read_from_the_store(folder):
     assert sum(1 for terms in found if terms) > len(found) // 2
 
 
+def test_a_stored_article_is_read_when_used_and_equals_the_file(folder):
+    """An article from the store reads its text and metadata only when they are used,
+    and is equal to (and hashes as) the article read from its file."""
+    store.load(folder)
+    stored = list(store.load(folder)[0])
+    plain = fresh(folder)[0]
+    assert [a.id for a in stored] == [a.id for a in plain]
+    assert not any("_fields" in a.__dict__ or "_text" in a.__dict__ for a in stored)
+    assert stored == plain and plain == stored and set(stored) == set(plain)
+    first = stored[0]
+    assert (first.title, first.text, first.paragraphs, first.path, first.digest) == (
+        plain[0].title,
+        plain[0].text,
+        plain[0].paragraphs,
+        plain[0].path,
+        plain[0].digest,
+    )
+    assert stored[1] != plain[0]
+
+
 def test_nothing_is_built_per_passage_at_start(folder):
     """Start-up makes no Passage objects, and a question builds only the articles it cites."""
     Engine.load(folder)
