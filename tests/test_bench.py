@@ -69,6 +69,7 @@ def test_table_reports_ratios():
     }
     text = bench.table(results)
     assert "| 100 | 1,800 | 0.70 |" in text and "| 3.0x | 0.5x |" in text
+    assert "| 6.67x, 6.67x | 1 |" in text  # `ask` against bm25s's retrieval
     assert "| 0.20 / 0.25 / 0.15 |" in text and "| 90 (60) / 70 |" in text
     assert "0.60 s cold, 0.40 s warm" in text
     row["cold_runs"] = [0.65, 0.7, 0.9]  # several cold builds: the median and their range
@@ -82,5 +83,10 @@ def test_tiny_run_writes_json_and_chart(tmp_path):
     results = json.loads((tmp_path / "bench.json").read_text("utf-8"))
     assert [row["articles"] for row in results["sizes"]] == [3, 6]
     assert all(len(row["cold_runs"]) == 3 for row in results["sizes"])
+    # three warm processes; the reported one is the median by `ask`'s mean
+    for row in results["sizes"]:
+        means = [run["ask"][0] for run in row["warm_runs"]]
+        assert len(means) == 3 and means == sorted(means)
+        assert round(row["warm"]["ask"]["mean"], 3) == means[1]
     assert set(results["sizes"][0]["warm"]["search"]) == {"ours", "bm25s", "tantivy"}
     assert (tmp_path / "bench.png").stat().st_size > 0
