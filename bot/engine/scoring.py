@@ -74,29 +74,31 @@ class Postings:
         return self.docs[start:end], self.contributions[start:end]
 
 
-# Per term, this many of its best scores are kept: the floor that spares `top` most passages.
+# Per term, where this many of its best scores are is kept: the floor that spares `top` most
+# passages.
 BEST_KEPT = 64
 
 
 @dataclass(frozen=True)
 class TermScores:
-    """One term's score in each passage holding it, its BEST_KEPT best and its lowest."""
+    """One term's score in each passage holding it; where its BEST_KEPT best are; its lowest."""
 
     places: np.ndarray  # passage positions (np.intp, as np.bincount takes them)
     scores: np.ndarray  # float64, the term's BM25 score in each
-    best: np.ndarray  # its highest scores, descending (BEST_KEPT of them, or all)
+    leaders: np.ndarray  # the positions of its BEST_KEPT highest scores (or all)
     lowest: float  # negative only in a tiny corpus, whose average idf can be
 
     @classmethod
     def of(cls, places: np.ndarray, scores: np.ndarray) -> TermScores:
+        places = places.astype(np.intp, copy=False)
         cut = len(scores) - BEST_KEPT
-        best = np.partition(scores, cut)[cut:] if cut > 0 else scores
+        leaders = places[np.argpartition(scores, cut)[cut:]] if cut > 0 else places
         lowest = float(scores.min()) if len(scores) else 0.0
-        return cls(places.astype(np.intp, copy=False), scores, np.sort(best)[::-1], lowest)
+        return cls(places, scores, leaders, lowest)
 
     @property
     def nbytes(self) -> int:
-        return self.places.nbytes + self.scores.nbytes + self.best.nbytes
+        return self.places.nbytes + self.scores.nbytes + self.leaders.nbytes
 
 
 class Scratch(threading.local):
@@ -130,26 +132,27 @@ def top_weighted(
 
     `np.add.at` adds in array order, term after term, starting from zero: each passage's
     sum is the one `weighted_scores` makes, bit for bit. When no weighted score is
-    negative, a passage among the best `limit` scores at least any one term's `limit`-th
-    best weighted score, so `top` looks only at the passages above that floor.
+    negative, the passages where each term scores best give a floor the best `limit`
+    reach, so `top` looks only at the passages above it.
     """
     terms = [(w, found) for t, w in weights.items() if (found := scores_of(t)) is not None]
     if not terms:
         return np.empty(0, dtype=np.intp), np.empty(0)
     scratch.grown(corpus_size, max(len(found.scores) for _, found in terms))
     total = scratch.total[:corpus_size]
-    floor = 0.0
-    if 0 < limit <= BEST_KEPT and all(w > 0 and found.lowest >= 0 for w, found in terms):
-        floor = max(
-            (w * float(found.best[limit - 1]) for w, found in terms if len(found.best) >= limit),
-            default=0.0,
-        )
     try:
         for weight, found in terms:
             values = found.scores  # times 1.0 they are themselves
             if weight != 1.0:
                 values = np.multiply(values, weight, out=scratch.values[: len(values)])
             np.add.at(total, found.places, values)
+        floor = 0.0
+        if limit > 0 and all(w > 0 and found.lowest >= 0 for w, found in terms):
+            # The passages where some term scores best: `limit` of them reach the `limit`-th
+            # best total among them, so every passage of the best `limit` does too.
+            leaders = total[np.unique(np.concatenate([found.leaders for _, found in terms]))]
+            if len(leaders) >= limit:
+                floor = float(np.partition(leaders, len(leaders) - limit)[len(leaders) - limit])
         best = top(total, limit, floor, scratch.above[:corpus_size])
         return best, total[best]
     finally:  # all zero again for the next query: cleared in one pass if most were touched
