@@ -19,7 +19,8 @@ _MONTHS = (
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 # The characters that re.IGNORECASE matches to an ASCII letter which str.lower does not turn
 # into it (İ into two characters, dotless ı, long ſ): `tests/engine/test_shapes.py` checks.
-_CASELESS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_ODD_LETTERS = ("\u0130", "\u0131", "\u017f")
+_CASELESS = str.maketrans(dict(zip(_ODD_LETTERS, "iis", strict=True)))
 _WORD = re.compile(r"\w+")
 
 
@@ -37,10 +38,12 @@ class Shape:
     def search(self, text: str) -> bool:
         """Whether `text` shows the shape: as `\\b(word)\\b` with re.IGNORECASE finds a word
         (it is one of the text's `\\w+` runs, lower-cased), or the pattern is found."""
-        if self.words and not self.words.isdisjoint(
-            _WORD.findall(text.translate(_CASELESS).lower())
-        ):
-            return True
+        if self.words:
+            plain = text
+            if not plain.isascii() and any(c in plain for c in _ODD_LETTERS):
+                plain = plain.translate(_CASELESS)
+            if not self.words.isdisjoint(_WORD.findall(plain.lower())):
+                return True
         return self.pattern is not None and self.pattern.search(text) is not None
 
 
