@@ -193,6 +193,12 @@ class _Asked:
     pairs: set[tuple[Term, Term]]  # the question's informative terms side by side
 
     @cached_property
+    def monotone(self) -> bool:
+        """Whether more terms can only cover more (no concept weighs less than nothing, as
+        a word in most passages of a tiny corpus can)."""
+        return all(w >= 0 for w in self.weights)
+
+    @cached_property
     def weighed(self) -> list[tuple[Concept, float]]:
         """The concepts that count for coverage (a framing word weighs nothing), with
         their weights."""
@@ -366,6 +372,8 @@ class Engine:
         # Its terms, plus those of the sentence just before it, across a paragraph break:
         # it often names who is speaking ("Hancock suggested ..." then '"...," he tweeted.').
         terms = set(window.before).union(*window.terms)
+        if asked.monotone and self._coverage(asked, terms) >= MIN_COVERAGE:
+            return True  # (what the context adds could only add to the coverage)
         weak: frozenset[str] = frozenset()
         if self.features.context:  # whom its surnames and pronouns stand for; the headline
             terms |= context.referents(window.start, window.end)
