@@ -150,9 +150,10 @@ def top_weighted(
         if limit > 0 and all(w > 0 and found.lowest >= 0 for w, found in terms):
             # The passages where some term scores best: `limit` of them reach the `limit`-th
             # best total among them, so every passage of the best `limit` does too.
-            leaders = total[np.unique(np.concatenate([found.leaders for _, found in terms]))]
+            leaders = _distinct(np.concatenate([found.leaders for _, found in terms]))
             if len(leaders) >= limit:
-                floor = float(np.partition(leaders, len(leaders) - limit)[len(leaders) - limit])
+                reached = total[leaders]
+                floor = float(np.partition(reached, len(reached) - limit)[len(reached) - limit])
         best = top(total, limit, floor, scratch.above[:corpus_size])
         return best, total[best]
     finally:  # all zero again for the next query: cleared in one pass if most were touched
@@ -161,6 +162,15 @@ def top_weighted(
         else:
             for _, found in terms:
                 total[found.places] = 0.0
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """`values` sorted, each once (np.unique's result, without its overhead on small arrays)."""
+    values.sort()
+    first = np.empty(len(values), dtype=bool)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return values[first]
 
 
 class Okapi:
