@@ -219,7 +219,7 @@ class _Source:
 class _Candidate:
     source: _Source
     score: float
-    terms: frozenset[str]
+    terms: frozenset[Term]
     start: int  # the quote's offsets in the article's text
     end: int
 
@@ -374,7 +374,7 @@ class Engine:
         terms = set(window.before).union(*window.terms)
         if asked.monotone and self._coverage(asked, terms) >= MIN_COVERAGE:
             return True  # (what the context adds could only add to the coverage)
-        weak: frozenset[str] = frozenset()
+        weak: frozenset[Term] = frozenset()
         if self.features.context:  # whom its surnames and pronouns stand for; the headline
             terms |= context.referents(window.start, window.end)
             weak = context.headline
@@ -443,7 +443,7 @@ class Engine:
         return context
 
     def _coverage(
-        self, asked: _Asked, terms: set[str] | frozenset[str], weak: frozenset[str] = frozenset()
+        self, asked: _Asked, terms: set[Term] | frozenset[Term], weak: frozenset = frozenset()
     ) -> float:
         """Share of the question's informative weight that `terms` match; `weak` terms
         (the headline's) count for HEADLINE_CREDIT of a match."""
@@ -462,7 +462,7 @@ class Engine:
             matched += weight * covered
         return matched / asked.total
 
-    def _sentence_score(self, asked: _Asked, terms: tuple[str, ...]) -> float:
+    def _sentence_score(self, asked: _Asked, terms: tuple[Term, ...]) -> float:
         """BM25 of one sentence against the concepts (idf from the passage index): per
         concept, its best term's, the framing ones lightly."""
         k1, b = self.index.bm25.k1, self.index.bm25.b
@@ -536,10 +536,10 @@ class Engine:
         context: ArticleContext,
         start: int,
         end: int,
-        sentences: list[tuple[str, ...]],
+        sentences: list[tuple[Term, ...]],
         near: tuple[int, int],
         asked: _Asked,
-    ) -> tuple[float, frozenset[str], int, int] | None:
+    ) -> tuple[float, frozenset[Term], int, int] | None:
         """A quote's score before its passage's share, its terms and its offsets; or None
         when it covers too little of the question or lacks the kind of answer required.
         `sentences` are the terms of the sentences from `start` to `end`."""
@@ -702,7 +702,7 @@ def _flat_weights(concepts: list[Concept]) -> dict[str, float]:
     return weights
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def _jaccard(a: frozenset[Term], b: frozenset[Term]) -> float:
     if not a or not b:
         return 0.0
     shared = len(a & b)

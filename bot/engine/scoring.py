@@ -74,8 +74,8 @@ class Postings:
         return self.docs[start:end], self.contributions[start:end]
 
 
-# Per term, where this many of its best scores are is kept: the floor that spares `top` most
-# passages.
+# Per term, the places of this many of its best scores are kept: they give `top` a floor
+# that spares it most passages.
 BEST_KEPT = 64
 
 
@@ -83,7 +83,7 @@ BEST_KEPT = 64
 class TermScores:
     """One term's score in each passage holding it; where its BEST_KEPT best are; its lowest."""
 
-    places: np.ndarray  # passage positions (np.intp, as np.bincount takes them)
+    places: np.ndarray  # passage positions (np.intp, as np.add.at takes them)
     scores: np.ndarray  # float64, the term's BM25 score in each
     leaders: np.ndarray  # the positions of its BEST_KEPT highest scores (or all)
     lowest: float  # negative only in a tiny corpus, whose average idf can be

@@ -1,9 +1,11 @@
 """What the engine sees of a store: articles and passages built on demand, and BM25.
 
 `ArticleTable` and `PassageTable` are sequences over a store's arrays that build an
-`Article` or `Passage` only when it is asked for (and keep it while anyone holds it), so
-start-up makes no object per passage. `StoredOkapi` is rank-bm25's Okapi BM25 over the
-store: the generation's statistics, and each term's scores computed from its postings.
+`Article` or `Passage` only when it is asked for (keeping the ones used last), so
+start-up makes no object per passage; a `StoredArticle` reads its text and metadata when
+first used, and `PassageTable.windows` reads a question's hits without building them.
+`StoredOkapi` is rank-bm25's Okapi BM25 over the store: the generation's statistics, and
+each term's scores computed from its postings.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ TERM_CACHE_BYTES = 64 * 2**20
 
 
 class _Objects:
-    """Objects built on demand by number; the KEEP_RECENT used last are kept (the same
-    object each time while kept), so memory stays bounded at any scale."""
+    """Objects built on demand by number; the `keep` used last are kept (the same object
+    each time while kept), so memory stays bounded at any scale."""
 
     def __init__(self, make: Callable[[int], object], keep: int = KEEP_RECENT) -> None:
         self._make = make
@@ -176,14 +178,14 @@ class ArticleTable(_Table):
         segment, local = opened.where_article(number)
         a, ptr = segment.a, segment.pointers
         start, end = ptr["meta_ptr"][local : local + 2]
-        fields: dict[str, object] = dict(
+        found: dict[str, object] = dict(
             zip(META_FIELDS, json.loads(a["meta"][start:end].tobytes()), strict=True)
         )
         start, end = ptr["para_ptr"][local : local + 2]
-        fields["paragraphs"] = tuple(map(tuple, a["paragraphs"][start:end].tolist()))
-        fields["path"] = self.folder / opened.names[number]
-        fields["digest"] = segment.digest(local).hex()
-        return fields
+        found["paragraphs"] = tuple(map(tuple, a["paragraphs"][start:end].tolist()))
+        found["path"] = self.folder / opened.names[number]
+        found["digest"] = segment.digest(local).hex()
+        return found
 
 
 def _stored_field(name: str) -> property:
