@@ -13,6 +13,7 @@ so names, numbers, days and months are never compared by meaning, only by their 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import re
@@ -72,12 +73,12 @@ class Vectors:
 def vectors() -> Vectors | None:
     """The vectors, or None when the package is not installed (the engine then judges by
     words alone, and says so once in the log)."""
-    try:
-        import wordllama
-    except ImportError:
+    # Found, not imported: the package's own code (and its pydantic) is not needed.
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
         log.warning("wordllama is not installed: answers are judged without word meanings")
         return None
-    return Vectors(Path(wordllama.__file__).parent)
+    return Vectors(Path(next(iter(spec.submodule_search_locations))))
 
 
 def comparable(word: str) -> bool:
