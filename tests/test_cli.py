@@ -272,13 +272,13 @@ def test_add_a_file(corpus_copy):
     assert missing.stderr == "no-such-file.md is neither an http(s) link nor a file.\n"
 
 
-def test_cold_ask_loads_no_extraction_or_network_code():
-    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+def imported_by(*calls: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run `main(...)` calls in a fresh interpreter; what it printed, every module it imported."""
     script = (
         "import sys\n"
         "from bot.cli import main\n"
-        "assert main(['ask', 'which police departments refused']) == 0\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\n"
+        + "".join(f"assert main({call}) == 0\n" for call in calls)
+        + "print(sorted(sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -289,8 +289,14 @@ def test_cold_ask_loads_no_extraction_or_network_code():
         env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
+    return result, set(eval(result.stderr))  # a printed list of module names
+
+
+def test_cold_ask_loads_no_extraction_or_network_code():
+    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+    result, modules = imported_by("['ask', 'which police departments refused']")
     assert "Sources:" in result.stdout
-    loaded = set(eval(result.stderr))  # a printed list of module names
+    loaded = {name.split(".")[0] for name in modules}
     assert {"bot", "nltk", "numpy"} <= loaded
     assert not loaded & {"trafilatura", "lxml", "justext", "htmldate", "aiohttp", "discord"}
 
@@ -372,28 +378,15 @@ def test_a_restore_whose_name_is_taken_gets_a_new_name(corpus_copy, tmp_path):
 
 def test_the_harness_never_imports_the_discord_layer(corpus_copy):
     """add FILE, remove, restore, history and ask run without discord.py or bot.discord."""
-    script = (
-        "import sys\n"
-        "from bot.cli import main\n"
-        f"corpus = ['--corpus', {str(corpus_copy)!r}]\n"
-        f"assert main(['add', *corpus, {str(PAGES / 'notes.txt')!r}]) == 0\n"
-        "assert main(['remove', *corpus, 'notes.txt']) == 0\n"
-        "assert main(['restore', *corpus, 'notes.txt']) == 0\n"
-        "assert main(['history', *corpus]) == 0\n"
-        "assert main(['ask', *corpus, 'which police departments refused']) == 0\n"
-        "print(sorted(sys.modules), file=sys.stderr)\n"
+    corpus = f"'--corpus', {str(corpus_copy)!r}"
+    _, loaded = imported_by(
+        f"['add', {corpus}, {str(PAGES / 'notes.txt')!r}]",
+        f"['remove', {corpus}, 'notes.txt']",
+        f"['restore', {corpus}, 'notes.txt']",
+        f"['history', {corpus}]",
+        f"['ask', {corpus}, 'which police departments refused']",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = set(eval(result.stderr))  # a printed list of module names
     assert "bot.engine.changes" in loaded and "bot.settings" in loaded
-    assert not {m for m in loaded if m.startswith("bot.discord")}
-    tops = {m.split(".")[0] for m in loaded}
+    assert not {name for name in loaded if name.startswith("bot.discord")}
+    tops = {name.split(".")[0] for name in loaded}
     assert not tops & {"discord", "aiohttp", "trafilatura", "lxml"}

@@ -144,12 +144,18 @@ def test_remove_and_restore_bring_the_same_bytes_back(corpus: CorpusFolder) -> N
     assert {c.sha256 for c in entries} == {hashlib.sha256(original).hexdigest()}
 
 
-def test_a_restore_whose_name_is_taken_comes_back_beside_it(corpus: CorpusFolder) -> None:
-    """If a new file took the old name meanwhile, the restored article gets a new one."""
+def name_taken_after_removal(corpus: CorpusFolder) -> bytes:
+    """Add quahog.md, remove it, then add another article as quahog.md; that one's bytes."""
     corpus.add(QUAHOG, "quahog.md", MOD, "an attachment")
     corpus.remove("quahog.md", MOD)
     other = QUAHOG.replace(b"Sunday", b"Monday").replace(b"/quahog", b"/quahog-monday")
     corpus.add(other, "quahog.md", MOD, "an attachment")
+    return other
+
+
+def test_a_restore_whose_name_is_taken_comes_back_beside_it(corpus: CorpusFolder) -> None:
+    """If a new file took the old name meanwhile, the restored article gets a new one."""
+    other = name_taken_after_removal(corpus)
     outcome = corpus.restore("quahog.md", MOD)
     assert (outcome.file, outcome.trash) == ("quahog-2.md", "quahog.md")
     assert (corpus.folder / "quahog.md").read_bytes() == other
@@ -159,10 +165,7 @@ def test_a_restore_whose_name_is_taken_comes_back_beside_it(corpus: CorpusFolder
 
 def test_trash_never_overwrites_and_remembers_each_old_name(corpus: CorpusFolder) -> None:
     """Two removals of the same name are both kept; restoring the second finds its old name."""
-    corpus.add(QUAHOG, "quahog.md", MOD, "an attachment")
-    corpus.remove("quahog.md", MOD)
-    other = QUAHOG.replace(b"Sunday", b"Monday").replace(b"/quahog", b"/quahog-monday")
-    corpus.add(other, "quahog.md", MOD, "an attachment")
+    other = name_taken_after_removal(corpus)
     second = corpus.remove("quahog.md", MOD)
     assert second.trash == "quahog-2.md"
     assert (corpus.folder / ".trash" / "quahog.md").read_bytes() == QUAHOG
