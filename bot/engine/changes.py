@@ -146,7 +146,8 @@ class Outcome:
         }.get(self.action, "changed nothing")
 
     def passages(self, file: str) -> int | None:
-        """How many passages `file` has now (None if it is not being served)."""
+        """How many passages `file` has after the change (None unless the reload found it
+        added or changed)."""
         for difference in self.differences:
             if difference.file == file:
                 return difference.passages_after
