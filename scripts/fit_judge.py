@@ -230,8 +230,10 @@ def main() -> int:
                     passes = sum(o[3] for o in outcomes(asked, pq, floor, quote_floor))
                     if best is None or passes > best[0]:
                         best = (passes, c, quote_floor, floor, pq)
-            print(f"C={c}: best so far {best[0]} held-out passes (C={best[1]}, quote floor "
-                  f"{best[2]}, answer floor {best[3]})")
+            print(
+                f"C={c}: best so far {best[0]} held-out passes (C={best[1]}, quote floor "
+                f"{best[2]}, answer floor {best[3]})"
+            )
         passes, c, quote_floor, floor, pq = best
         rate(asked, held_out(x, y, candidate_groups, c))
         OUT.mkdir(parents=True, exist_ok=True)
@@ -287,7 +289,11 @@ def per_set(found, sets) -> list[str]:
             of_kind = [o for o in mine if o[1] == kind]
             if of_kind:
                 kinds.append(f"{kind} {sum(o[3] for o in of_kind)}/{len(of_kind)}")
-        lines.append(f"{page_set.name}: {sum(o[3] for o in mine)}/{len(mine)} ({', '.join(kinds)})")
+        silent = sum(not o[2] for o in mine if o[1] != "none")
+        lines.append(
+            f"{page_set.name}: {sum(o[3] for o in mine)}/{len(mine)} ({', '.join(kinds)}; "
+            f"{silent} answerable left unanswered)"
+        )
     return lines
 
 

@@ -26,7 +26,7 @@ from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.index import Hit, Index, Window
 from bot.engine.judge import Judge, Reading, describe, fitted
-from bot.engine.query import analyse
+from bot.engine.query import analyse, follow_up
 from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
@@ -164,14 +164,18 @@ class Engine:
         """Passages per article id."""
         return self.index.passage_counts(self.articles)
 
-    def ask(self, question: str, limit: int = RANKED_QUOTES) -> Answer:
-        """Rank up to `limit` quotes that answer `question`, or none when nothing does."""
+    def ask(self, question: str, limit: int = RANKED_QUOTES, after: str | None = None) -> Answer:
+        """Rank up to `limit` quotes that answer `question`, or none when nothing does.
+
+        With `after`, the question is a follow-up to that earlier one ("what about
+        atlanta?" after "which mayors spoke out"), answered in its context
+        (`bot.engine.query.follow_up`)."""
         # A question makes thousands of short-lived objects, all freed as it ends; cyclic
         # collections in between found nothing to free and made the slowest questions
         # twice as slow (`python -m bot bench`).
         with store.paused_gc():
             question = validate_question(question)
-            judged = self._judge(question)
+            judged = self._judge(question, after)
             if not self.judge.answers(judged.candidates, judged.rows):
                 return Answer(question, (), ())
             listing = judged.asked is not None and judged.asked.listing
@@ -179,29 +183,31 @@ class Engine:
             chosen = pick(judged.candidates, floor, limit, listing, judged.names)
             return answer(question, chosen, self._article)
 
-    def judged(self, question: str) -> Judged:
+    def judged(self, question: str, after: str | None = None) -> Judged:
         """The question's candidates, described and rated: what `scripts/fit_judge.py` logs."""
         with store.paused_gc():
-            return self._judge(validate_question(question))
+            return self._judge(validate_question(question), after)
 
     def searched_for(self, question: str) -> str:
         """The question as the engine searches for it (chat cleaned, typos respelt)."""
         if not self.features.chat:
             return question
         cleaned = chat.clean(question)
-        return chat.respell(
-            cleaned, self.index.idf, normalize_word, _english
-        )
+        return chat.respell(cleaned, self.index.idf, normalize_word, _english)
 
     # -- the phases -------------------------------------------------------------------
 
-    def _judge(self, question: str) -> Judged:
+    def _judge(self, question: str, after: str | None = None) -> Judged:
         text = self.searched_for(question)
         concepts = analyse(text, self.features.word_knowledge)
+        earlier = None
+        if after and after.strip():
+            earlier = self.searched_for(" ".join(after.split())[:MAX_QUESTION_CHARS])
+            concepts = follow_up(analyse(earlier, self.features.word_knowledge), concepts)
         if not concepts:
             return Judged(None, [], [])
         wanted = asked(
-            text, concepts, self.index, self._term_key, self.features.answer_types
+            text, concepts, self.index, self._term_key, self.features.answer_types, earlier
         )
         hits = self.index.search(flat_weights(concepts), PASSAGE_POOL)
         if not hits:

@@ -49,8 +49,12 @@ def _table() -> tuple[re.Pattern, dict[str, str]]:
 
 
 def _is_emoji(char: str) -> bool:
-    return unicodedata.category(char) == "So" or char in _EMOJI_JOINERS or (
-        "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
+    return (
+        unicodedata.category(char) == "So"
+        or char in _EMOJI_JOINERS
+        or (
+            "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
+        )
     )
 
 

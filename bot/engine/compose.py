@@ -109,7 +109,9 @@ def pick(
     same_article = [0] * len(pool)
 
     def adjusted(i: int) -> float:
-        score = pool[i].score * (1 - diversity * overlap[i]) * (1 - 0.1 * diversity * same_article[i])
+        score = (
+            pool[i].score * (1 - diversity * overlap[i]) * (1 - 0.1 * diversity * same_article[i])
+        )
         if listing:
             own, new = owns[i], fresh[i]
             novelty = new / len(own) if own else 0.0
@@ -134,7 +136,11 @@ def pick(
         chosen.append([chosen_one])
         added = own - named
         named |= added
-        picked, picked_size, picked_id = chosen_one.terms, len(chosen_one.terms), chosen_one.source.id
+        picked, picked_size, picked_id = (
+            chosen_one.terms,
+            len(chosen_one.terms),
+            chosen_one.source.id,
+        )
         for i, c in enumerate(pool):
             changed = c.source.id == picked_id
             if changed:

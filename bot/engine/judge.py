@@ -30,6 +30,8 @@ from bot.engine.retrieval import (
     coverage,
     holds,
 )
+from bot.engine.shapes import SHAPES
+from bot.engine.text import fold
 
 # What each feature says of a candidate, in the order the model's weights are kept.
 FEATURES = {
@@ -55,6 +57,8 @@ FEATURES = {
     "name_missing_any": "1 when its passage lacks any of the question's names and roles",
     "time_missing": "1 when the question names a day or month its passage and headline lack",
     "unknown_words": "share of the question's weight on words no article has",
+    "named_speaks": "for what-did-X-say: the quote names X (or a pronoun for X) and speaks",
+    "position": "where the quote starts in its article (0 = the top, 1 = the end)",
     "counts_asked": "for how many/much: a number in it counts one of the question's words",
     "soft_cover": "coverage where a word close in meaning counts as far as it is close",
     "soft_crux": "how close in meaning its nearest word is to the question's heaviest word",
@@ -77,6 +81,9 @@ QUESTION_FEATURES = {
     "best_soft_cover": "the best candidate's soft coverage",
     "best_kind_held": "the best candidate holds the kind of answer asked for",
     "best_counts_asked": "the best candidate's number counts what the question counts",
+    "any_counts_asked": "one of the best five candidates' numbers counts what is asked",
+    "any_named_speaks": "one of the best five quotes has the person asked about speaking",
+    "best_position": "where the best candidate stands in its article",
     "unknown_words": "share of the question's weight on words no article has",
     "kind_asked": "the question asks for a kind of answer",
     "listing": "the question asks for a list",
@@ -162,6 +169,9 @@ def question_features(
         "best_soft_cover": best["soft_cover"],
         "best_kind_held": best["kind_held"],
         "best_counts_asked": best["counts_asked"],
+        "any_counts_asked": max(rows[i]["counts_asked"] for i in order[:5]),
+        "any_named_speaks": max(rows[i]["named_speaks"] for i in order[:5]),
+        "best_position": best["position"],
         "unknown_words": best["unknown_words"],
         "kind_asked": best["kind_asked"],
         "listing": best["listing"],
@@ -258,6 +268,13 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
                 "length": math.log1p(c.end - c.start) / math.log1p(300),
                 "few_words": 1.0 / len(weighed) if weighed else 1.0,
                 "names_missing_quote": names_missing_quote,
+                "named_speaks": float(
+                    asked.kind == "statement"
+                    and bool(named)
+                    and names_missing_quote < 1.0
+                    and SHAPES["statement"].search(fold(c.text))
+                ),
+                "position": c.start / max(len(c.source.text), 1),
                 "name_missing_any": float(names_missing > 0),
                 "time_missing": float(
                     any(not asked.concepts[n].covered_by(around | weak) for n in asked.times)

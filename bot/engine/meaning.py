@@ -84,9 +84,7 @@ def vectors() -> Vectors | None:
 def comparable(word: str) -> bool:
     """Whether a lower-case word may be compared by meaning: not a stopword, a day or a
     month (their neighbours are other days and months), and not a number."""
-    return len(word) > 2 and word.isalpha() and word not in stopwords() and not TIME.fullmatch(
-        word
-    )
+    return len(word) > 2 and word.isalpha() and word not in stopwords() and not TIME.fullmatch(word)
 
 
 def plain_words(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
@@ -111,6 +111,7 @@ class Concept:
     related: frozenset[str] = frozenset()
     related_phrases: tuple[tuple[str, ...], ...] = ()
     word: str = ""  # the question's own word for it, lower-cased ("cops" for "polic")
+    scale: float = 1.0  # what it weighs against the question's own: less if carried over
 
     def covered_by(self, present: set[str] | frozenset[str]) -> float:
         """1 when `present` has the question's own word, less for a synonym, else 0.
@@ -312,3 +313,30 @@ def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str
         ):
             found.add(term)
     return found
+
+
+# What a word carried over from the question a follow-up follows weighs (its own: 1).
+CARRIED_WEIGHT = 0.5
+
+
+def follow_up(earlier: list[Concept], later: list[Concept]) -> list[Concept]:
+    """A follow-up's concepts in the context of the question it follows ("what about
+    atlanta?" after "which mayors spoke out against the raids").
+
+    The follow-up's own words count fully. The earlier question's words it leaves out come
+    along at CARRIED_WEIGHT, except its names when the follow-up names someone or somewhere
+    itself: those it replaces ("atlanta" for "denver").
+    """
+    from bot.engine.wordnet import base_forms  # the table loads once
+
+    def named(concept: Concept) -> bool:
+        return concept.capitalised or (concept.word.isalpha() and not base_forms(concept.word))
+
+    own = {c.term for c in later}
+    replaces = any(named(c) and not c.framing for c in later)
+    carried = [
+        replace(c, scale=CARRIED_WEIGHT)
+        for c in earlier
+        if c.term not in own and not (replaces and named(c))
+    ]
+    return later + carried

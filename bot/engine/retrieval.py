@@ -108,21 +108,25 @@ def asked(
     index: Index,
     key: Callable[[str], Term],
     answer_types: bool = True,
+    earlier: str | None = None,
 ) -> Asked:
-    """What the scoring loops need of a question, worked out once."""
+    """What the scoring loops need of a question, worked out once (a follow-up asks for
+    the kind of answer `earlier`, the question it follows, asked for, unless it says)."""
     weights = concept_weights(concepts, index)
     unseen = sum(
         w
         for c, w in zip(concepts, weights, strict=True)
         if all(index.idf(t) is None for t in c.weights)
     )
-    kind = answer_kind(question) if answer_types else None
+    kind = None
+    if answer_types:
+        kind = answer_kind(question) or (answer_kind(earlier) if earlier else None)
     by_term: dict[Term, list[tuple[int, float]]] = {}
     for number, concept in enumerate(concepts):
         for term, weight in concept.weights.items():
             idf = index.idf(term)
             if idf is not None:  # a term no passage has is in no sentence either
-                by_term.setdefault(key(term), []).append((number, weight * idf))
+                by_term.setdefault(key(term), []).append((number, weight * idf * concept.scale))
     return Asked(
         [_keyed(c, key) for c in concepts],
         weights,
@@ -158,7 +162,7 @@ def concept_weights(concepts: list[Concept], index: Index) -> list[float]:
                 if t not in concept.related and (idf := index.idf(t)) is not None
             ]
             own = max(idfs) if idfs else index.max_idf
-        weights.append(0.0 if concept.framing else max(own, 0.0))
+        weights.append(0.0 if concept.framing else max(own, 0.0) * concept.scale)
     return weights
 
 
@@ -166,7 +170,7 @@ def flat_weights(concepts: list[Concept]) -> dict[str, float]:
     """The query BM25 searches with: every term of every concept at its weight."""
     weights: dict[str, float] = {}
     for concept in concepts:
-        scale = FRAMING_WEIGHT if concept.framing else 1.0
+        scale = (FRAMING_WEIGHT if concept.framing else 1.0) * concept.scale
         for term, weight in concept.weights.items():
             weights[term] = max(weights.get(term, 0.0), weight * scale)
     return weights

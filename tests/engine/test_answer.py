@@ -108,8 +108,8 @@ def test_a_question_leaves_garbage_collection_as_it_found_it(engine, monkeypatch
     """Cyclic garbage collection pauses while a question is answered, and is back after,
     whether the question was answered or refused (and stays off if it was off)."""
     during = []
-    answer = engine._ask
-    monkeypatch.setattr(engine, "_ask", lambda *a: during.append(gc.isenabled()) or answer(*a))
+    judge = engine._judge
+    monkeypatch.setattr(engine, "_judge", lambda *a: during.append(gc.isenabled()) or judge(*a))
     assert gc.isenabled()
     assert engine.ask("which police departments refused").answered
     assert during == [False]
