@@ -239,7 +239,7 @@ def main() -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         write_curve(asked, pq, quote_floor)
         report = per_set(outcomes(asked, pq, floor, quote_floor), sets)
-        print(f"held out (each set scored by the models fitted on the others):")
+        print("held out (each set scored by the models fitted on the others):")
         for line in report:
             print("  " + line)
         # The shipped models: fitted on every set.
@@ -268,7 +268,7 @@ def main() -> int:
                     "model": f"logistic regressions, C={c}, standardised features",
                     "sets": [s.name for s in sets],
                     "questions": len(asked),
-                    "candidates": int(len(y)),
+                    "candidates": len(y),
                     "answering": int(y.sum()),
                     "floors_from": "most held-out passes (LeaveOneGroupOut over the sets)",
                     "held_out": report,

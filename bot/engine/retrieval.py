@@ -54,7 +54,9 @@ class Asked:
     @cached_property
     def weighed(self) -> list[tuple[int, Concept, float]]:
         """The concepts that count for coverage (a framing word weighs nothing)."""
-        return [(n, c, w) for n, (c, w) in enumerate(zip(self.concepts, self.weights)) if w]
+        return [
+            (n, c, w) for n, (c, w) in enumerate(zip(self.concepts, self.weights, strict=True)) if w
+        ]
 
     @cached_property
     def crux(self) -> int | None:
