@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("-k", type=int, default=5, help="how many quotes (1-15, default 5)")
     ask.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+    ask.add_argument(
+        "--after", metavar="EARLIER", help="ask it as a follow-up to this earlier question"
+    )
 
     repl = commands.add_parser("repl", help="ask questions at a prompt, or one per input line")
     repl.add_argument("--json", action="store_true", help="print answers as JSON")
@@ -155,8 +158,9 @@ def _run(args: argparse.Namespace) -> int:
         from bot.engine.answer import validate_question
 
         question = validate_question(" ".join(args.question))  # before loading anything
+        after = validate_question(args.after) if args.after is not None else None
         engine = _load(corpus)
-        print(_render(engine, question, args.k, args.json))
+        print(_render(engine, question, args.k, args.json, after))
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
@@ -293,11 +297,11 @@ def _sweep(corpus: Path, files: list[Path]) -> int:
     return 0
 
 
-def _render(engine: Engine, question: str, k: int, as_json: bool) -> str:
+def _render(engine: Engine, question: str, k: int, as_json: bool, after: str | None = None) -> str:
     from bot.render import as_json as to_json
     from bot.render import as_text
 
-    answer = engine.ask(question)
+    answer = engine.ask(question, after=after)
     quotes = answer.quotes[:k]
     return to_json(answer, quotes) if as_json else as_text(answer, quotes)
 
@@ -307,9 +311,10 @@ def _repl(engine: Engine, k: int, as_json: bool) -> int:
     if interactive:
         _enable_history()
         print(
-            f"{len(engine.articles)} articles loaded. "
-            "Ask a question; an empty line or Ctrl-D quits."
+            f"{len(engine.articles)} articles loaded. Ask a question; start a line with + to "
+            "follow up the one before; an empty line or Ctrl-D quits."
         )
+    previous: str | None = None
     while True:
         try:
             line = input("? ") if interactive else sys.stdin.readline()
@@ -322,8 +327,12 @@ def _repl(engine: Engine, k: int, as_json: bool) -> int:
             if interactive:
                 return 0
             continue
+        # "+ what about atlanta?" follows up the question before (and a chain goes on).
+        follows = line.lstrip().startswith("+")
+        question = line.lstrip()[1:] if follows else line
         try:
-            print(_render(engine, line, k, as_json))
+            print(_render(engine, question, k, as_json, previous if follows else None))
+            previous = f"{previous} {question}" if follows and previous else question
         except QuestionError as error:
             print(error)
         print()
@@ -363,7 +372,8 @@ def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: st
 
     engine.features = Features.without(without)
 
-    questions = [q for path in paths for q in load_questions(path)]
+    sets = [(path, load_questions(path)) for path in paths]
+    questions = [q for _, found in sets for q in found]
     verdicts = evaluate(engine, questions)
     for v in verdicts:
         print(f"{'PASS' if v.passed else 'FAIL'}  {v.kind:<4}  {v.id}: {v.detail}")
@@ -371,6 +381,12 @@ def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: st
     if baseline:
         rows.append(("bm25s", evaluate(Bm25sBaseline(engine.articles), questions)))
     for name, row in rows:
+        start = 0
+        for path, found in sets if len(sets) > 1 else []:  # each file, then all of them
+            part = row[start : start + len(found)]
+            start += len(found)
+            kinds = ", ".join(f"{kind} {p}/{n}" for kind, (p, n) in kind_totals(part).items())
+            print(f"{name}, {path.name}: {sum(v.passed for v in part)}/{len(part)} ({kinds})")
         kinds = ", ".join(f"{kind} {p}/{n}" for kind, (p, n) in kind_totals(row).items())
         print(f"{name}: {sum(v.passed for v in row)}/{len(row)} ({kinds})")
     passed = sum(v.passed for v in verdicts)
