@@ -35,6 +35,7 @@ from bot.engine.retrieval import (
     Term,
     asked,
     candidates,
+    first_phase,
     flat_weights,
 )
 from bot.engine.shapes import TIME
@@ -220,6 +221,7 @@ class Engine:
             self._context,
             wanted.kind,
         )
+        found = first_phase(found, wanted, self._sentence_score)
         own = {t for c in concepts for t in c.weights}
 
         def names(candidate: Candidate) -> set[str]:

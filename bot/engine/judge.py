@@ -198,97 +198,101 @@ class Reading:
 
 
 def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:
-    """The features of each candidate of one question, in `FEATURES` order."""
+    """The features of each candidate of one question, in `FEATURES` order.
+
+    Each candidate's coverage of each question word is worked out once, by its own words,
+    with its context, with its headline, and by its passage (once per passage), and every
+    coverage feature is read from those."""
     asked = reading.asked
     if not found:
         return []
     rows = []
     top_passage = max(c.passage_score for c in found) or 1.0
     weighed = asked.weighed
-    heaviest = max((w for _, _, w in weighed), default=0.0) or 1.0
-    crux = asked.concepts[asked.crux] if asked.crux is not None else None
+    weights = [w for _, _, w in weighed]
+    total = asked.total or 1.0
+    heaviest = max(weights, default=0.0) or 1.0
+    place = {n: k for k, (n, _, _) in enumerate(weighed)}  # concept number -> its place
+    crux = place.get(asked.crux, -1) if asked.crux is not None else -1
     pairs = asked.pairs
-    named = asked.named + _names_in_lower_case(asked, found)
-    soft = _closeness(reading, found, named)
-    passage_terms: dict[int, tuple[frozenset, frozenset]] = {}
+    named = [place[n] for n in asked.named + _names_in_lower_case(asked, found) if n in place]
+    times = [place[n] for n in asked.times if n in place]
+    soft = _closeness(reading, found, [weighed[k][0] for k in named])
+    listing = float(asked.listing)
+    kind = asked.kind
+    few_words = 1.0 / len(weighed) if weighed else 1.0
+    passages: dict[int, list[float]] = {}
     for c in found:
         own = c.terms
         weak: frozenset = frozenset()
-        in_context = own
+        quote = _covered(weighed, own)
+        in_context, context = own, quote
         if reading.context:
             weak = c.context.headline
-            in_context = own | c.context.referents(c.start, c.end)
+            referents = c.context.referents(c.start, c.end)
+            if referents:
+                in_context = own | referents
+                context = _covered(weighed, in_context, quote)
+        headed = _headed(weighed, context, in_context, weak)
         key = id(c.window)
-        if key not in passage_terms:
+        around = passages.get(key)
+        if around is None:
             window = c.window
             terms = frozenset(window.before).union(*window.terms)
             if reading.context:
                 terms |= c.context.referents(window.start, window.end)
-            passage_terms[key] = (terms, weak)
-        around, _ = passage_terms[key]
-        sentence = sum(reading.sentence_score(asked, s) for s in c.sentences)
-        missing = [w for _, concept, w in weighed if not concept.covered_by(in_context | weak)]
+            around = passages[key] = _headed(weighed, _covered(weighed, terms), terms, weak)
+        sentence = c.bm25
         names_missing = names_missing_quote = 0.0
         if named:
-            present = around | weak
-            names_missing = sum(not asked.concepts[n].covered_by(present) for n in named) / len(
-                named
-            )
-            present = in_context | weak
-            names_missing_quote = sum(
-                not asked.concepts[n].covered_by(present) for n in named
-            ) / len(named)
+            names_missing = sum(around[k] == 0 for k in named) / len(named)
+            names_missing_quote = sum(headed[k] == 0 for k in named) / len(named)
         together = 0.0
         if pairs and any(a in own and b in own for a, b in pairs):
             sequence = [t for s in c.sentences for t in s]
             together = len(set(pairwise(sequence)) & pairs) / len(pairs)
-        kind_held = float(asked.kind is not None and holds(asked.kind, c))
-        cover_context = coverage(asked, in_context, weak, HEADLINE_CREDIT)
-        listing = float(asked.listing)
-        hard = [concept.covered_by(in_context) for _, concept, _ in weighed]
-        close = soft(len(rows), hard)
+        kind_held = float(kind is not None and holds(kind, c))
+        cover_context = _share(weights, headed, total)
+        close = soft(len(rows), context)
         rows.append(
             {
-                "cover_quote": coverage(asked, own),
+                "cover_quote": _share(weights, quote, total),
                 "cover_context": cover_context,
-                "cover_passage": coverage(asked, around, weak, HEADLINE_CREDIT),
+                "cover_passage": _share(weights, around, total),
                 "cover_gap": 0.0,  # set below, once the best is known
                 "bm25_sentence": sentence,  # divided by the best below
                 "bm25_passage": c.passage_score / top_passage,
                 "passage_rank": math.log1p(c.rank) / math.log1p(PASSAGE_POOL),
-                "kind_asked": float(asked.kind is not None),
+                "kind_asked": float(kind is not None),
                 "kind_held": kind_held,
                 "pairs_together": together,
-                "crux_covered": crux.covered_by(in_context) if crux is not None else 0.0,
-                "missing_most": max(missing, default=0.0) / heaviest,
+                "crux_covered": context[crux] if crux >= 0 else 0.0,
+                "missing_most": max(
+                    (w for w, h in zip(weights, headed, strict=True) if h == 0), default=0.0
+                )
+                / heaviest,
                 "names_missing": names_missing,
                 "listing": listing,
-                "list_new_names": listing * min(len(reading.names(c)), 3) / 3 if listing else 0.0,
+                "list_new_names": min(len(reading.names(c)), 3) / 3 if listing else 0.0,
                 "list_cover": listing * cover_context,
                 "length": math.log1p(c.end - c.start) / math.log1p(300),
-                "few_words": 1.0 / len(weighed) if weighed else 1.0,
+                "few_words": few_words,
                 "names_missing_quote": names_missing_quote,
                 "named_speaks": float(
-                    asked.kind == "statement"
+                    kind == "statement"
                     and bool(named)
                     and names_missing_quote < 1.0
                     and SHAPES["statement"].search(fold(c.text))
                 ),
                 "position": c.start / max(len(c.source.text), 1),
                 "name_missing_any": float(names_missing > 0),
-                "time_missing": float(
-                    any(not asked.concepts[n].covered_by(around | weak) for n in asked.times)
-                ),
+                "time_missing": float(any(around[k] == 0 for k in times)),
                 "unknown_words": asked.unknown,
                 "counts_asked": float(
-                    asked.kind == "number" and kind_held and counts_what_is_asked(asked, c)
+                    kind == "number" and kind_held and counts_what_is_asked(asked, c)
                 ),
-                "soft_cover": sum(w * m for (_, _, w), m in zip(weighed, close, strict=True))
-                / (asked.total or 1.0),
-                "soft_crux": next(
-                    (m for (n, _, _), m in zip(weighed, close, strict=True) if n == asked.crux),
-                    0.0,
-                ),
+                "soft_cover": _share(weights, close, total),
+                "soft_crux": close[crux] if crux >= 0 else 0.0,
                 "soft_gap": 0.0,
             }
         )
@@ -300,6 +304,38 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
         row["cover_gap"] = row["cover_context"] - best_cover
         row["soft_gap"] = row["soft_cover"] - best_soft
     return rows
+
+
+def _covered(weighed, terms, already: list[float] | None = None) -> list[float]:
+    """How well `terms` cover each weighed concept (1 its own word, less a synonym ...);
+    `already` holds what a subset of `terms` covers, which can only grow."""
+    found = []
+    for k, (_, concept, _) in enumerate(weighed):
+        if already is not None and already[k] == 1.0:
+            found.append(1.0)
+        elif concept.term in terms:
+            found.append(1.0)
+        else:
+            found.append(concept.covered_by(terms))
+    return found
+
+
+def _headed(weighed, covered: list[float], terms, weak: frozenset) -> list[float]:
+    """`covered`, where a concept not fully covered also counts the headline's words
+    (`weak`) for HEADLINE_CREDIT of a match."""
+    if not weak:
+        return covered
+    both = terms | weak
+    found = []
+    for (_, concept, _), value in zip(weighed, covered, strict=True):
+        if value < 1.0:
+            value = max(value, HEADLINE_CREDIT * concept.covered_by(both))
+        found.append(value)
+    return found
+
+
+def _share(weights: list[float], covered: list[float], total: float) -> float:
+    return sum(w * v for w, v in zip(weights, covered, strict=True)) / total
 
 
 def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:

@@ -81,13 +81,15 @@ def vectors() -> Vectors | None:
     return Vectors(Path(next(iter(spec.submodule_search_locations))))
 
 
+@lru_cache(maxsize=WORDS_KEPT)
 def comparable(word: str) -> bool:
     """Whether a lower-case word may be compared by meaning: not a stopword, a day or a
     month (their neighbours are other days and months), and not a number."""
     return len(word) > 2 and word.isalpha() and word not in stopwords() and not TIME.fullmatch(word)
 
 
-def plain_words(text: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def plain_words(text: str) -> tuple[str, ...]:
     """The words of `text` written in lower case (capitalised ones are names, or begin a
     sentence), that may be compared by meaning."""
-    return [w for w in _PLAIN_WORD.findall(text) if comparable(w)]
+    return tuple(w for w in _PLAIN_WORD.findall(text) if comparable(w))
