@@ -27,7 +27,6 @@ from bot.engine.retrieval import (
     Candidate,
     Term,
     counts_what_is_asked,
-    coverage,
     holds,
 )
 from bot.engine.shapes import SHAPES
@@ -311,9 +310,7 @@ def _covered(weighed, terms, already: list[float] | None = None) -> list[float]:
     `already` holds what a subset of `terms` covers, which can only grow."""
     found = []
     for k, (_, concept, _) in enumerate(weighed):
-        if already is not None and already[k] == 1.0:
-            found.append(1.0)
-        elif concept.term in terms:
+        if (already is not None and already[k] == 1.0) or concept.term in terms:
             found.append(1.0)
         else:
             found.append(concept.covered_by(terms))
