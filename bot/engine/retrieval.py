@@ -183,27 +183,6 @@ def flat_weights(concepts: list[Concept]) -> dict[str, float]:
     return weights
 
 
-def coverage(
-    asked: Asked, terms: set[Term] | frozenset[Term], weak: frozenset = frozenset(), credit=0.5
-) -> float:
-    """Share of the question's informative weight that `terms` match; `weak` terms (a
-    headline's) count for `credit` of a match."""
-    if asked.total == 0:  # only framing words ("what time is it"): nothing to look for
-        return 0.0
-    matched = 0.0
-    both = None
-    for _, concept, weight in asked.weighed:
-        if concept.term in terms:  # what covered_by would say first
-            matched += weight
-            continue
-        covered = concept.covered_by(terms)
-        if covered < 1.0 and weak:  # the headline can only add to what is not covered
-            both = terms | weak if both is None else both
-            covered = max(covered, credit * concept.covered_by(both))
-        matched += weight * covered
-    return matched / asked.total
-
-
 def candidates(
     windows: list[Window],
     scores: list[float],
