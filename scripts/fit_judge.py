@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -36,7 +37,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.answer import Engine  # noqa: E402
 from bot.engine.compose import answer, pick  # noqa: E402
-from bot.engine.judge import FEATURES, QUESTION_FEATURES, question_features  # noqa: E402
+from bot.engine.judge import (  # noqa: E402
+    FEATURES,
+    QUESTION_FEATURES,
+    Trees,
+    question_features,
+)
 from bot.evaluation import fold, judge, load_questions  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -146,6 +152,50 @@ def probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray
     return 1.0 / (1.0 + np.exp(-np.clip(x @ weights + bias, -700, 700)))
 
 
+# The quote model's trees: shallow and few, so the bot walks them all in microseconds.
+TREES = {"max_iter": 150, "max_depth": 3, "learning_rate": 0.05, "l2_regularization": 1.0}
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray) -> dict:
+    """Gradient-boosted trees, exported as the arrays `bot.engine.judge.Trees` walks."""
+    model = HistGradientBoostingClassifier(random_state=0, **TREES).fit(x, y)
+    nodes = [predictors[0].nodes for predictors in model._predictors]
+    width = max(len(n) for n in nodes)
+
+    def padded(field: str, kind=float) -> list[list]:
+        return [[kind(v) for v in n[field]] + [kind(0)] * (width - len(n)) for n in nodes]
+
+    leaf = [[bool(v) for v in n["is_leaf"]] + [True] * (width - len(n)) for n in nodes]
+    return {
+        "kind": "trees",
+        "features": list(FEATURES),
+        "baseline": float(model._baseline_prediction.ravel()[0]),
+        "depth": int(max(n["depth"].max() for n in nodes)),
+        "trees": {
+            "feature": padded("feature_idx", int),
+            "threshold": [[round(v, 6) for v in row] for row in padded("num_threshold")],
+            "left": padded("left", int),
+            "right": padded("right", int),
+            "leaf": leaf,
+            "value": [[round(v, 6) for v in row] for row in padded("value")],
+        },
+    }
+
+
+def tree_probabilities(exported: dict, x: np.ndarray) -> np.ndarray:
+    trees = Trees.from_json({**exported, "floor": 0.0})
+    return 1.0 / (1.0 + np.exp(-np.clip(trees.raw(x), -700, 700)))
+
+
+def held_out_trees(x, y, groups) -> np.ndarray:
+    """Each candidate's probability from the trees fitted without its page set."""
+    p = np.zeros(len(y))
+    for group in np.unique(groups):
+        test = groups == group
+        p[test] = tree_probabilities(fit_trees(x[~test], y[~test]), x[test])
+    return p
+
+
 def rate(asked: list[Asked], p: np.ndarray) -> None:
     """Give every candidate its rating `p`."""
     for item in asked:
@@ -209,6 +259,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="report without writing")
     parser.add_argument("--sets", help="comma-separated: fit on these sets only")
+    parser.add_argument(
+        "--trees", action="store_true", help="boosted trees for the quote model (else logistic)"
+    )
     args = parser.parse_args()
     sets = page_sets(args.sets.split(",") if args.sets else None)
     with tempfile.TemporaryDirectory() as scratch:
@@ -218,9 +271,10 @@ def main() -> int:
         )
         question_groups = np.array([item.group for item in asked])
         print(f"{len(asked)} questions, {len(y)} candidates, {int(y.sum())} that answer")
+        quote_p = held_out_trees(x, y, candidate_groups) if args.trees else None
         best = None
         for c in C_VALUES:
-            rate(asked, held_out(x, y, candidate_groups, c))
+            rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
             xq = question_matrix(asked)
             for quote_floor in QUOTE_FLOORS:
                 yq, train = answerable_labels(asked, quote_floor)
@@ -235,7 +289,7 @@ def main() -> int:
                 f"{best[2]}, answer floor {best[3]})"
             )
         passes, c, quote_floor, floor, pq = best
-        rate(asked, held_out(x, y, candidate_groups, c))
+        rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
         OUT.mkdir(parents=True, exist_ok=True)
         write_curve(asked, pq, quote_floor)
         report = per_set(outcomes(asked, pq, floor, quote_floor), sets)
@@ -243,20 +297,25 @@ def main() -> int:
         for line in report:
             print("  " + line)
         # The shipped models: fitted on every set.
-        weights, bias = fit(x, y, c)
-        rate(asked, probabilities(x, weights, bias))
+        if args.trees:
+            quote_model = {**fit_trees(x, y), "floor": quote_floor}
+            rate(asked, tree_probabilities(quote_model, x))
+        else:
+            weights, bias = fit(x, y, c)
+            quote_model = {
+                "features": list(FEATURES),
+                "weights": [round(float(w), 6) for w in weights],
+                "bias": round(bias, 6),
+                "floor": quote_floor,
+            }
+            rate(asked, probabilities(x, weights, bias))
         xq = np.nan_to_num(question_matrix(asked))
         yq, train = answerable_labels(asked, quote_floor)
         q_weights, q_bias = fit(xq[train], yq[train], c)
         write_features(asked, x, y, sets)
         if not args.dry_run:
             model = {
-                "quote": {
-                    "features": list(FEATURES),
-                    "weights": [round(float(w), 6) for w in weights],
-                    "bias": round(bias, 6),
-                    "floor": quote_floor,
-                },
+                "quote": quote_model,
                 "answerable": {
                     "features": list(QUESTION_FEATURES),
                     "weights": [round(float(w), 6) for w in q_weights],
@@ -265,7 +324,10 @@ def main() -> int:
                 },
                 "fitted": {
                     "by": "scripts/fit_judge.py",
-                    "model": f"logistic regressions, C={c}, standardised features",
+                    "model": (
+                        f"quotes: {'boosted trees ' + str(TREES) if args.trees else 'logistic'}; "
+                        f"answerable: logistic regression, C={c}, standardised features"
+                    ),
                     "sets": [s.name for s in sets],
                     "questions": len(asked),
                     "candidates": len(y),

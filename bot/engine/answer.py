@@ -235,8 +235,8 @@ class Engine:
             meaning.vectors() if self.features.meaning else None,
         )
         rows = describe(reading, found)
-        for candidate, row in zip(found, rows, strict=True):
-            candidate.score = self.judge.quote.probability(row)
+        for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
+            candidate.score = score
         return Judged(wanted, found, rows, names)
 
     # -- reading the store ------------------------------------------------------------

@@ -101,10 +101,12 @@ class Model:
     floor: float
 
     @classmethod
-    def from_json(cls, data: dict, known: dict[str, str]) -> Model:
+    def from_json(cls, data: dict, known: dict[str, str]) -> Model | Trees:
         unknown = set(data["features"]) - set(known)
         if unknown:
             raise ValueError(f"the judge's model uses unknown features: {sorted(unknown)}")
+        if data.get("kind") == "trees":
+            return Trees.from_json(data)
         if len(data["features"]) != len(data["weights"]):
             raise ValueError("the judge's model has a weight for each feature")
         return cls(
@@ -121,14 +123,78 @@ class Model:
             z += weight * described[name]
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
+    def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
+        return [self.probability(row) for row in rows]
+
+
+@dataclass(frozen=True, eq=False)
+class Trees:
+    """Fitted gradient-boosted trees over named features (scikit-learn's histogram
+    boosting, exported by scripts/fit_judge.py), and the floor their probability must reach.
+
+    Every tree is walked for every row at once: one array step per level of depth."""
+
+    features: tuple[str, ...]
+    baseline: float
+    feature: np.ndarray  # (trees, nodes): the feature a node splits on
+    threshold: np.ndarray  # ... goes left when the value is at most this
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray  # whether the node is a leaf
+    value: np.ndarray  # a leaf's raw score
+    depth: int
+    floor: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> Trees:
+        trees = data["trees"]
+        return cls(
+            tuple(data["features"]),
+            float(data["baseline"]),
+            np.array(trees["feature"], dtype=np.intp),
+            np.array(trees["threshold"], dtype=float),
+            np.array(trees["left"], dtype=np.intp),
+            np.array(trees["right"], dtype=np.intp),
+            np.array(trees["leaf"], dtype=bool),
+            np.array(trees["value"], dtype=float),
+            int(data["depth"]),
+            float(data["floor"]),
+        )
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Each row's summed leaf scores (log-odds), rows as `features` ordered."""
+        count, trees = len(x), len(self.feature)
+        node = np.zeros((count, trees), dtype=np.intp)
+        columns = np.arange(trees)
+        for _ in range(self.depth):
+            feature = self.feature[columns, node]
+            values = np.take_along_axis(x, feature, axis=1)
+            step = np.where(
+                values <= self.threshold[columns, node],
+                self.left[columns, node],
+                self.right[columns, node],
+            )
+            node = np.where(self.leaf[columns, node], node, step)
+        return self.baseline + self.value[columns, node].sum(axis=1)
+
+    def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
+        if not rows:
+            return []
+        x = np.array([[row[name] for name in self.features] for row in rows], dtype=float)
+        z = np.clip(self.raw(x), -700, 700)
+        return (1.0 / (1.0 + np.exp(-z))).tolist()
+
+    def probability(self, described: dict[str, float]) -> float:
+        return self.probabilities([described])[0]
+
 
 @dataclass(frozen=True)
 class Judge:
     """The quote model (does this candidate answer?) and the answerability model (do the
     articles answer this question at all?)."""
 
-    quote: Model
-    answerable: Model
+    quote: Model | Trees
+    answerable: Model | Trees
 
     @classmethod
     def from_json(cls, data: dict) -> Judge:
