@@ -7,6 +7,7 @@ python -m bot sources              list the loaded articles
 python -m bot verify               check the corpus store byte for byte (rebuilt if damaged)
 python -m bot eval [FILE...]       score answers against question files (--sweep)
 python -m bot add URL|FILE         add an article from its link or a file (--corpus DIR)
+python -m bot check                check the set-up before starting the bot (never connects)
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
+    check = commands.add_parser(
+        "check", help="check settings, token, corpus, store, data folder and packages"
+    )
+    check.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
     return parser
 
@@ -125,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
 
         settings = load_settings()
         if settings.token:
-            from bot.discord.app import run_bot
+            from bot.discord.startup import run_bot
 
             return run_bot()
         print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
@@ -145,6 +151,10 @@ def _run(args: argparse.Namespace) -> int:
         return _add(corpus, args.source)
     if args.command == "verify":
         return _verify(corpus)
+    if args.command == "check":
+        from bot.check import check
+
+        return check(args.corpus)
     engine = _load(corpus)
     if args.command == "repl":
         return _repl(engine, args.k, args.json)
