@@ -57,7 +57,9 @@ def run_bot() -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("discord.client").addFilter(_one_line_reconnects)
+    if logging.getLogger("bot").getEffectiveLevel() > logging.INFO:
+        logging.getLogger("bot").setLevel(logging.INFO)  # what the bot does, even without -v
+    logging.getLogger("discord.client").addFilter(one_line_reconnects)
     try:
         asyncio.run(start(checked_settings()))
     except StartupFailure as failure:
@@ -126,10 +128,10 @@ async def serve(
         left = settings.connect_retry_seconds - waited
         if left <= 0:
             log.warning(
-                "could not reach Discord (try %d, %.0f s since the first): %s; giving up",
+                "try %d to reach Discord failed: %s; giving up after %.0f s",
                 attempt,
-                waited,
                 why,
+                waited,
             )
             tries = f"{attempt} tr{'ies' if attempt != 1 else 'y'}"
             raise StartupFailure(
@@ -141,11 +143,11 @@ async def serve(
             )
         pause = min(delay, left)
         log.warning(
-            "could not reach Discord (try %d, %.0f s since the first): %s; trying again in %.0f s",
+            "try %d to reach Discord failed: %s; trying again in %.0f s (for %.0f s more)",
             attempt,
-            waited,
             why,
             pause,
+            left,
         )
         await asyncio.sleep(pause)
         delay = min(delay * 2, LONGEST_DELAY)
@@ -192,7 +194,7 @@ async def _stay_connected(bot: discord.Client) -> None:
         ) from None
 
 
-def _one_line_reconnects(record: logging.LogRecord) -> bool:
+def one_line_reconnects(record: logging.LogRecord) -> bool:
     """discord.py logs each gateway reconnect with a traceback: keep it to one line."""
     if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
         error = record.exc_info[1]

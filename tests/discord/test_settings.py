@@ -98,6 +98,8 @@ def test_env_example_documents_every_setting() -> None:
         "MAX_QUESTION_CHARS",
         "ALLOWED_CHANNELS",
         "ALLOW_DMS",
+        "DATA_DIR",
+        "CONNECT_RETRY_SECONDS",
     ):
         assert f"{name}=" in text
 
