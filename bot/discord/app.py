@@ -115,6 +115,7 @@ class NewsBot(commands.Bot):
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.warn_about_home()
+        self.check_command_scope(guild)
 
     # -- who may change the corpus ------------------------------------------------------
 

@@ -217,7 +217,10 @@ def data_folder_problem(folder: Path) -> str | None:
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        why = error.strerror or str(error)
+        if isinstance(error, FileExistsError | NotADirectoryError):
+            why = "a file stands where a folder is needed"
+        else:
+            why = error.strerror or str(error)
         return (
             f"The data folder {str(folder)!r} (DATA_DIR) cannot be written ({why}): "
             "point DATA_DIR at a folder this user may write to, or fix its permissions."

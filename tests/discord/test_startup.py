@@ -171,7 +171,7 @@ def test_data_folder_inside_a_file_is_named(start, capsys, monkeypatch, tmp_path
     (tmp_path / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "notes.txt" / "data"))
     sentence, _ = stopped_with(capsys, 2)
-    assert "(DATA_DIR) cannot be written (Not a directory)" in sentence
+    assert "(DATA_DIR) cannot be written (a file stands where a folder is needed)" in sentence
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "a file, not a folder\n"
 
 
