@@ -83,17 +83,18 @@ def _token(token: str | None) -> Line:
     if not token:
         return Line(
             NOTE,
-            "DISCORD_TOKEN",
-            "not set, so `python -m bot` starts the local harness instead of the bot; put "
-            "the bot's token in .env (README: Creating the bot in Discord)",
+            "token",
+            "DISCORD_TOKEN is not set, so `python -m bot` starts the local harness instead "
+            "of the bot; put the bot's token in .env (README: Creating the bot in Discord)",
         )
     problem = token_problem(token)
     if problem:
-        return Line(STOPS, "DISCORD_TOKEN", problem)
+        return Line(STOPS, "token", problem)
     return Line(
         FINE,
-        "DISCORD_TOKEN",
-        "shaped like a bot token (whether Discord accepts it shows at start: check never connects)",
+        "token",
+        "DISCORD_TOKEN is shaped like a bot token (whether Discord accepts it shows at "
+        "start: check never connects)",
     )
 
 

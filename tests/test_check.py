@@ -41,8 +41,8 @@ def test_passes_on_the_bundled_corpus(fresh, capsys) -> None:
     assert lines[-1] == "Nothing here would stop the bot from starting."
     items = lines[:-1]
     assert [line for line in items if not line.startswith("✓ ")] == [
-        "! DISCORD_TOKEN: not set, so `python -m bot` starts the local harness instead of the "
-        "bot; put the bot's token in .env (README: Creating the bot in Discord)"
+        "! token: DISCORD_TOKEN is not set, so `python -m bot` starts the local harness instead "
+        "of the bot; put the bot's token in .env (README: Creating the bot in Discord)"
     ]
     assert f"✓ corpus: 5 articles, 93 passages in {BUNDLED_CORPUS}" in items
     assert f"✓ data folder: {fresh / 'data'} can be written" in "\n".join(items)
@@ -64,7 +64,7 @@ def test_names_every_problem(fresh, capsys, monkeypatch) -> None:
     code, lines = check(capsys)
     assert code == 1
     assert lines[-1] == "Something above would stop the bot: fix the ✗ lines and run this again."
-    assert "✗ DISCORD_TOKEN: DISCORD_TOKEN has a space in it: copy it again from" in lines[1]
+    assert "✗ token: DISCORD_TOKEN has a space in it: copy it again from" in lines[1]
     assert f"✓ corpus: 5 articles, 93 passages in {corpus}" in lines
     assert (
         "! corpus: broken.md is not UTF-8 text: the bot leaves it out until it is fixed or removed"
@@ -85,7 +85,7 @@ def test_a_bad_setting_is_named_and_the_rest_still_checked(fresh, capsys, monkey
         "✗ settings: Bad setting: CONNECT_RETRY_SECONDS must be a number of seconds 0 or more, "
         "not 'soon'."
     )
-    assert lines[1].startswith("✓ DISCORD_TOKEN: shaped like a bot token")
+    assert lines[1].startswith("✓ token: DISCORD_TOKEN is shaped like a bot token")
     assert f"✓ corpus: 5 articles, 93 passages in {BUNDLED_CORPUS}" in lines
 
 

@@ -13,6 +13,8 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -80,7 +82,7 @@ class NewsBot(commands.Bot):
             await self.load_extension(extension)
         self.in_background(slash.publish_if_changed(self, self.settings.data_dir))
 
-    def in_background(self, work) -> None:
+    def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a coroutine beside the event loop's other work; closing the bot cancels it."""
         task = asyncio.create_task(work)
         self._background.add(task)
@@ -97,8 +99,6 @@ class NewsBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
         self.warn_about_home()
-        for guild in self.guilds:
-            self.check_command_scope(guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined server %s (%d); now in %d servers", guild.name, guild.id, len(self.guilds))
@@ -106,7 +106,8 @@ class NewsBot(commands.Bot):
         self.check_command_scope(guild)
 
     def check_command_scope(self, guild: discord.Guild) -> None:
-        """Once per home server, warn in the log if it cannot see the slash commands."""
+        """Once per home server (as it becomes available or joins), warn in the log if it
+        cannot see the slash commands."""
         home = self.settings.home_guild_ids
         is_home = guild.id in home if home else len(self.guilds) == 1
         if is_home and guild.id not in self._scope_checked:

@@ -178,11 +178,12 @@ def token_problem(token: str) -> str | None:
         return f"DISCORD_TOKEN has a space in it: {again}, and paste it whole on one line."
     if any(mark in token for mark in "\"'`"):
         return f"DISCORD_TOKEN has quotation marks in it: {again}, and paste it without them."
+    page = f"the token is on your application's Bot page at {_PORTAL} (Reset Token)"
     if token.isdigit():
-        return f"DISCORD_TOKEN is a number, which is the Application ID, not the token: {again}."
+        return f"DISCORD_TOKEN is a number, the Application ID perhaps: {page}."
     parts = token.split(".")
     if len(parts) == 1 and len(token) == 32 and token.isalnum():
-        return f"DISCORD_TOKEN looks like the OAuth2 Client Secret, not the bot's token: {again}."
+        return f"DISCORD_TOKEN looks like the OAuth2 page's Client Secret: {page}."
     if (
         len(parts) != 3
         or not all(_TOKEN_PART.fullmatch(part) for part in parts)

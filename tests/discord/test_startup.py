@@ -76,6 +76,26 @@ def test_malformed_token_stops_before_connecting(start, logins, capsys, monkeypa
     assert "Bot page" in sentence and logins == []
 
 
+@pytest.mark.parametrize(
+    ("pasted", "sentence"),
+    [
+        (f"Bot {TOKEN}", 'DISCORD_TOKEN starts with "Bot ": put only the token itself in it.'),
+        (f"'{TOKEN}'", "DISCORD_TOKEN has quotation marks in it: copy it again from"),
+        ("123456789012345678", "DISCORD_TOKEN is a number, the Application ID perhaps: the"),
+        ("aB3" * 10 + "xY", "DISCORD_TOKEN looks like the OAuth2 page's Client Secret: the"),
+        (TOKEN.rsplit(".", 1)[0], "DISCORD_TOKEN does not look like a bot token (three parts"),
+        (TOKEN.replace("MTIz", "QUJD", 1), "DISCORD_TOKEN does not look like a bot token"),
+    ],
+)
+def test_other_pasting_mistakes_are_named(
+    start, logins, capsys, monkeypatch, pasted: str, sentence: str
+) -> None:
+    """The usual wrong things in DISCORD_TOKEN each get their own sentence, before connecting."""
+    monkeypatch.setenv("DISCORD_TOKEN", pasted)
+    said, _ = stopped_with(capsys, 2)
+    assert said.startswith(sentence) and pasted not in said and logins == []
+
+
 def test_refused_token_says_reset_it(start, capsys, monkeypatch) -> None:
     """A token Discord refuses (reset since, say) gets: reset it on the Bot page."""
 
