@@ -127,7 +127,7 @@ def test_message_content_intent_off_names_the_switch(start, capsys, monkeypatch)
 
 def test_unreachable_discord_is_tried_again_then_named(start, capsys, monkeypatch) -> None:
     """When discord.com cannot be looked up, each try is one log line, then one sentence."""
-    monkeypatch.setenv("CONNECT_RETRY_SECONDS", "0.5")
+    monkeypatch.setenv("CONNECT_RETRY_SECONDS", "1")
     looked_up: list[str] = []
     real_getaddrinfo = socket.getaddrinfo
 
