@@ -272,13 +272,13 @@ def test_add_a_file(corpus_copy):
     assert missing.stderr == "no-such-file.md is neither an http(s) link nor a file.\n"
 
 
-def test_cold_ask_loads_no_extraction_or_network_code():
-    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+def imported_by(*calls: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run `main(...)` calls in a fresh interpreter; what it printed, every module it imported."""
     script = (
         "import sys\n"
         "from bot.cli import main\n"
-        "assert main(['ask', 'which police departments refused']) == 0\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\n"
+        + "".join(f"assert main({call}) == 0\n" for call in calls)
+        + "print(sorted(sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -289,7 +289,121 @@ def test_cold_ask_loads_no_extraction_or_network_code():
         env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
+    return result, set(eval(result.stderr))  # a printed list of module names
+
+
+def test_cold_ask_loads_no_extraction_or_network_code():
+    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+    result, modules = imported_by("['ask', 'which police departments refused']")
     assert "Sources:" in result.stdout
-    loaded = set(eval(result.stderr))  # a printed list of module names
+    loaded = {name.split(".")[0] for name in modules}
     assert {"bot", "nltk", "numpy"} <= loaded
     assert not loaded & {"trafilatura", "lxml", "justext", "htmldate", "aiohttp", "discord"}
+
+
+BROKEN = "---\ntitle: never closed\n\nSome text that never gets a closing front matter line.\n"
+WTOP = "wtop-dc-leaders-speak-out-against-ice-raids.md"
+
+
+@pytest.fixture
+def harness(capsys, monkeypatch):
+    """`python -m bot ...` run in this process (faster), as the local user ann."""
+    from bot.cli import main
+
+    monkeypatch.setenv("USER", "ann")
+    monkeypatch.setenv("LOGNAME", "ann")
+
+    def run_here(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run_here
+
+
+def history_entries(folder: Path) -> list[dict]:
+    path = folder / ".history.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_remove_restore_and_history_from_the_harness(harness, corpus_copy, monkeypatch):
+    """`remove N` moves an article to .trash, `restore` brings it back, `history` shows both."""
+    original = (corpus_copy / WTOP).read_bytes()
+    code, out, err = harness("remove", "--corpus", str(corpus_copy), "5")
+    assert code == 0, err
+    assert out.startswith("Moved WTOP") and out.endswith(f" to .trash/{WTOP}.\n")
+    assert not (corpus_copy / WTOP).exists()
+    assert "WTOP" not in harness("sources", "--corpus", str(corpus_copy))[1]
+    monkeypatch.setenv("CORPUS_DIR", str(corpus_copy))
+    code, out, err = harness("restore", WTOP)
+    assert code == 0, err
+    assert out.startswith("Restored WTOP") and f"as {WTOP} (" in out
+    assert (corpus_copy / WTOP).read_bytes() == original
+    records = history_entries(corpus_copy)
+    assert [(r["action"], r["file"], r["trash"]) for r in records] == [
+        ("remove", WTOP, WTOP),
+        ("restore", WTOP, WTOP),
+    ]
+    assert all(r["who"] == {"id": None, "name": "ann"} for r in records)
+    assert {r["server"]["name"] for r in records} == {"the local harness"}
+    code, out, _ = harness("history", "-n", "1")
+    lines = out.splitlines()
+    assert lines[0] == "The latest 1 changes to the articles, newest first:"
+    assert lines[1].endswith(
+        f"ann in the local harness restored {WTOP} from .trash/{WTOP}"
+        f" (sha256 {records[1]['sha256'][:12]})"
+    )
+    assert harness("remove", "9") == (
+        2,
+        "",
+        "There is no article 9; sources lists them, numbered 1 to 5.\n",
+    )
+
+
+def test_an_add_that_would_break_the_load_is_undone(harness, corpus_copy):
+    """If the corpus would not load with the new file, it is removed again and exit code is 2."""
+    (corpus_copy / "broken.md").write_text(BROKEN, encoding="utf-8")
+    before = article_files(corpus_copy)
+    code, out, err = harness("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "Not loaded: broken.md front matter opens with '---' but never closes.",
+        "The corpus would not load (broken.md front matter opens with '---' but never closes), "
+        "so I removed notes.txt again.",
+    ]
+    assert article_files(corpus_copy) == before
+    assert not (corpus_copy / ".history.jsonl").exists()
+
+
+def test_a_restore_whose_name_is_taken_gets_a_new_name(harness, corpus_copy, tmp_path):
+    """A removed article whose old name a new file took comes back beside it, never over it."""
+    corpus = ("--corpus", str(corpus_copy))
+    assert harness("add", *corpus, str(PAGES / "notes.txt"))[0] == 0
+    assert harness("remove", *corpus, "notes.txt")[0] == 0
+    newer = tmp_path / "notes.txt"
+    newer.write_text("Quahog's board met on Tuesday and voted on the harbor budget.\n")
+    assert harness("add", *corpus, str(newer))[0] == 0
+    code, out, err = harness("restore", *corpus, "notes.txt")
+    assert code == 0, err
+    assert out.startswith('Restored "Quahog council delays sanctuary vote" as notes-2.txt')
+    assert (corpus_copy / "notes.txt").read_bytes() == newer.read_bytes()
+    assert (corpus_copy / "notes-2.txt").read_bytes() == (PAGES / "notes.txt").read_bytes()
+    assert harness("restore", *corpus, "notes.txt")[2] == (
+        "There is no notes.txt in .trash; it holds nothing.\n"
+    )
+
+
+def test_the_harness_never_imports_the_discord_layer(corpus_copy):
+    """add FILE, remove, restore, history and ask run without discord.py or bot.discord."""
+    corpus = f"'--corpus', {str(corpus_copy)!r}"
+    _, loaded = imported_by(
+        f"['add', {corpus}, {str(PAGES / 'notes.txt')!r}]",
+        f"['remove', {corpus}, 'notes.txt']",
+        f"['restore', {corpus}, 'notes.txt']",
+        f"['history', {corpus}]",
+        f"['ask', {corpus}, 'which police departments refused']",
+    )
+    assert "bot.engine.changes" in loaded and "bot.settings" in loaded
+    assert not {name for name in loaded if name.startswith("bot.discord")}
+    tops = {name.split(".")[0] for name in loaded}
+    assert not tops & {"discord", "aiohttp", "trafilatura", "lxml"}

@@ -1,7 +1,8 @@
 """The Discord bot: `create_bot` (tests use it too) and the one error handler.
 
 The engine does the answering; this layer only adapts it to Discord. The bot holds
-the current `Engine` in `bot.engine`; a reload replaces it in one assignment. It also
+the corpus folder (`bot.corpus`, which makes every change to it) and the `Engine`
+served from it (`bot.engine`); a reload replaces that in one assignment. The bot also
 decides who may change the corpus, which every server the bot is in shares.
 Starting it, and each way a start can fail, is `bot.discord.startup`.
 """
@@ -23,6 +24,7 @@ from discord.ext import commands
 from bot.discord import slash
 from bot.discord.settings import Settings
 from bot.engine.answer import Engine, QuestionError
+from bot.engine.changes import CorpusFolder
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +67,28 @@ class NewsBot(commands.Bot):
             case_insensitive=True,
         )
         self.settings = settings
-        self.engine: Engine | None = engine
-        # Article files the last load left out, as (name, why); a good reload empties it.
-        self.skipped: tuple[tuple[str, str], ...] = ()
+        self.corpus = CorpusFolder(settings.corpus_dir, engine)
         self._home_warning: str | None = None  # the last one logged, so it is logged once
         self._scope_checked: set[int] = set()  # servers checked for applications.commands
         self._background: set[asyncio.Task] = set()
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine answering questions now (None until set-up has indexed the corpus)."""
+        return self.corpus.engine
+
+    @engine.setter
+    def engine(self, engine: Engine | None) -> None:
+        self.corpus.engine = engine
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """Article files the last load left out, as (name, why); a good reload empties it."""
+        return self.corpus.skipped
+
+    @skipped.setter
+    def skipped(self, skipped: tuple[tuple[str, str], ...]) -> None:
+        self.corpus.skipped = tuple(skipped)
 
     async def setup_hook(self) -> None:
         """Index the corpus if no engine was given, load the cogs, route app-command errors,

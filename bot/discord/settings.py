@@ -1,7 +1,8 @@
 """Bot settings from the environment and `.env`, read once at start-up, never at import.
 
 Every value is checked here so a bad one stops the bot with one clear sentence
-instead of surfacing later as a confusing failure inside Discord.
+instead of surfacing later as a confusing failure inside Discord. The settings the
+harness shares (CORPUS_DIR, ALLOW_PRIVATE_URLS, DATA_DIR) are read by `bot.settings`.
 """
 
 from __future__ import annotations
@@ -15,24 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import dotenv_values, find_dotenv
-
 from bot.engine.corpus import BUNDLED_CORPUS
+from bot.settings import SettingsError, bad_settings, environment, flag, read_corpus_settings
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-class SettingsError(ValueError):
-    """A setting has a value the bot cannot use; the message is one sentence saying which.
-
-    `settings` holds the values that were good, and the defaults in place of the bad ones,
-    so `python -m bot check` can go on to check the rest.
-    """
-
-    def __init__(self, message: str, settings: Settings | None = None) -> None:
-        super().__init__(message)
-        self.settings = settings
+__all__ = ["Settings", "SettingsError", "data_folder_problem", "load_settings", "token_problem"]
 
 
 @dataclass(frozen=True)
@@ -63,10 +50,7 @@ def load_settings(
 
     Raises SettingsError naming every bad value in one sentence.
     """
-    if environ is None:
-        path = dotenv_path if dotenv_path is not None else find_dotenv(usecwd=True)
-        from_file = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
-        environ = {**from_file, **os.environ}
+    environ = environment(environ, dotenv_path)
     problems: list[str] = []
 
     def text(name: str) -> str:
@@ -116,35 +100,22 @@ def load_settings(
         )
         prefix = "!"
 
-    corpus = Path(text("CORPUS_DIR")) if text("CORPUS_DIR") else BUNDLED_CORPUS
-    if not corpus.is_dir():
-        problems.append(f"CORPUS_DIR {str(corpus)!r} is not a folder")
-
-    dms = text("ALLOW_DMS").lower()
-    if dms and dms not in _TRUE | _FALSE:
-        problems.append(f"ALLOW_DMS must be true or false, not {text('ALLOW_DMS')!r}")
-
-    private_urls = text("ALLOW_PRIVATE_URLS").lower()
-    if private_urls and private_urls not in _TRUE | _FALSE:
-        problems.append(
-            f"ALLOW_PRIVATE_URLS must be true or false, not {text('ALLOW_PRIVATE_URLS')!r}"
-        )
-
+    shared = read_corpus_settings(environ, problems)
     settings = Settings(
         token=text("DISCORD_TOKEN") or None,
         command_prefix=prefix,
-        corpus_dir=corpus,
+        corpus_dir=shared.corpus_dir,
         moderator_role=text("MODERATOR_ROLE") or None,
         cooldown_questions=whole("COOLDOWN_QUESTIONS", 3, 1),
         cooldown_seconds=seconds("COOLDOWN_SECONDS", 30.0),
         max_question_chars=whole("MAX_QUESTION_CHARS", 300, 10),
         allowed_channels=ids("ALLOWED_CHANNELS"),
-        allow_dms=dms not in _FALSE,
+        allow_dms=flag(environ, "ALLOW_DMS", True, problems),
         owner_ids=ids("OWNER_IDS"),
         button_timeout=seconds("BUTTON_TIMEOUT", 180.0),
-        allow_private_urls=private_urls in _TRUE,
+        allow_private_urls=shared.allow_private_urls,
         home_guild_ids=ids("HOME_GUILD_IDS"),
-        data_dir=Path(text("DATA_DIR") or "data"),
+        data_dir=shared.data_dir,
         connect_retry_seconds=seconds("CONNECT_RETRY_SECONDS", 300.0, zero=True),
     )
     if settings.button_timeout > 840:  # interaction tokens expire after 15 minutes
@@ -156,7 +127,7 @@ def load_settings(
             f"MAX_QUESTION_CHARS must be at most 1000, not {settings.max_question_chars}"
         )
     if problems:
-        raise SettingsError("Bad setting: " + "; ".join(problems) + ".", settings)
+        raise SettingsError(bad_settings(problems), settings)
     return settings
 
 

@@ -77,6 +77,18 @@ ANSWER_CUES = (
 )
 
 
+# "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
+_LIST_QUESTION = re.compile(
+    r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
+    re.I,
+)
+
+
+def is_list_question(question: str) -> bool:
+    """Whether the question asks for several people, places or things."""
+    return bool(_LIST_QUESTION.search(question))
+
+
 def answer_kind(question: str) -> str | None:
     """What the question asks for: "statement" (what someone said), "reason", "duration",
     "number", "time", "place", "person" or None."""
@@ -98,6 +110,7 @@ class Concept:
     # WordNet's related words (single terms, and phrases whose terms must all be there)
     related: frozenset[str] = frozenset()
     related_phrases: tuple[tuple[str, ...], ...] = ()
+    word: str = ""  # the question's own word for it, lower-cased ("cops" for "polic")
 
     def covered_by(self, present: set[str] | frozenset[str]) -> float:
         """1 when `present` has the question's own word, less for a synonym, else 0.
@@ -197,7 +210,11 @@ def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
     capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
     asked_for = _measure_words(sequence)
     concepts = []
-    for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
+    spelt: dict[str, str] = {}
+    for w in sequence:
+        if w[1] is not None:
+            spelt.setdefault(w[1], w[3])
+    for term in spelt:
         weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
         phrases = []
         for number in sorted(groups.get(term, ())):
@@ -226,6 +243,7 @@ def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
                 tuple(phrases),
                 frozenset(singles),
                 tuple(sorted(multi)),
+                spelt[term],
             )
         )
     return concepts

@@ -13,6 +13,8 @@ import pytest
 from simcord import SetupError
 
 from bot.discord.app import Refusal
+from bot.engine.answer import Engine
+from bot.engine.changes import Actor, CorpusFolder
 from bot.engine.history import HISTORY_FILE
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.bot_settings(copy_corpus=True)]
@@ -338,3 +340,14 @@ async def test_bad_files_can_be_removed_one_at_a_time(world, simcord_env) -> Non
     await world.mod.send(world.channel, "!removearticle broken.md")
     assert "\nReloaded in " in world.channel.last_message.content
     assert [r["file"] for r in history_records(folder)] == ["marks.md", "broken.md"]
+
+
+async def test_changes_made_at_the_terminal_show_in_the_history(world, simcord_env) -> None:
+    """An article removed through the harness is listed with the local user and no ids."""
+    folder = folder_of(simcord_env)
+    harness = CorpusFolder(folder, Engine.load(folder))
+    harness.remove(WTOP, Actor(name="ann", server_name="the local harness"))
+    await world.mod.send(world.channel, "!history")
+    lines = world.channel.last_message.content.splitlines()
+    assert lines[0] == "The latest 1 changes to the articles, newest first:"
+    assert f" UTC` ann in the local harness removed {WTOP} to .trash/{WTOP} (sha256 `" in lines[1]
