@@ -10,11 +10,12 @@ python -m bot add URL|FILE         add an article from its link or a file (--cor
 python -m bot remove ARTICLE       move an article (number in sources, or file) to .trash
 python -m bot restore FILE         bring a removed article back from .trash
 python -m bot history [-n N]       show the latest changes to the articles
+python -m bot check                check the set-up before starting the bot (never connects)
 
 The corpus is --corpus DIR, else CORPUS_DIR (the environment over .env), else the
 bundled one. Changes go through `bot.engine.changes`, as the moderators' commands in
 Discord do, and are recorded with the local user as the one who made them. The
-command line never imports the Discord layer, except to start the bot.
+command line never imports the Discord layer, except to start the bot and to check it.
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
+    check = commands.add_parser(
+        "check", help="check settings, token, corpus, store, data folder and packages"
+    )
+    check.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
     return parser
 
@@ -151,6 +157,10 @@ def _sentence(error: Exception) -> str:
 def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         return _start(args.corpus)
+    if args.command == "check":
+        from bot.check import check
+
+        return check(args.corpus)  # reads CORPUS_DIR itself: a bad one is one of its lines
     corpus = args.corpus or load_corpus_settings().corpus_dir
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
@@ -180,7 +190,7 @@ def _start(corpus: Path | None) -> int:
     """The Discord bot when DISCORD_TOKEN is set, else the harness's prompt."""
     environ = environment()  # the process environment over .env
     if (environ.get("DISCORD_TOKEN") or "").strip():
-        from bot.discord.app import run_bot  # the one way in from here to the Discord layer
+        from bot.discord.startup import run_bot  # into the Discord layer, only to start it
 
         return run_bot()
     print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")

@@ -1,4 +1,4 @@
-"""Settings the engine and both front doors share: the corpus folder, and private links.
+"""Settings the engine and both front doors share: the corpus, the data folder, private links.
 
 Read from the environment over `.env` by a function at start-up, never at import.
 The harness (`bot.cli`) reads only these; the Discord-only settings (the token, the
@@ -22,15 +22,25 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 
 
 class SettingsError(ValueError):
-    """A setting has a value the bot cannot use; the message is one sentence saying which."""
+    """A setting has a value the bot cannot use; the message is one sentence saying which.
+
+    `settings` holds the values that were good, and the defaults in place of the bad ones,
+    so `python -m bot check` can go on to check the rest.
+    """
+
+    def __init__(self, message: str, settings: object | None = None) -> None:
+        super().__init__(message)
+        self.settings = settings
 
 
 @dataclass(frozen=True)
 class CorpusSettings:
-    """Where the articles are, and whether a link may be fetched from a private address."""
+    """Where the articles are, whether a link may be fetched from a private address, and
+    where the bot keeps what it records between runs (DATA_DIR)."""
 
     corpus_dir: Path = BUNDLED_CORPUS
     allow_private_urls: bool = False
+    data_dir: Path = Path("data")
 
 
 def environment(
@@ -65,6 +75,7 @@ def read_corpus_settings(environ: Mapping[str, str], problems: list[str]) -> Cor
     return CorpusSettings(
         corpus_dir=corpus,
         allow_private_urls=flag(environ, "ALLOW_PRIVATE_URLS", False, problems),
+        data_dir=Path((environ.get("DATA_DIR") or "").strip() or "data"),
     )
 
 
@@ -75,7 +86,7 @@ def load_corpus_settings(
     problems: list[str] = []
     settings = read_corpus_settings(environment(environ, dotenv_path), problems)
     if problems:
-        raise SettingsError(bad_settings(problems))
+        raise SettingsError(bad_settings(problems), settings)
     return settings
 
 

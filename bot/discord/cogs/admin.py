@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord import slash
 from bot.discord.app import NewsBot, Refusal, is_moderator
 from bot.discord.render import MESSAGE_CONTENT, fit_lines, shorten
 from bot.engine import changes, history
@@ -328,12 +329,13 @@ class AdminCog(commands.Cog, name="Moderation"):
     @commands.command(name="sync")
     @commands.is_owner()
     async def sync(self, ctx: commands.Context) -> None:
-        """Publish the slash commands to Discord (bot owner only).
+        """Publish the slash commands to Discord now (bot owner only).
 
-        Run it once after installing or updating the bot, not at every start.
+        The bot publishes them by itself at start whenever they changed; this is for
+        when that failed, or to publish again at once.
         """
         await ctx.defer()
-        synced = await self.bot.tree.sync()
+        synced = await slash.publish(self.bot, self.bot.settings.data_dir)
         names = ", ".join(f"/{command.name}" for command in synced)
         await respond(ctx, f"Synced {len(synced)} slash commands: {names}.")
 
