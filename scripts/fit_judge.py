@@ -75,6 +75,7 @@ def page_sets(only: list[str] | None = None) -> list[PageSet]:
         PageSet(
             "casual", [ROOT / "corpus", real, extra], [ROOT / "eval/real/extra/questions.json"]
         ),
+        PageSet("followups", [ROOT / "corpus", real, extra], [ROOT / "eval/followups.json"]),
     ]
     for s in [s for s in sets if not only or s.name in only]:
         missing = [str(f) for f in s.folders + s.questions if not f.exists()]
@@ -126,10 +127,11 @@ def collect(sets: list[PageSet], scratch: Path) -> tuple[list[Asked], np.ndarray
         engine = Engine.load(corpus_of(page_set, scratch))
         questions = [q for path in page_set.questions for q in load_questions(path)]
         for question in questions:
-            if question["question"] in seen:  # the bundled sets share a few
+            key = f"{question.get('after', '')} | {question['question']}"
+            if key in seen:  # the bundled sets share a few
                 continue
-            seen.add(question["question"])
-            judged = engine.judged(question["question"])
+            seen.add(key)
+            judged = engine.judged(question["question"], after=question.get("after"))
             start = len(rows)
             for candidate, row in zip(judged.candidates, judged.rows, strict=True):
                 rows.append([row[name] for name in FEATURES])
@@ -282,7 +284,8 @@ def main() -> int:
                 pq[np.isnan(xq[:, 0])] = 0.0
                 for floor in FLOORS:
                     passes = sum(o[3] for o in outcomes(asked, pq, floor, quote_floor))
-                    if best is None or passes > best[0]:
+                    # a tie goes to the higher floor: as many passes, more near misses silent
+                    if best is None or passes >= best[0]:
                         best = (passes, c, quote_floor, floor, pq)
             print(
                 f"C={c}: best so far {best[0]} held-out passes (C={best[1]}, quote floor "
@@ -332,7 +335,10 @@ def main() -> int:
                     "questions": len(asked),
                     "candidates": len(y),
                     "answering": int(y.sum()),
-                    "floors_from": "most held-out passes (LeaveOneGroupOut over the sets)",
+                    "floors_from": (
+                        "most held-out passes (LeaveOneGroupOut over the sets); a tie goes to "
+                        "the higher answer floor"
+                    ),
                     "held_out": report,
                 },
             }
@@ -359,10 +365,11 @@ def per_set(found, sets) -> list[str]:
     return lines
 
 
-def write_curve(asked, answerable, quote_floor) -> None:
+def write_curve(asked, answerable, quote_floor) -> list[list]:
     """Held-out precision and recall of answering, per answer floor: of the questions
     answered, the share answered well; of the answerable ones, the share answered well; and
     how many near misses stay silent."""
+    rows = []
     with open(OUT / "curve.csv", "w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["floor", "precision", "recall", "near_misses_silent", "passed"])
@@ -373,15 +380,16 @@ def write_curve(asked, answerable, quote_floor) -> None:
             answerable_n = sum(o[1] != "none" for o in found)
             silent = sum(o[3] for o in found if o[1] == "none")
             nones = sum(o[1] == "none" for o in found)
-            out.writerow(
-                [
-                    floor,
-                    round(good / len(answered), 3) if answered else 1.0,
-                    round(good / answerable_n, 3),
-                    f"{silent}/{nones}",
-                    sum(o[3] for o in found),
-                ]
-            )
+            row = [
+                floor,
+                round(good / len(answered), 3) if answered else 1.0,
+                round(good / answerable_n, 3),
+                f"{silent}/{nones}",
+                sum(o[3] for o in found),
+            ]
+            out.writerow(row)
+            rows.append(row)
+    return rows
 
 
 def write_features(asked, x, y, sets) -> None:
