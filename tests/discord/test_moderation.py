@@ -270,6 +270,24 @@ async def test_every_change_is_in_the_history(world, simcord_env) -> None:
     assert f"mod (`{world.mod.id}`) in Test Guild (`{world.guild.id}`)" in lines[3]
 
 
+async def test_history_of_one_change_reads_as_a_person_would_write_it(world, simcord_env) -> None:
+    """One change is "The latest change", never "The latest 1 changes"."""
+    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
+    await world.mod.send(world.channel, "!history")
+    lines = world.channel.last_message.content.splitlines()
+    assert lines[0] == "The latest change to the articles:"
+    assert len(lines) == 2 and "added quahog.md" in lines[1]
+    await world.mod.send(world.channel, "!removearticle quahog.md")
+    await world.mod.send(world.channel, "!history 1")
+    lines = world.channel.last_message.content.splitlines()
+    assert lines[0] == "The latest change to the articles:"
+    assert len(lines) == 2 and "removed quahog.md" in lines[1]
+    await world.mod.send(world.channel, "!history")
+    assert world.channel.last_message.content.startswith(
+        "The latest 2 changes to the articles, newest first:\n"
+    )
+
+
 async def test_the_990_kb_pathological_article_is_refused_and_leaves_nothing(
     world, simcord_env
 ) -> None:

@@ -503,7 +503,10 @@ class AdminCog(commands.Cog, name="Moderation"):
         if not changes:
             await respond(ctx, "No changes to the articles have been recorded yet.")
             return
-        header = f"The latest {len(changes)} changes to the articles, newest first:"
+        if len(changes) == 1:
+            header = "The latest change to the articles:"
+        else:
+            header = f"The latest {len(changes)} changes to the articles, newest first:"
         lines = [history_line(change) for change in reversed(changes)]
         await respond(ctx, header + "\n" + fit_lines(lines, MESSAGE_CONTENT - len(header) - 1))
 
