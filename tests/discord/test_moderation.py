@@ -341,6 +341,21 @@ async def test_moderator_commands_work_only_in_servers(world, simcord_env) -> No
     assert [type(e).__name__ for e in simcord_env.errors] == ["NoPrivateMessage"]
 
 
+async def test_discord_is_told_the_moderator_commands_are_for_servers_only(
+    world, simcord_env
+) -> None:
+    """What Discord receives says "servers only" both ways it reads it: the old DM switch
+    and the interaction contexts (guild only); the member commands work everywhere."""
+    await world.sync()
+    backend = simcord_env.backend
+    for name in MODERATOR_COMMANDS:
+        registered = backend.find_command(name, None)
+        assert registered["dm_permission"] is False, name
+        assert registered["contexts"] == [0], name  # 0: GUILD, 1: BOT_DM, 2: PRIVATE_CHANNEL
+    for name in ("ask", "sources"):
+        assert backend.find_command(name, None).get("contexts") in (None, [0, 1, 2]), name
+
+
 @pytest.mark.bot_settings(
     copy_corpus=True,
     articles={"marks.md": "? ? ? ? ?\n", "broken.md": "---\ntitle: never closed\n\nText.\n"},
