@@ -1,6 +1,7 @@
 """The local harness as people run it: `python -m bot ...` output and its errors."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -40,9 +41,19 @@ def test_ask_prints_numbered_quotes_and_sources():
     assert result.returncode == 0, result.stderr
     quotes, _, sources = result.stdout.partition("\nSources:\n")
     assert quotes.startswith('1. "')
-    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", quotes)}
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", quotes)}
     listed = {int(line[1 : line.index("]")]) for line in sources.splitlines() if line}
     assert cited == listed
+
+
+def test_a_quote_two_articles_carry_shows_both_citation_marks():
+    """The tweet two articles carry is printed with a citation mark for each, both listed."""
+    result = run("ask", "what did Trump tweet about delaying the deportation for two weeks")
+    quotes, _, sources = result.stdout.partition("\nSources:\n")
+    line = next(line for line in quotes.splitlines() if "At the request of Democrats" in line)
+    marks = re.findall(r"\[(\d+)\]", line.rsplit('"', 1)[1])
+    assert len(set(marks)) == 2
+    assert all(f"\n[{n}] " in f"\n{sources}" for n in marks)
 
 
 def test_ask_json_has_the_documented_shape_and_k():
