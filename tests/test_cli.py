@@ -232,6 +232,12 @@ def test_add_a_link_then_answers_cite_it(news_site, corpus_copy):
         "Quahog sheriff says deputies will sit out ICE raids",
         "2019-06-23",
     )
+    assert source["url"].startswith("http")
+    shown = run("ask", "--corpus", str(corpus_copy), "what did Sheriff Ada Whitcomb say about ICE")
+    assert (
+        '[1] Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids" '
+        f"<{source['url']}>\n"
+    ) in shown.stdout
     again = run(
         "add", "--corpus", str(corpus_copy), news_site.url(NEWS_PATH), ALLOW_PRIVATE_URLS="true"
     )

@@ -166,6 +166,17 @@ async def test_moderator_slash_commands_are_hidden_from_members(world, simcord_e
         await world.alice.slash(world.channel, "reload")
 
 
+async def test_slash_reload_and_history_answer_only_the_moderator(world, simcord_env) -> None:
+    """/reload's report and /history are shown only to the moderator who ran them."""
+    await world.sync()
+    before = len(world.channel.history())
+    result = await world.mod.slash(world.channel, "reload")
+    assert result.ephemeral and said(result).startswith("Reloaded in ")
+    shown = await world.mod.slash(world.channel, "history")
+    assert shown.ephemeral and said(shown) == "No changes to the articles have been recorded yet."
+    assert len(world.channel.history()) == before
+
+
 async def test_slash_addarticle_with_an_attachment_answers_privately(world, simcord_env) -> None:
     """/addarticle file:quahog.md saves and reloads; only the moderator sees the report."""
     await world.sync()

@@ -153,6 +153,38 @@ def test_small_hand_written_corpus(tmp_path):
     assert not engine.ask("what did the senator say about tariffs").answered
 
 
+def test_windows_line_endings_and_a_byte_order_mark_keep_offsets_as_python_reads_the_file(
+    tmp_path,
+):
+    """Files saved on Windows (CRLF, a byte order mark) are quoted at offsets into their text
+    as Python reads it, where `--json`'s start and end say the words are."""
+    from bot.render import as_json
+
+    files = {
+        "crlf.md": "---\r\ntitle: Sheriff speaks\r\n---\r\nThe Quahog sheriff said his deputies\r\n"
+        "would not help with the raids.\r\n\r\nHe said the county jail would stay open.\r\n",
+        "bom.md": "\ufeff---\ntitle: Mayor speaks\n---\nThe Quahog mayor said the city would not "
+        "help with the raids either.\n",
+        "a.md": "The school board met on Tuesday to discuss the budget for next year.\n",
+        "b.md": "A storm closed the coastal highway and crews cleared fallen trees.\n",
+        "c.md": "The county fair returns in August with rides, livestock and music.\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+    engine = Engine.load(tmp_path)
+    for question, name in [
+        ("what did the Quahog sheriff say about the raids", "crlf.md"),
+        ("what did the Quahog mayor say about the raids", "bom.md"),
+    ]:
+        payload = json.loads(as_json(engine.ask(question)))
+        quote = payload["quotes"][0]
+        source = quote["sources"][0]
+        assert Path(source["path"]).name == name
+        as_read = (tmp_path / name).read_text(encoding="utf-8-sig")
+        assert _spaced(as_read[source["start"] : source["end"]]) == quote["text"]
+        assert source["title"] in ("Sheriff speaks", "Mayor speaks")
+
+
 def test_engine_never_imports_discord():
     """No engine module (nor the terminal harness) imports discord."""
     import subprocess
@@ -168,16 +200,29 @@ def test_engine_never_imports_discord():
     assert out.stdout.strip() == "False"
 
 
-def test_json_render_locates_each_quote(engine):
-    """The JSON answer's start/end locate the quote in the article file's text as read."""
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who is the acting director of ICE",
+        "what did Trump tweet about delaying the deportation for two weeks",
+    ],
+)
+def test_json_render_locates_each_quote_in_each_source(engine, question):
+    """The JSON answer's start/end locate the quote in its first source's file, and each
+    source's own start/end locate it in that source's file (a shared tweet: in both)."""
     from bot.render import as_json
 
-    payload = json.loads(as_json(engine.ask("who is the acting director of ICE")))
+    payload = json.loads(as_json(engine.ask(question)))
     assert payload["answered"] is True
+    shared = 0
     for quote in payload["quotes"]:
-        source = quote["sources"][0]
-        text = Path(source["path"]).read_text(encoding="utf-8-sig")
-        assert _spaced(text[quote["start"] : quote["end"]]) == quote["text"]
+        first = quote["sources"][0]
+        assert (quote["start"], quote["end"]) == (first["start"], first["end"])
+        for source in quote["sources"]:
+            text = Path(source["path"]).read_text(encoding="utf-8-sig")
+            assert _spaced(text[source["start"] : source["end"]]) == quote["text"]
+        shared += len(quote["sources"]) > 1
+    assert shared or "director" in question
 
 
 def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
