@@ -160,6 +160,25 @@ def test_eval_passes_the_shared_questions():
     assert result.stdout.strip().splitlines()[-1].endswith("passed")
 
 
+def test_eval_with_a_failing_question_says_so_and_exits_1(tmp_path):
+    """A question file the bot does not pass prints FAIL for it, the total, and exits 1."""
+    questions = tmp_path / "questions.json"
+    questions.write_text(
+        json.dumps(
+            [
+                {"id": "refused", "question": "which police departments refused", "kind": "none"},
+                {"id": "swallow", "question": "what is the airspeed of a swallow", "kind": "none"},
+            ]
+        )
+    )
+    result = run("eval", str(questions))
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("FAIL") and "refused" in line for line in lines)
+    assert any(line.startswith("PASS") and "swallow" in line for line in lines)
+    assert lines[-1] == "1/2 passed"
+
+
 def test_main_job_without_token_starts_the_harness():
     """With no DISCORD_TOKEN, `python -m bot` says so and runs the harness on stdin."""
     result = run(stdin="who is the acting director of ICE\n")
