@@ -14,6 +14,9 @@ file (the code moved on) is reported as stale, not applied: fix its text in the 
     .venv/bin/python scripts/mutate.py --whole-suite     # ignore `tests`: the whole suite
     .venv/bin/python scripts/mutate.py --check           # only check that every old text is found
 
+The tests the mutations name are first run once unmutated (--no-baseline skips that): if
+they fail as they are, every mutation would look caught.
+
 The working tree is never changed: the copy is made under a temporary folder (tracked
 and untracked files, not what git ignores) and removed afterwards. Not part of CI.
 """
@@ -195,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", type=Path, default=LIST, help="the mutation list (TOML)")
     parser.add_argument("--whole-suite", action="store_true", help="ignore each one's tests")
     parser.add_argument("--check", action="store_true", help="only look for each old text")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip running the tests unmutated first"
+    )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="show survivors' output")
     args = parser.parse_args(argv)
@@ -221,6 +227,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutate-") as folder:
         tree = Path(folder)
         copy_tree(tree)
+        if not args.no_baseline:
+            # The same tests on the unmutated copy must pass, or every mutation would look caught.
+            whole = args.whole_suite or any(not m.tests for m in mutations)
+            tests = () if whole else tuple(dict.fromkeys(t for m in mutations for t in m.tests))
+            code, lines, seconds = run_tests(tree, tests, python)
+            if code != 0:
+                print("\n".join(lines[-20:]))
+                failed = first_failure(lines)
+                print(f"The tests fail without any mutation ({failed}); fix that first.")
+                return 2
+            print(f"baseline: the tests pass unmutated ({seconds:.0f} s)", flush=True)
+            shutil.rmtree(tree / "corpus" / ".cache", ignore_errors=True)
         for number, mutation in enumerate(mutations, 1):
             outcome = mutate_one(tree, mutation, python, args.whole_suite)
             outcomes.append(outcome)
