@@ -272,6 +272,23 @@ async def test_allowed_channels_only(world, simcord_env) -> None:
     assert [type(e) for e in simcord_env.errors] == [Refusal]
 
 
+async def test_allowed_channels_take_in_their_threads_and_no_others(world, simcord_env) -> None:
+    """With an allow-list, a thread of an allowed channel is answered; a thread of another
+    channel gets the sentence naming where to ask."""
+    bot = simcord_env.bot
+    bot.settings = dataclasses.replace(bot.settings, allowed_channels=frozenset({world.channel.id}))
+    other = world.guild.create_text_channel("random")
+    for handle in (world.channel, other):
+        parent = bot.get_channel(handle.id)
+        await parent.create_thread(name="raids", type=discord.ChannelType.public_thread)
+    (allowed_thread,), (other_thread,) = world.channel.threads, other.threads
+    await world.alice.send(allowed_thread, f"!ask {HEADLINE}")
+    assert allowed_thread.last_message.embeds
+    await world.alice.send(other_thread, f"!ask {HEADLINE}")
+    assert other_thread.last_message.content == f"I only answer in <#{world.channel.id}>."
+    assert [type(e) for e in simcord_env.errors] == [Refusal]
+
+
 @pytest.mark.bot_settings(allow_dms=False)
 async def test_direct_messages_can_be_turned_off(world, simcord_env) -> None:
     """With DMs off, a question in a DM gets a sentence asking to use a server channel."""
