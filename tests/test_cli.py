@@ -1,6 +1,7 @@
 """The local harness as people run it: `python -m bot ...` output and its errors."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -40,9 +41,19 @@ def test_ask_prints_numbered_quotes_and_sources():
     assert result.returncode == 0, result.stderr
     quotes, _, sources = result.stdout.partition("\nSources:\n")
     assert quotes.startswith('1. "')
-    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", quotes)}
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", quotes)}
     listed = {int(line[1 : line.index("]")]) for line in sources.splitlines() if line}
     assert cited == listed
+
+
+def test_a_quote_two_articles_carry_shows_both_citation_marks():
+    """The tweet two articles carry is printed with a citation mark for each, both listed."""
+    result = run("ask", "what did Trump tweet about delaying the deportation for two weeks")
+    quotes, _, sources = result.stdout.partition("\nSources:\n")
+    line = next(line for line in quotes.splitlines() if "At the request of Democrats" in line)
+    marks = re.findall(r"\[(\d+)\]", line.rsplit('"', 1)[1])
+    assert len(set(marks)) == 2
+    assert all(f"\n[{n}] " in f"\n{sources}" for n in marks)
 
 
 def test_ask_json_has_the_documented_shape_and_k():
@@ -149,6 +160,25 @@ def test_eval_passes_the_shared_questions():
     assert result.stdout.strip().splitlines()[-1].endswith("passed")
 
 
+def test_eval_with_a_failing_question_says_so_and_exits_1(tmp_path):
+    """A question file the bot does not pass prints FAIL for it, the total, and exits 1."""
+    questions = tmp_path / "questions.json"
+    questions.write_text(
+        json.dumps(
+            [
+                {"id": "refused", "question": "which police departments refused", "kind": "none"},
+                {"id": "swallow", "question": "what is the airspeed of a swallow", "kind": "none"},
+            ]
+        )
+    )
+    result = run("eval", str(questions))
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("FAIL") and "refused" in line for line in lines)
+    assert any(line.startswith("PASS") and "swallow" in line for line in lines)
+    assert lines[-1] == "1/2 passed"
+
+
 def test_main_job_without_token_starts_the_harness():
     """With no DISCORD_TOKEN, `python -m bot` says so and runs the harness on stdin."""
     result = run(stdin="who is the acting director of ICE\n")
@@ -221,6 +251,12 @@ def test_add_a_link_then_answers_cite_it(news_site, corpus_copy):
         "Quahog sheriff says deputies will sit out ICE raids",
         "2019-06-23",
     )
+    assert source["url"].startswith("http")
+    shown = run("ask", "--corpus", str(corpus_copy), "what did Sheriff Ada Whitcomb say about ICE")
+    assert (
+        '[1] Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids" '
+        f"<{source['url']}>\n"
+    ) in shown.stdout
     again = run(
         "add", "--corpus", str(corpus_copy), news_site.url(NEWS_PATH), ALLOW_PRIVATE_URLS="true"
     )

@@ -148,11 +148,16 @@ def _choices(pairs: list[tuple[str, str]], typed: str) -> list[app_commands.Choi
 
 
 def _moderator_command(**kwargs):
-    """A hybrid command for servers only, that Discord shows to Manage Server by default."""
+    """A hybrid command for servers only, that Discord shows to Manage Server by default.
+
+    Servers only three ways: the prefix form's check, the old `dm_permission` field, and the
+    interaction contexts Discord now documents (guild only) for the slash form.
+    """
 
     def decorate(func):
         func = app_commands.default_permissions(manage_guild=True)(func)
-        func = commands.guild_only()(func)
+        func = app_commands.guild_only()(func)  # contexts: [guild]
+        func = commands.guild_only()(func)  # the prefix form's check, and dm_permission
         return commands.hybrid_command(**kwargs)(func)
 
     return decorate
@@ -322,7 +327,10 @@ class AdminCog(commands.Cog, name="Moderation"):
         if not entries:
             await respond(ctx, "No changes to the articles have been recorded yet.")
             return
-        header = f"The latest {len(entries)} changes to the articles, newest first:"
+        if len(entries) == 1:
+            header = "The latest change to the articles:"
+        else:
+            header = f"The latest {len(entries)} changes to the articles, newest first:"
         lines = [history_line(change) for change in reversed(entries)]
         await respond(ctx, header + "\n" + fit_lines(lines, MESSAGE_CONTENT - len(header) - 1))
 
