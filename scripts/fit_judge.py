@@ -47,9 +47,12 @@ from bot.evaluation import fold, judge, load_questions  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 OUT = ROOT / "eval" / "judge"
-FLOORS = [round(x, 3) for x in np.arange(0.02, 0.981, 0.02)]
-QUOTE_FLOORS = (0.02, 0.05, 0.1, 0.15, 0.2)
-C_VALUES = (0.1, 0.3, 1.0)
+FLOORS = [round(x, 3) for x in np.arange(0.02, 0.981, 0.04)]
+QUOTE_FLOORS = (0.02, 0.05, 0.1, 0.2)
+RELATIVE = (0.0, 0.1, 0.2, 0.3, 0.4)
+# How many held-out passes (a share of the questions) the strictest floors may give up.
+TOLERANCE = 0.02
+C_VALUES = (0.3, 1.0)
 
 
 @dataclass
@@ -219,7 +222,11 @@ def question_matrix(asked: list[Asked]) -> np.ndarray:
 
 
 def outcomes(
-    asked: list[Asked], answerable: np.ndarray, floor: float, quote_floor: float
+    asked: list[Asked],
+    answerable: np.ndarray,
+    floor: float,
+    quote_floor: float,
+    relative: float = 0.0,
 ) -> list[tuple[int, str, bool, bool]]:
     """(group, kind, answered, passed) per question, the answer composed as the bot does:
     nothing when the answerability is under `floor`, else the candidates from `quote_floor`."""
@@ -229,7 +236,15 @@ def outcomes(
         chosen = []
         if judged.candidates and chance >= floor:
             listing = judged.asked is not None and judged.asked.listing
-            chosen = pick(judged.candidates, quote_floor, 15, listing, judged.names)
+            chosen = pick(
+                judged.candidates,
+                quote_floor,
+                15,
+                listing,
+                judged.names,
+                judged.required,
+                relative,
+            )
         reply = answer(item.question["question"], chosen, item.engine._article)
         verdict = judge(item.question, reply)
         found.append((item.group, item.question["kind"], reply.answered, verdict.passed))
@@ -274,7 +289,7 @@ def main() -> int:
         question_groups = np.array([item.group for item in asked])
         print(f"{len(asked)} questions, {len(y)} candidates, {int(y.sum())} that answer")
         quote_p = held_out_trees(x, y, candidate_groups) if args.trees else None
-        best = None
+        tried = []  # (passes, C, quote floor, answer floor, held-out answerability)
         for c in C_VALUES:
             rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
             xq = question_matrix(asked)
@@ -283,19 +298,30 @@ def main() -> int:
                 pq = held_out(np.nan_to_num(xq), yq, question_groups, c, train)
                 pq[np.isnan(xq[:, 0])] = 0.0
                 for floor in FLOORS:
-                    passes = sum(o[3] for o in outcomes(asked, pq, floor, quote_floor))
-                    # a tie goes to the higher floor: as many passes, more near misses silent
-                    if best is None or passes >= best[0]:
-                        best = (passes, c, quote_floor, floor, pq)
-            print(
-                f"C={c}: best so far {best[0]} held-out passes (C={best[1]}, quote floor "
-                f"{best[2]}, answer floor {best[3]})"
-            )
-        passes, c, quote_floor, floor, pq = best
+                    for relative in RELATIVE:
+                        found = outcomes(asked, pq, floor, quote_floor, relative)
+                        passes = sum(o[3] for o in found)
+                        tried.append((passes, c, quote_floor, floor, pq, relative))
+            print(f"C={c}: most held-out passes so far {max(t[0] for t in tried)}")
+        # Within TOLERANCE of the most passes, the strictest floors: a quote shown must rate
+        # well by itself (not fill five slots), and a near miss is better left silent.
+        most = max(t[0] for t in tried)
+        print("most held-out passes by quote floor (rows) and relative floor (columns):")
+        print("      " + "".join(f"{r:>7}" for r in RELATIVE))
+        for qf in QUOTE_FLOORS:
+            cells = [max(t[0] for t in tried if t[2] == qf and t[5] == r) for r in RELATIVE]
+            print(f"{qf:>6}" + "".join(f"{v:>7}" for v in cells))
+        near = [t for t in tried if t[0] >= most - TOLERANCE * len(asked)]
+        best = max(near, key=lambda t: (t[5], t[2], t[3], t[0]))
+        print(
+            f"most passes {most}; chosen {best[0]} (C={best[1]}, quote floor {best[2]}, "
+            f"answer floor {best[3]}, relative {best[5]})"
+        )
+        passes, c, quote_floor, floor, pq, relative = best
         rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
         OUT.mkdir(parents=True, exist_ok=True)
-        write_curve(asked, pq, quote_floor)
-        report = per_set(outcomes(asked, pq, floor, quote_floor), sets)
+        write_curve(asked, pq, quote_floor, relative)
+        report = per_set(outcomes(asked, pq, floor, quote_floor, relative), sets)
         print("held out (each set scored by the models fitted on the others):")
         for line in report:
             print("  " + line)
@@ -325,6 +351,7 @@ def main() -> int:
                     "bias": round(q_bias, 6),
                     "floor": floor,
                 },
+                "relative": relative,
                 "fitted": {
                     "by": "scripts/fit_judge.py",
                     "model": (
@@ -336,8 +363,9 @@ def main() -> int:
                     "candidates": len(y),
                     "answering": int(y.sum()),
                     "floors_from": (
-                        "most held-out passes (LeaveOneGroupOut over the sets); a tie goes to "
-                        "the higher answer floor"
+                        "the highest quote floor, then answer floor, within "
+                        f"{TOLERANCE:.0%} of the questions of the most held-out passes "
+                        "(LeaveOneGroupOut over the sets)"
                     ),
                     "held_out": report,
                 },
@@ -365,7 +393,7 @@ def per_set(found, sets) -> list[str]:
     return lines
 
 
-def write_curve(asked, answerable, quote_floor) -> list[list]:
+def write_curve(asked, answerable, quote_floor, relative) -> list[list]:
     """Held-out precision and recall of answering, per answer floor: of the questions
     answered, the share answered well; of the answerable ones, the share answered well; and
     how many near misses stay silent."""
@@ -374,7 +402,7 @@ def write_curve(asked, answerable, quote_floor) -> list[list]:
         out = csv.writer(handle)
         out.writerow(["floor", "precision", "recall", "near_misses_silent", "passed"])
         for floor in FLOORS:
-            found = outcomes(asked, answerable, floor, quote_floor)
+            found = outcomes(asked, answerable, floor, quote_floor, relative)
             answered = [o for o in found if o[2]]
             good = sum(o[3] for o in answered if o[1] != "none")
             answerable_n = sum(o[1] != "none" for o in found)

@@ -37,6 +37,7 @@ from bot.engine.retrieval import (
     candidates,
     first_phase,
     flat_weights,
+    requirement,
 )
 from bot.engine.shapes import TIME
 from bot.engine.text import normalize_word, tokenize
@@ -111,6 +112,7 @@ class Judged:
     candidates: list[Candidate]
     rows: list[dict[str, float]]
     names: Callable[[Candidate], set[str]] = set  # the names a quote gives the question not
+    required: Callable[[Candidate], bool] | None = None  # what every quote must hold
 
 
 class Engine:
@@ -181,7 +183,7 @@ class Engine:
                 return Answer(question, (), ())
             listing = judged.asked is not None and judged.asked.listing
             floor = self.judge.quote.floor
-            chosen = pick(judged.candidates, floor, limit, listing, judged.names)
+            chosen = pick(judged.candidates, floor, limit, listing, judged.names, judged.required)
             return answer(question, chosen, self._article)
 
     def judged(self, question: str, after: str | None = None) -> Judged:
@@ -237,7 +239,7 @@ class Engine:
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
             candidate.score = score
-        return Judged(wanted, found, rows, names)
+        return Judged(wanted, found, rows, names, requirement(wanted.kind))
 
     # -- reading the store ------------------------------------------------------------
 

@@ -86,11 +86,18 @@ def pick(
     limit: int,
     listing: bool,
     names: Callable[[Candidate], set[str]],
+    required: Callable[[Candidate], bool] | None = None,
+    relative: float = 0.0,
 ) -> list[list[Candidate]]:
     """The quotes to show, best first, each with the other articles' candidates that carry
-    the same words: the candidates rated at or above `floor`, diverse."""
+    the same words: the candidates rated at or above `floor` and at least `relative` of the
+    best one's rating (and, when the question asks for an amount or a duration, holding
+    one: `required`), diverse."""
+    allowed = [c for c in candidates if required is None or required(c)]
+    if allowed:
+        floor = max(floor, relative * max(c.score for c in allowed))
     best: dict[tuple[int, int, int], Candidate] = {}
-    for c in candidates:
+    for c in allowed:
         if c.score >= floor:
             key = (c.source.number, c.start, c.end)
             if key not in best or c.score > best[key].score:

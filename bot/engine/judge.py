@@ -76,6 +76,8 @@ QUESTION_FEATURES = {
     "top_mean": "the mean rating of the best five (log-odds)",
     "best_names_missing": "the best candidate's passage lacks a name or role asked about",
     "best_time_missing": "the best candidate's passage lacks the day or month asked about",
+    "names_missing_all": "the fewest names and roles asked about that a passage of the best "
+    "five lacks (a share)",
     "best_cover": "the best candidate's context coverage",
     "best_soft_cover": "the best candidate's soft coverage",
     "best_kind_held": "the best candidate holds the kind of answer asked for",
@@ -195,12 +197,14 @@ class Judge:
 
     quote: Model | Trees
     answerable: Model | Trees
+    relative: float = 0.0  # a quote shown rates at least this share of the best one
 
     @classmethod
     def from_json(cls, data: dict) -> Judge:
         return cls(
             Model.from_json(data["quote"], FEATURES),
             Model.from_json(data["answerable"], QUESTION_FEATURES),
+            float(data.get("relative", 0.0)),
         )
 
     def answers(self, candidates: Sequence[Candidate], rows: Sequence[dict[str, float]]) -> bool:
@@ -230,6 +234,7 @@ def question_features(
         "top_mean": sum(map(_log_odds, scores)) / len(scores),
         "best_names_missing": best["names_missing"],
         "best_time_missing": best["time_missing"],
+        "names_missing_all": min(rows[i]["names_missing"] for i in order[:5]),
         "best_cover": best["cover_context"],
         "best_soft_cover": best["soft_cover"],
         "best_kind_held": best["kind_held"],

@@ -269,6 +269,18 @@ def first_phase(
     return ranked[:keep]
 
 
+# The kinds of answer a quote must hold to be shown at all: a "how many" answer states an
+# amount, a "how long" one a duration; a quote without one cannot answer, however it rates.
+MUST_HOLD = frozenset({"number", "duration"})
+
+
+def requirement(kind: str | None) -> Callable[[Candidate], bool] | None:
+    """What every quote must hold for a question asking for `kind`, or None."""
+    if kind not in MUST_HOLD:
+        return None
+    return lambda candidate: holds(kind, candidate)
+
+
 def holds(kind: str, candidate: Candidate) -> bool:
     """Whether a candidate holds the kind of answer asked for (a number, a time, a person
     ...); a statement may name its speaker a sentence either way."""
