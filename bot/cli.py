@@ -7,6 +7,7 @@ python -m bot sources              list the loaded articles
 python -m bot verify               check the corpus store byte for byte (rebuilt if damaged)
 python -m bot eval [FILE...]       score answers against question files (--sweep)
 python -m bot add URL|FILE         add an article from its link or a file (--corpus DIR)
+python -m bot bench-links PATH     how much of each linked article is kept (trafilatura's pages)
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
+    commands.add_parser(
+        "bench-links", help="measure adding links on trafilatura's pages (bench-links --help)"
+    )
     return parser
 
 
@@ -95,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.bench import main as bench_main
 
         return bench_main(argv[1:])
+    if argv[:1] == ["bench-links"]:
+        from benchmarks.links import main as links_main
+
+        return links_main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

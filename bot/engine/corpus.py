@@ -45,6 +45,18 @@ DEBRIS_LINES = frozenset(
     leer en español|read in english|read in spanish|ver en español|{snip}|[snip]|(snip)|...|…
     """.split("|")
 )
+# "See also" in the languages news pages come in, as a label of its own or before a headline.
+_SEE_ALSO = r"""(
+    à\ lire\ aussi|lire\ aussi|voir\ aussi|à\ voir\ aussi|lire\ la\ suite
+    | lea\ también|lea\ más|lee\ también|leer\ más|ver\ también|ver\ más|te\ puede\ interesar
+    | auch\ lesen|lesen\ sie\ auch|lesen\ sie\ mehr|mehr\ zum\ thema|zum\ weiterlesen
+    | weiterlesen|das\ könnte\ sie\ auch\ interessieren|das\ könnte\ dich\ auch\ interessieren
+    | leia\ também|leia\ mais|veja\ também|leggi\ anche|vedi\ anche|czytaj\ też|czytaj\ także
+    | zobacz\ też|zobacz\ także|lees\ ook)"""
+# A date (2021-10-16, 16.10.2021, 24. März 2004) as the first part of a "date | name" stamp.
+_DATE_STAMP = (
+    r"(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\ [^\W\d]{3,10}\.?\ \d{4})"
+)
 # Lines of page furniture by their shape: read-time and archive notices, captions and photo
 # credits, bylines' and datelines' stamps, video labels, share and sign-up prompts, language
 # links, copyright lines, "Image 3 of 12". Each must match the whole (folded) line. The
@@ -66,7 +78,8 @@ _DEBRIS_SHAPES = re.compile(
     | (share|tweet|email|post|send)\ (this|on|to|via|it)\b.{0,60}
     | share(\ this)?(\ story|\ article)?\s*:.{0,100}
     | comments?\s*\(\d+\)
-    | [^›»|]{1,40}(\ [›»|>/]\ [^›»|]{1,40}){2,}
+    | [^›»|«]{1,40}(\ [›»|>/]\ [^›»|«]{1,40}){2,}
+    | {nav}(\ ?[›»]\ ?{nav})+
     | [-–—]\ .{1,40}\ [-–—]
     | (photo\ )?credits?\s*:.{0,80}
     | photo\ via\b.{0,60}
@@ -82,9 +95,16 @@ _DEBRIS_SHAPES = re.compile(
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
     | (related|more|read\ more|see\ also|also\ read|recommended|read\ next|more\ coverage)
       \s*:.{0,200}
+    | {see_also}(\s*[:»›]\s*.{0,200})?
+    | (source|sources|quelle|quellen|fuente|fonte|źródło|bildquelle|titelbild|foto|fotos|bild
+      |crédits?(\ photo)?|crédito|créditos|credito)\s*:.{0,60}
+    | (categor(y|ies)|kategorien?|catégories?|categorías?|categorie|tags?|schlagwörter
+      |stichwörter|etiquetas|filed\ under|posted\ in)\s*:.{0,100}
     | (leer|lea|read|ver|see)\ (en|in|this\ in|this\ story\ in)
       \ (español|espanol|english|spanish)\.?
     | (©|\(c\)|copyright\ ©?)\s*\d{4}.{0,150}
+    | ©\ ?[^\s\d].{0,80}
+    | {date}(,?\ \d{1,2}:\d{2})?\ ?\|\ ?[^|]{1,40}
     | (image|photo|slide)\ \d+\ (of|/)\ \d+
     | \d+\ ?/\ ?\d+
     | (ad|advertisement)\ [-–—:]\ .{0,60}
@@ -92,7 +112,9 @@ _DEBRIS_SHAPES = re.compile(
     | view\ (this|it)\ (email\ )?(in|on)\ (your|a)\ (web\ )?browser\.?
     | forwarded\ this\ (email|newsletter)\?.{0,80}
     | (unsubscribe|manage\ (your\ )?preferences|update\ your\ preferences)\b.{0,80}
-    """,
+    """.replace("{nav}", r"[^\s›»|«:.!?]+(\ [^\s›»|«:.!?]+){0,3}")
+    .replace("{see_also}", _SEE_ALSO)
+    .replace("{date}", _DATE_STAMP),
     re.VERBOSE,
 )
 # Furniture shapes that may begin anywhere in a line: a caption's credit, a wire's name at
@@ -113,6 +135,13 @@ _DEBRIS_ENDINGS = re.compile(
 )
 _ENDING_WORDS = re.compile(
     r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved"
+)
+# A paywall's plea, wherever it stands in a line: never the article's own words.
+_PAYWALL = re.compile(
+    r"""\b(to\ (continue|keep)\ reading|to\ (view|read)\ the\ (full|whole|entire|rest\ of\ the)
+    \ (story|article)|(you\ are|you're|you’re)\ already\ an?\ (subscriber|member)
+    |please\ (subscribe|log\ in|sign\ in)\ to)\b""",
+    re.VERBOSE,
 )
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
 _BYLINE = re.compile(r"^[Bb][Yy]:?\s+\S.{0,100}$")
@@ -370,7 +399,7 @@ def is_debris(line: str, *, shapes: bool = True) -> bool:
         return True
     if not shapes:
         return False
-    return _is_debris_shape(folded) or _is_byline(line)
+    return _is_debris_shape(folded) or _is_byline(line) or bool(_PAYWALL.search(folded))
 
 
 def _is_debris_shape(folded: str) -> bool:
@@ -390,6 +419,11 @@ def _is_byline(line: str) -> bool:
         w[:1].isupper() or w.lower() in _BYLINE_LINKS or not w[:1].isalpha() for w in names
     )
 
+
+# A section heading's number ("2.", "IV)") and what a capitals line of data has instead:
+# a digit (a score, an amount, a date) or a name joined by "_" (a setting, a code name).
+_ENUMERATOR = re.compile(r"^\s*([0-9]{1,2}|[IVX]{1,4}|[A-Z])[.)]\s")
+_DATA_IN_CAPITALS = re.compile(r"\d|\w_\w")
 
 # In `_lines`: after a debris line or a heading, a paragraph break nothing may join across.
 _DEBRIS = (-1, -1)
@@ -424,12 +458,31 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             # first line of the text may be the headline, and stays.
             lines[-1] = _DEBRIS
             previous_ends_sentence = True
+    _drop_trailing_labels(text, lines)
     return lines
 
 
+def _drop_trailing_labels(text: str, lines: list[tuple[int, int] | None]) -> None:
+    """Mark as debris the labels that end the text ("Read more:", "Zum Weiterlesen:"):
+    a line ending in a colon introduces what follows, and nothing does."""
+    for number in range(len(lines) - 1, -1, -1):
+        line = lines[number]
+        if line is None or line == _DEBRIS:
+            continue
+        if not text[line[0] : line[1]].endswith(":"):
+            return
+        lines[number] = _DEBRIS
+
+
 def _is_heading(line: str) -> bool:
-    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text."""
-    return len(line) <= 200 and line.isupper() and sum(ch.isalpha() for ch in line) >= 4
+    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text.
+
+    A capitals line that carries a score, an amount or a name ("ALAJUELENSE 3-1 PÉREZ
+    ZELEDÓN", "1 545 500 EUROS", "YAGNA_PAYMENT_DRIVER") is data, and stays.
+    """
+    if len(line) > 200 or not line.isupper() or sum(ch.isalpha() for ch in line) < 4:
+        return False
+    return not _DATA_IN_CAPITALS.search(_ENUMERATOR.sub("", line, count=1))
 
 
 def _paragraphs(

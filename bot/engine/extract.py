@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.engine.charset import decode_page, without_declarations
+from bot.engine.corpus import is_debris
 from bot.engine.fetch import Page, fetch_page
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 # Less text than this is a section front, a login wall or a video page, not an article
 # (trafilatura's own min_extracted_size).
 MIN_ARTICLE_CHARS = 250
+# Less text in sentences than this, and precision mode finding no article either, is a
+# section front (all of trafilatura's 990 evaluation pages that give 250 characters pass).
+MIN_SENTENCE_CHARS = 150
+_SENTENCE = re.compile(r"\w[^.!?。！？\n]{30,}[.!?。！？]")
 _NO_ARTICLE = "I found no article text on that page."
 _QUOTE_MARKS = "\"'“”‘’"
 
@@ -69,30 +75,23 @@ def extract_article(page: Page) -> Draft:
     """The article in a fetched page; ExtractError when there is none."""
     if page.content_type == "text/plain":
         return _from_plain_text(page)
-    import trafilatura  # here, not at the top: lxml and friends load only when adding
-
-    document = trafilatura.bare_extraction(
-        _html(page),
-        url=page.url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        favor_precision=True,  # leaves out bylines, "Updated ..." lines and similar debris
-        date_extraction_params={
-            "original_date": True,  # the publication date, not the last update
-            "extensive_search": False,  # never a date guessed from links or the text
-            "max_date": dt.date.today().isoformat(),
-        },
-    )
-    if document is None:
+    html = without_declarations(decode_page(page.body, page.charset))
+    document, paragraphs = None, ()
+    for favor_recall in (False, True):  # a second pass, for recall, when the first finds little
+        document = _extraction(html, page.url, favor_recall=favor_recall)
+        paragraphs = _paragraphs(xmltotext(document.body)) if document is not None else ()
+        if sum(len(p) for p in paragraphs) >= MIN_ARTICLE_CHARS:
+            break
+    else:
         raise ExtractError(_NO_ARTICLE)
-    paragraphs = _paragraphs(document.text or "")
-    if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
-        raise ExtractError(_NO_ARTICLE)
+    if not _in_sentences(paragraphs) and not _precision_finds_text(html, page.url):
+        raise ExtractError(_NO_ARTICLE)  # a section front: headlines, dates and links
+    title = _one_line(document.title)
+    if title and len(paragraphs) > 1 and _one_line(paragraphs[0]) == title:
+        paragraphs = paragraphs[1:]  # the headline, which the front matter holds
     canonical = document.url if _is_http(document.url) else page.url
     draft = Draft(
-        title=_one_line(document.title),
+        title=title,
         outlet=_one_line(document.sitename),
         date=_valid_date(document.date),
         url=canonical,
@@ -110,33 +109,80 @@ def extract_article(page: Page) -> Draft:
     return draft
 
 
+def _extraction(html: str, url: str, **options: bool):  # -> trafilatura's Document | None
+    """trafilatura's main text and metadata, tuned to keep the whole article.
+
+    Precision mode is off: it drops FAQ sections, tables and at times the whole article
+    for a notice beside it, and our furniture rules (bot/engine/corpus.py) take out the
+    bylines and "Updated ..." lines it was there for. Tables are kept (data tables are
+    text; an article laid out in a table is unwrapped by `xmltotext`).
+    """
+    import trafilatura  # here, not at the top: lxml and friends load only when adding
+
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        date_extraction_params={
+            "original_date": True,  # the publication date, not the last update
+            "extensive_search": False,  # never a date guessed from links or the text
+            "max_date": dt.date.today().isoformat(),
+        },
+        **options,
+    )
+
+
+def _in_sentences(paragraphs: tuple[str, ...]) -> bool:
+    """Whether the text holds MIN_SENTENCE_CHARS in sentences (30 characters or more up to a
+    full stop, question or exclamation mark): a list of headlines and dates does not."""
+    found = (len(m.group()) for p in paragraphs for m in _SENTENCE.finditer(p))
+    return sum(found) >= MIN_SENTENCE_CHARS
+
+
+def _precision_finds_text(html: str, url: str) -> bool:
+    """Whether trafilatura's precision mode finds MIN_ARTICLE_CHARS: the second opinion on a
+    page whose text has few sentences (a table of figures, verse, a page of short lines)."""
+    document = _extraction(html, url, favor_precision=True)
+    paragraphs = _paragraphs(xmltotext(document.body)) if document is not None else ()
+    return sum(len(p) for p in paragraphs) >= MIN_ARTICLE_CHARS
+
+
+def xmltotext(body) -> str:  # body: trafilatura's lxml tree of the main text
+    """trafilatura's text of `body`, a layout table's cells as paragraphs of their own.
+
+    A table whose cells hold paragraphs or headings lays out a page, not data: as a table
+    trafilatura writes it as one line, "| Home News | Headline Paragraph 1 Paragraph 2 |".
+    """
+    from trafilatura.xml import xmltotxt
+
+    if body is None:
+        return ""
+    for table in body.iter("table"):
+        if table.find(".//cell/p") is None and table.find(".//cell/head") is None:
+            continue  # a data table: its rows stay "| a | b |" lines
+        for cell in table.iter("cell"):
+            cell.tag = "div"
+        for row in table.iter("row"):
+            row.tag = "div"
+        table.tag = "div"
+    return xmltotxt(body, False)
+
+
 def _from_plain_text(page: Page) -> Draft:
     """A plain-text page is the article as it stands; the loader finds a headline line."""
-    text = page.body.decode(_codec(page.charset) or "utf-8", errors="replace").strip()
+    text = decode_page(page.body, page.charset, html=False).strip()
     if len(text) < MIN_ARTICLE_CHARS:
         raise ExtractError(_NO_ARTICLE)
     return Draft(None, None, None, page.url, page.url, (text,))
 
 
-def _html(page: Page) -> str | bytes:
-    """The page decoded by the charset its server declared; else bytes for trafilatura to sniff."""
-    codec = _codec(page.charset)
-    return page.body.decode(codec, errors="replace") if codec else page.body
-
-
-def _codec(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    import codecs
-
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        return None
-
-
 def _paragraphs(text: str) -> tuple[str, ...]:
-    return tuple(line.strip() for line in text.split("\n") if line.strip())
+    """The text's blocks, less those that are page furniture by the loader's own rules."""
+    lines = (line.strip() for line in text.split("\n"))
+    return tuple(line for line in lines if line and not is_debris(line))
 
 
 def _one_line(value: str | None) -> str | None:
