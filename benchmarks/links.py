@@ -87,6 +87,7 @@ class Outcome:
     file: str
     added: bool
     why: str = ""
+    duplicate: bool = False  # the same article as a page added before it (the set has some)
     seconds: float = 0.0
     trafilatura_chars: int = 0
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -191,6 +192,7 @@ def run(pages: list[EvalPage], details: bool = False) -> dict:
                 article = checked_article(raw, draft.file_name())
                 twin = duplicate_of(article, added, (link, draft.fetched_url))
                 if twin:
+                    outcome.duplicate = True
                     raise ValueError(twin)
                 _, passages = sentences_and_passages(article)
             except (FetchError, ExtractError, CorpusError, ValueError) as error:
@@ -230,11 +232,16 @@ def _summary(
     saved: Tally, quotable: Tally, theirs: Tally, outcomes: list[Outcome], reload_error: str | None
 ) -> dict:
     seconds = sorted(o.seconds for o in outcomes)
-    wrongly_refused = [o.file for o in outcomes if not o.added and o.trafilatura_chars >= MIN_CHARS]
+    wrongly_refused = [
+        o.file
+        for o in outcomes
+        if not o.added and not o.duplicate and o.trafilatura_chars >= MIN_CHARS
+    ]
     return {
         "bot": {
             "pages_added": saved.added,
             "wrongly_refused": wrongly_refused,
+            "duplicates": [o.file for o in outcomes if o.duplicate],
             "saved": {"kept": saved.kept_share(), "leaked": saved.leaked_share()},
             "quotable": {"kept": quotable.kept_share(), "leaked": quotable.leaked_share()},
             "strings": {"with": saved.wanted, "without": saved.unwanted},
@@ -256,6 +263,7 @@ def _summary(
                 "file": o.file,
                 "added": o.added,
                 "refusal": o.why or None,
+                "duplicate": o.duplicate,
                 "seconds": round(o.seconds, 3),
                 "trafilatura_chars": o.trafilatura_chars,
                 "with_without": o.counts,
@@ -274,13 +282,15 @@ def _version() -> str:
 def table(results: dict) -> str:
     """The README's table: pages added, "with" strings kept, "without" strings leaked."""
     bot, theirs, size = results["bot"], results["trafilatura"], results["sample"]["pages"]
-    refused = len(bot["wrongly_refused"])
+    refused = f"{len(bot['wrongly_refused'])} wrongly refused"
+    if bot["duplicates"]:
+        refused += f", {len(bot['duplicates'])} the same article as a page before"
     seconds = bot["seconds_per_page"]
     lines = [
         f'| {size} pages | pages added | "with" strings kept | "without" strings leaked |',
         "|---|---|---|---|",
         f"| this bot (saved file / quotable passages) | {bot['pages_added']} "
-        f"({refused} wrongly refused) | {_pct(bot['saved']['kept'])} / "
+        f"({refused}) | {_pct(bot['saved']['kept'])} / "
         f"{_pct(bot['quotable']['kept'])} | {_pct(bot['saved']['leaked'])} / "
         f"{_pct(bot['quotable']['leaked'])} |",
         f"| `trafilatura.extract(html)` {theirs['version']}, default settings | "

@@ -2,7 +2,8 @@
 
 A byte-order mark wins; then bytes that are valid UTF-8 are UTF-8, whatever a server or
 a meta tag says (Latin-1 text is almost never valid UTF-8, and servers often label UTF-8
-pages "ISO-8859-1" by default); then the charset of the Content-Type header, then the
+pages "ISO-8859-1" by default), and so is a page that is UTF-8 but for a few stray bytes
+(read as windows-1252, as a pasted Latin-1 snippet would be); then the charset of the Content-Type header, then the
 page's own <meta charset> or <?xml encoding>, each only if the bytes decode under it;
 and last windows-1252. As browsers do (the WHATWG Encoding standard), "ISO-8859-1",
 "Latin-1" and "ASCII" are read as windows-1252, whose curly quotes and dashes sit where
@@ -47,6 +48,8 @@ def decode_page(body: bytes, charset: str | None = None, html: bool = True) -> s
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, errors="replace")
+    if _mostly_utf8(body):
+        return body.decode("utf-8", errors=_STRAY_BYTES)
     header = codec_name(charset)
     declared = [header, *(_declared(body) if html else ())]
     if header and header.startswith("utf-16"):
@@ -63,6 +66,26 @@ def decode_page(body: bytes, charset: str | None = None, html: bool = True) -> s
         except (UnicodeDecodeError, LookupError):
             continue
     return windows_1252(body)
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Whether `body` is UTF-8 but for a few stray bytes: it has more characters of two bytes
+    or more than bytes that fit no UTF-8 sequence (Latin-1 text makes almost no such sequence)."""
+    text = body.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    stray = replaced - body.count("\ufffd".encode())  # less those the page itself has
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - replaced
+    return 0 < stray < multibyte
+
+
+def _stray_as_windows_1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A byte that fits no UTF-8 sequence, read as windows-1252 (a Latin-1 snippet pasted
+    into a UTF-8 page)."""
+    return windows_1252(error.object[error.start : error.end]), error.end
+
+
+_STRAY_BYTES = "newsquote-stray-bytes"
+codecs.register_error(_STRAY_BYTES, _stray_as_windows_1252)
 
 
 def windows_1252(body: bytes) -> str:

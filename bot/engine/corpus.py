@@ -425,6 +425,10 @@ def _is_byline(line: str) -> bool:
 _ENUMERATOR = re.compile(r"^\s*([0-9]{1,2}|[IVX]{1,4}|[A-Z])[.)]\s")
 _DATA_IN_CAPITALS = re.compile(r"\d|\w_\w")
 
+# A label ("Mehr Themen:", "Das Thema könnte dich auch interessieren:") has this many words
+# at most; a longer line ending in a colon is a sentence whose links were left out.
+_LABEL_WORDS = 6
+
 # In `_lines`: after a debris line or a heading, a paragraph break nothing may join across.
 _DEBRIS = (-1, -1)
 
@@ -469,7 +473,8 @@ def _drop_trailing_labels(text: str, lines: list[tuple[int, int] | None]) -> Non
         line = lines[number]
         if line is None or line == _DEBRIS:
             continue
-        if not text[line[0] : line[1]].endswith(":"):
+        label = text[line[0] : line[1]]
+        if not label.endswith(":") or len(label.split()) > _LABEL_WORDS:
             return
         lines[number] = _DEBRIS
 

@@ -30,6 +30,10 @@ MIN_ARTICLE_CHARS = 250
 MIN_SENTENCE_CHARS = 150
 _SENTENCE = re.compile(r"\w[^.!?。！？\n]{30,}[.!?。！？]")
 _NO_ARTICLE = "I found no article text on that page."
+# Stands for a <br> in trafilatura's text: a character its clean-up keeps, and no page's text
+# has (SYMBOL FOR RECORD SEPARATOR).
+LINE_BREAK = "\u241e"
+_SOURCE_NEW_LINE = re.compile(r"[ \t\r]*\n\s*")
 _QUOTE_MARKS = "\"'“”‘’"
 
 
@@ -151,11 +155,15 @@ def _precision_finds_text(html: str, url: str) -> bool:
 
 
 def xmltotext(body) -> str:  # body: trafilatura's lxml tree of the main text
-    """trafilatura's text of `body`, a layout table's cells as paragraphs of their own.
+    """trafilatura's text of `body`: one block a line, a line break inside a block as
+    LINE_BREAK, and a layout table's cells as blocks of their own.
 
     A table whose cells hold paragraphs or headings lays out a page, not data: as a table
     trafilatura writes it as one line, "| Home News | Headline Paragraph 1 Paragraph 2 |".
+    trafilatura writes a <br>, and a new line in the page's source, as a new line, like the
+    end of a paragraph; told apart, a sentence broken by one stays one paragraph.
     """
+    from lxml.etree import strip_tags
     from trafilatura.xml import xmltotxt
 
     if body is None:
@@ -163,11 +171,17 @@ def xmltotext(body) -> str:  # body: trafilatura's lxml tree of the main text
     for table in body.iter("table"):
         if table.find(".//cell/p") is None and table.find(".//cell/head") is None:
             continue  # a data table: its rows stay "| a | b |" lines
-        for cell in table.iter("cell"):
-            cell.tag = "div"
-        for row in table.iter("row"):
-            row.tag = "div"
+        for element in table.iter("cell", "row"):
+            element.tag = "div"
         table.tag = "div"
+    for element in body.iter():
+        # A new line in the page's source is a space; trafilatura keeps it as one.
+        if element.tag != "code":
+            element.text = element.text and _SOURCE_NEW_LINE.sub(" ", element.text)
+        element.tail = element.tail and _SOURCE_NEW_LINE.sub(" ", element.tail)
+    for line_break in body.iter("lb"):
+        line_break.tail = LINE_BREAK + (line_break.tail or "")
+    strip_tags(body, "lb")
     return xmltotxt(body, False)
 
 
@@ -180,9 +194,15 @@ def _from_plain_text(page: Page) -> Draft:
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:
-    """The text's blocks, less those that are page furniture by the loader's own rules."""
-    lines = (line.strip() for line in text.split("\n"))
-    return tuple(line for line in lines if line and not is_debris(line))
+    """The text's blocks, each with its line breaks; a one-line block that is page furniture
+    by the loader's own rules is left out (the loader judges lines inside a block)."""
+    paragraphs = []
+    for block in text.split("\n"):
+        lines = [line.strip() for line in block.split(LINE_BREAK)]
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph and not ("\n" not in paragraph and is_debris(paragraph)):
+            paragraphs.append(paragraph)
+    return tuple(paragraphs)
 
 
 def _one_line(value: str | None) -> str | None:
