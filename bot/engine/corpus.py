@@ -52,7 +52,9 @@ _SEE_ALSO = r"""(
     | auch\ lesen|lesen\ sie\ auch|lesen\ sie\ mehr|mehr\ zum\ thema|zum\ weiterlesen
     | weiterlesen|das\ könnte\ sie\ auch\ interessieren|das\ könnte\ dich\ auch\ interessieren
     | leia\ também|leia\ mais|veja\ também|leggi\ anche|vedi\ anche|czytaj\ też|czytaj\ także
-    | zobacz\ też|zobacz\ także|lees\ ook)"""
+    | zobacz\ też|zobacz\ także|lees\ ook|auch\ interessant|lesen\ sie\ hier|mehr\ themen
+    | weitere\ themen|you\ (may|might)\ also\ like|recommended\ for\ you|don't\ miss
+    | more\ stories|more\ news|up\ next|read\ next|also\ on\ [^\s:]{1,30})"""
 # A date (2021-10-16, 16.10.2021, 24. März 2004) as the first part of a "date | name" stamp.
 _DATE_STAMP = (
     r"(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\ [^\W\d]{3,10}\.?\ \d{4})"
@@ -95,7 +97,13 @@ _DEBRIS_SHAPES = re.compile(
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
     | (related|more|read\ more|see\ also|also\ read|recommended|read\ next|more\ coverage)
       \s*:.{0,200}
-    | {see_also}(\s*[:»›]\s*.{0,200})?
+    | {see_also}(\s*[:»›]\s*.{0,200}|\ (on|at|auf|bei|sur|en)\ [^\s:]{1,40})?
+    | fot\.\ .{1,80}
+    | (keine\ kommentare|aucun\ commentaire|sin\ comentarios|brak\ komentarzy
+      |no\ comments\ yet)\b.{0,100}
+    | (zum\ )?newsletter\ (anmelden|abonnieren)|jetzt\ (anmelden|abonnieren)
+    | follow\ .{1,40}\ on\ (twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b.{0,200}
+    | \*\ ?(werbung|anzeige)\b.{0,120}
     | (source|sources|quelle|quellen|fuente|fonte|źródło|bildquelle|titelbild|foto|fotos|bild
       |crédits?(\ photo)?|crédito|créditos|credito)\s*:.{0,60}
     | (categor(y|ies)|kategorien?|catégories?|categorías?|categorie|tags?|schlagwörter
@@ -108,7 +116,8 @@ _DEBRIS_SHAPES = re.compile(
     | (image|photo|slide)\ \d+\ (of|/)\ \d+
     | \d+\ ?/\ ?\d+
     | (ad|advertisement)\ [-–—:]\ .{0,60}
-    | [-–—*\ ]*(sponsored|advertisement|ad|paid\ (content|post|partner)|sponsored\ content)[-–—*\ ]*
+    | [-–—*\ ]*(sponsored|advertisement|ad|paid\ (content|post|partner)|sponsored\ content
+      |werbung|anzeige|publicidad|publicité|pubblicità|reklama)[-–—*\ ]*
     | view\ (this|it)\ (email\ )?(in|on)\ (your|a)\ (web\ )?browser\.?
     | forwarded\ this\ (email|newsletter)\?.{0,80}
     | (unsubscribe|manage\ (your\ )?preferences|update\ your\ preferences)\b.{0,80}
@@ -127,20 +136,24 @@ _DEBRIS_ENDINGS = re.compile(
     .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
     | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
     | .{0,300}[.)]\ +(the\ )?(associated\ press|ap|reuters|afp|getty\ images)
-    | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
+    | .{0,300}\((ap|afp|reuters)?\s*(photo|image|foto|bild)s?\b.{0,100}\)\.?
+    | .{0,300}[.)]\ ©\ ?[^\s\d].{0,60}
+    | .{0,200}\b(sign\ up|subscribe)(\ here|\ now|\ today|\ for\ free)?[.!]?
     | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
     | .{0,150}all\ rights\ reserved\.?
     """,
     re.VERBOSE,
 )
 _ENDING_WORDS = re.compile(
-    r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved"
+    r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved|foto|bild"
+    r"|©|sign\ up|subscribe"
 )
-# A paywall's plea, wherever it stands in a line: never the article's own words.
+# A paywall's plea, or a plea to get the outlet's app, wherever it stands in a line: never
+# the article's own words.
 _PAYWALL = re.compile(
     r"""\b(to\ (continue|keep)\ reading|to\ (view|read)\ the\ (full|whole|entire|rest\ of\ the)
     \ (story|article)|(you\ are|you're|you’re)\ already\ an?\ (subscriber|member)
-    |please\ (subscribe|log\ in|sign\ in)\ to)\b""",
+    |please\ (subscribe|log\ in|sign\ in)\ to|download\ (the|our)\ .{0,40}\bapps?\b)\b""",
     re.VERBOSE,
 )
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.

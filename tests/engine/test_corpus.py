@@ -107,6 +107,26 @@ def test_characters_stay_as_the_file_has_them():
         "\u00a9 2019 Cable News Network. All Rights Reserved.",
         "Agents wait outside the courthouse in Riverton. Getty Images",
         "Protesters outside City Hall on Saturday. Jo Doe / Reuters",
+        "Accueil › Actualités",
+        "Home » News » Local",
+        "Zum Weiterlesen:",
+        "À lire aussi » Ballonnements, lourdeurs... Quel est votre profil digestif ?",
+        "Lea también: Impiden ingreso a Riverton a reportero estadounidense",
+        "Auch interessant:",
+        "You may also like",
+        "Quelle: Landesregierung",
+        "Titelbild: Jo Doe/ABACA/picture-alliance",
+        "Kategorie: News",
+        "© Bundesrat | Frank Bräuer",
+        "2021-10-16 | Botschaft",
+        "24. März 2004, 19:49 | Genesis",
+        "Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)",
+        "To view the full story, please subscribe to The Riverton Courier. Plans from $5.",
+        "Follow The Riverton Courier on Twitter and Instagram @RivCourier.",
+        "For the latest stories download the Riverton Courier app for iOS and Android.",
+        "Do you want to be told of our actions? Sign up here",
+        "Mayor Dana Whitfield at City Hall. © AFP / JO DOE",
+        "The mayor opened the park on Friday (Foto: Stadt Riverton)",
     ],
 )
 def test_page_debris_lines_are_never_article_text(debris):
@@ -249,6 +269,35 @@ def test_section_headings_in_capitals_are_left_out_but_a_capital_headline_is_the
         "Agents will start on Sunday.",
         "About 2,000 people with removal orders.",
     ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ALAJUELENSE 3-1 PÉREZ ZELEDÓN",  # a score
+        "1 545 500 EUROS",  # an amount
+        "YAGNA_PAYMENT_DRIVER",  # a setting's name
+    ],
+)
+def test_a_capitals_line_of_data_is_text(line):
+    """A score, an amount or a name in capitals is quotable, not taken for a section heading."""
+    article = parse(f"The results came in on Sunday.\n\n{line}\n\nThe fans went home.\n")
+    assert paragraphs(article) == ["The results came in on Sunday.", line, "The fans went home."]
+
+
+def test_a_heading_with_guillemets_is_text_not_a_breadcrumb():
+    """French quotation marks around words are quotation marks, not "Home » News" arrows."""
+    heading = "Le « Grand Paris » et la « ville du quart d'heure » en débat"
+    article = parse(f"---\ntitle: t\n---\nLe conseil a voté.\n\n{heading}\n\nLe maire a parlé.\n")
+    assert paragraphs(article) == ["Le conseil a voté.", heading, "Le maire a parlé."]
+
+
+def test_a_label_that_ends_the_text_is_left_out():
+    """A last "Mehr Themen:" introduces links that are not there; a long sentence ending in a
+    colon stays."""
+    sentence = "Einen Überblick über die neue Schnittstelle und weitere Informationen finden Sie hier:"
+    article = parse(f"Der Rat tagte.\n\n{sentence}\n\nMehr Themen:\n")
+    assert paragraphs(article) == ["Der Rat tagte.", sentence]
 
 
 def test_a_tweet_signature_line_stays_with_its_tweet():
