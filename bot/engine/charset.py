@@ -1,14 +1,14 @@
 """A fetched page's bytes to text: decoded as the page declares, or as it really is.
 
-A byte-order mark wins; then bytes that are valid UTF-8 are UTF-8, whatever a server or
-a meta tag says (Latin-1 text is almost never valid UTF-8, and servers often label UTF-8
-pages "ISO-8859-1" by default), and so is a page that is UTF-8 but for a few stray bytes
-(read as windows-1252, as a pasted Latin-1 snippet would be); then the charset of the Content-Type header, then the
-page's own <meta charset> or <?xml encoding>, each only if the bytes decode under it;
-and last windows-1252. As browsers do (the WHATWG Encoding standard), "ISO-8859-1",
-"Latin-1" and "ASCII" are read as windows-1252, whose curly quotes and dashes sit where
-Latin-1 has invisible control codes. Nothing is ever refused: every byte becomes a
-character.
+A byte-order mark wins. Bytes that are valid UTF-8 are UTF-8, whatever a server or a meta
+tag says (Latin-1 text is almost never valid UTF-8, and servers often label UTF-8 pages
+"ISO-8859-1" by default), and so is a page that is UTF-8 but for a few stray bytes (read as
+windows-1252, as a pasted Latin-1 snippet would be). Then the charset of the Content-Type
+header, then the page's own <meta charset> or <?xml encoding>, each only if the bytes
+decode under it; and last windows-1252. As browsers do (the WHATWG Encoding standard),
+"ISO-8859-1", "Latin-1" and "ASCII" are read as windows-1252, whose curly quotes and
+dashes sit where Latin-1 has invisible control codes. Nothing is ever refused: every byte
+becomes a character.
 """
 
 from __future__ import annotations

@@ -104,8 +104,13 @@ _DEBRIS_SHAPES = re.compile(
     | (zum\ )?newsletter\ (anmelden|abonnieren)|jetzt\ (anmelden|abonnieren)
     | follow\ .{1,40}\ on\ (twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b.{0,200}
     | \*\ ?(werbung|anzeige)\b.{0,120}
+    | (tel|telefon|telephone|phone|fax|mobil|mobile)\.?\s*:?\s*\+?[\d(][\d\s()/+.-]{6,}
+    | (vorschau\ auf\ den\ )?nächsten?\ artikel|vorheriger\ artikel
+    | (next|previous)\ (article|story|post)
+    | article\ (suivant|précédent)|artículo\ (siguiente|anterior)
+    | video\ (verfügbar|available)\ (bis|until)\ .{1,30}
     | (source|sources|quelle|quellen|fuente|fonte|źródło|bildquelle|titelbild|foto|fotos|bild
-      |crédits?(\ photo)?|crédito|créditos|credito)\s*:.{0,60}
+      |crédits?(\ photos?)?|crédito|créditos|credito)\s*:.{0,60}
     | (categor(y|ies)|kategorien?|catégories?|categorías?|categorie|tags?|schlagwörter
       |stichwörter|etiquetas|filed\ under|posted\ in)\s*:.{0,100}
     | (leer|lea|read|ver|see)\ (en|in|this\ in|this\ story\ in)
@@ -148,12 +153,14 @@ _ENDING_WORDS = re.compile(
     r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved|foto|bild"
     r"|©|sign\ up|subscribe"
 )
-# A paywall's plea, or a plea to get the outlet's app, wherever it stands in a line: never
-# the article's own words.
+# A paywall's plea, a plea to get the outlet's app or to click, an affiliate or copyright
+# notice, wherever it stands in a line: never the article's own words.
 _PAYWALL = re.compile(
     r"""\b(to\ (continue|keep)\ reading|to\ (view|read)\ the\ (full|whole|entire|rest\ of\ the)
     \ (story|article)|(you\ are|you're|you’re)\ already\ an?\ (subscriber|member)
-    |please\ (subscribe|log\ in|sign\ in)\ to|download\ (the|our)\ .{0,40}\bapps?\b)\b""",
+    |please\ (subscribe|log\ in|sign\ in)\ to|download\ (the|our)\ .{0,40}\bapps?\b
+    |affiliate[-\ ]links?|click\ here|hier\ klicken|copyrighted\ property
+    |chroniony\ prawem\ autorskim|urheberrechtlich\ geschützt)\b""",
     re.VERBOSE,
 )
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
@@ -465,6 +472,7 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
         # looks like one ("post on Twitter that ...") continues an unfinished sentence.
         shapes = previous_ends_sentence and not stripped[0].islower()
         if is_debris(stripped, shapes=shapes):
+            _drop_label_before(text, lines)
             lines.append(_DEBRIS)
             previous_ends_sentence = True
             continue
@@ -474,9 +482,36 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             # A section heading in capitals ("2. WHO IS ON THE LIST") is furniture; the
             # first line of the text may be the headline, and stays.
             lines[-1] = _DEBRIS
+            _drop_label_before(text, lines[:-1])
             previous_ends_sentence = True
     _drop_trailing_labels(text, lines)
     return lines
+
+
+def without_furniture(blocks: list[str]) -> list[str]:
+    """A page's blocks of text (paragraphs, lines inside them split by "\n") less the lines
+    the loader takes for page furniture, judged as in a file with those blocks."""
+    text = "\n\n".join(blocks)
+    kept: list[str] = []
+    current: list[str] = []
+    for raw, line in zip(text.split("\n"), _lines(text, 0), strict=True):
+        if line is None:  # a blank line: between two blocks
+            if current:
+                kept.append("\n".join(current))
+            current = []
+        elif line != _DEBRIS:
+            current.append(raw.strip())
+    if current:
+        kept.append("\n".join(current))
+    return kept
+
+
+def _drop_label_before(text: str, lines: list[tuple[int, int] | None]) -> None:
+    """Mark as debris a label ("Ansprechpartnerin zum Thema:") whose next line is furniture:
+    it introduces that furniture."""
+    last = next((n for n in range(len(lines) - 1, -1, -1) if lines[n] is not None), None)
+    if last is not None and lines[last] != _DEBRIS and _is_label(text[slice(*lines[last])]):
+        lines[last] = _DEBRIS
 
 
 def _drop_trailing_labels(text: str, lines: list[tuple[int, int] | None]) -> None:
@@ -486,10 +521,13 @@ def _drop_trailing_labels(text: str, lines: list[tuple[int, int] | None]) -> Non
         line = lines[number]
         if line is None or line == _DEBRIS:
             continue
-        label = text[line[0] : line[1]]
-        if not label.endswith(":") or len(label.split()) > _LABEL_WORDS:
+        if not _is_label(text[line[0] : line[1]]):
             return
         lines[number] = _DEBRIS
+
+
+def _is_label(line: str) -> bool:
+    return line.endswith(":") and len(line.split()) <= _LABEL_WORDS
 
 
 def _is_heading(line: str) -> bool:

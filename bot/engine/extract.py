@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.engine.charset import decode_page, without_declarations
-from bot.engine.corpus import is_debris
+from bot.engine.corpus import without_furniture
 from bot.engine.fetch import Page, fetch_page
 
 log = logging.getLogger(__name__)
@@ -194,15 +194,14 @@ def _from_plain_text(page: Page) -> Draft:
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:
-    """The text's blocks, each with its line breaks; a one-line block that is page furniture
-    by the loader's own rules is left out (the loader judges lines inside a block)."""
-    paragraphs = []
+    """The text's blocks, each with its line breaks, less the lines that the loader takes
+    for page furniture (bylines, "Updated ..." lines, captions, share prompts)."""
+    blocks = []
     for block in text.split("\n"):
-        lines = [line.strip() for line in block.split(LINE_BREAK)]
-        paragraph = "\n".join(line for line in lines if line)
-        if paragraph and not ("\n" not in paragraph and is_debris(paragraph)):
-            paragraphs.append(paragraph)
-    return tuple(paragraphs)
+        lines = (line.strip() for line in block.split(LINE_BREAK))
+        if paragraph := "\n".join(line for line in lines if line):
+            blocks.append(paragraph)
+    return tuple(without_furniture(blocks))
 
 
 def _one_line(value: str | None) -> str | None:

@@ -295,7 +295,7 @@ def test_a_heading_with_guillemets_is_text_not_a_breadcrumb():
 def test_a_label_that_ends_the_text_is_left_out():
     """A last "Mehr Themen:" introduces links that are not there; a long sentence ending in a
     colon stays."""
-    sentence = "Einen Überblick über die neue Schnittstelle und weitere Informationen finden Sie hier:"
+    sentence = "Einen Überblick über die Schnittstelle und mehr Informationen finden Sie hier:"
     article = parse(f"Der Rat tagte.\n\n{sentence}\n\nMehr Themen:\n")
     assert paragraphs(article) == ["Der Rat tagte.", sentence]
 

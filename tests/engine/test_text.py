@@ -77,7 +77,8 @@ def test_a_bracket_that_never_closes_does_not_glue_sentences():
         "(It was over.)",
         "The end came.",
     ]
-    assert len(sentences("1) The raids start today. 2) The raids end soon. 3) Nobody was hurt.")) == 3
+    listed = "1) The raids start today. 2) The raids end soon. 3) Nobody was hurt."
+    assert len(sentences(listed)) == 3
 
 
 def test_tweet_signature_stays_with_its_tweet():
