@@ -54,7 +54,8 @@ _SEE_ALSO = r"""(
     | leia\ também|leia\ mais|veja\ também|leggi\ anche|vedi\ anche|czytaj\ też|czytaj\ także
     | zobacz\ też|zobacz\ także|lees\ ook|auch\ interessant|lesen\ sie\ hier|mehr\ themen
     | weitere\ themen|you\ (may|might)\ also\ like|recommended\ for\ you|don't\ miss
-    | more\ stories|more\ news|up\ next|read\ next|also\ on\ [^\s:]{1,30})"""
+    | more\ stories|more\ news|up\ next|read\ next|also\ on\ [^\s:]{1,30}|top-themen
+    | top\ stories|most\ viewed|most\ shared)"""
 # A date (2021-10-16, 16.10.2021, 24. März 2004) as the first part of a "date | name" stamp.
 _DATE_STAMP = (
     r"(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\ [^\W\d]{3,10}\.?\ \d{4})"
@@ -97,7 +98,8 @@ _DEBRIS_SHAPES = re.compile(
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
     | (related|more|read\ more|see\ also|also\ read|recommended|read\ next|more\ coverage)
       \s*:.{0,200}
-    | {see_also}(\s*[:»›]\s*.{0,200}|\ (on|at|auf|bei|sur|en)\ [^\s:]{1,40})?
+    | {see_also}(\s*[:»›]\s*.{0,200}|\ (on|at|auf|bei|sur|en|from|von)\ [^:!?]{1,40})?
+    | lea\s*:\s*.{1,200}
     | fot\.\ .{1,80}
     | (keine\ kommentare|aucun\ commentaire|sin\ comentarios|brak\ komentarzy
       |no\ comments\ yet)\b.{0,100}
@@ -105,6 +107,9 @@ _DEBRIS_SHAPES = re.compile(
     | follow\ .{1,40}\ on\ (twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b.{0,200}
     | \*\ ?(werbung|anzeige)\b.{0,120}
     | (tel|telefon|telephone|phone|fax|mobil|mobile)\.?\s*:?\s*\+?[\d(][\d\s()/+.-]{6,}
+    | (e-?mail|mail)\s*:\s*[\w.+-]+@[\w-]+(\.[\w-]+)+
+    | .{1,200}\ ?<<
+    | \(?alle\ angaben\ ohne\ gewähr\.?\)?
     | (vorschau\ auf\ den\ )?nächsten?\ artikel|vorheriger\ artikel
     | (next|previous)\ (article|story|post)
     | article\ (suivant|précédent)|artículo\ (siguiente|anterior)

@@ -127,6 +127,17 @@ def test_characters_stay_as_the_file_has_them():
         "Do you want to be told of our actions? Sign up here",
         "Mayor Dana Whitfield at City Hall. © AFP / JO DOE",
         "The mayor opened the park on Friday (Foto: Stadt Riverton)",
+        "Telefon: +49 - (40) - 300 30 - 1141",
+        "E-Mail: presse@riverton.example",
+        "Vorschau auf den nächsten Artikel",
+        "Video verfügbar bis 28.02.2021",
+        "Top-Themen bei RIVERTON COURIER",
+        "Mehr zum Thema auf Riverton.example",
+        "Lea: Consejo Permanente aborda este miércoles la confiscación",
+        "(Alle Angaben ohne Gewähr)",
+        ">> Wegen Corona: Kult-Lokal in Riverton muss schließen <<",
+        "Aktualisiert am 2.02.2022 / Bei den Verlinkungen handelt es sich um Affiliate Links",
+        "This article is the copyrighted property of The Riverton Courier.",
     ],
 )
 def test_page_debris_lines_are_never_article_text(debris):
@@ -298,6 +309,18 @@ def test_a_label_that_ends_the_text_is_left_out():
     sentence = "Einen Überblick über die Schnittstelle und mehr Informationen finden Sie hier:"
     article = parse(f"Der Rat tagte.\n\n{sentence}\n\nMehr Themen:\n")
     assert paragraphs(article) == ["Der Rat tagte.", sentence]
+
+
+def test_a_label_before_furniture_is_furniture_too():
+    """A "Weitere Informationen:" whose next line is a source credit introduces nothing."""
+    article = parse(
+        "Die Hersteller fahren die Produktion hoch.\n\nWeitere Informationen zum Thema:\n\n"
+        "Quelle: MDR THÜRINGEN/ls\n\nDer Handel öffnet am Montag.\n"
+    )
+    assert paragraphs(article) == [
+        "Die Hersteller fahren die Produktion hoch.",
+        "Der Handel öffnet am Montag.",
+    ]
 
 
 def test_a_tweet_signature_line_stays_with_its_tweet():
