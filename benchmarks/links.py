@@ -191,9 +191,9 @@ def run(pages: list[EvalPage], details: bool = False) -> dict:
                 raw = draft.file_text().encode()
                 article = checked_article(raw, draft.file_name())
                 twin = duplicate_of(article, added, (link, draft.fetched_url))
-                if twin:
+                if twin:  # the sentence names the earlier page's title: not kept
                     outcome.duplicate = True
-                    raise ValueError(twin)
+                    raise ValueError("The same article as a page added before it.")
                 _, passages = sentences_and_passages(article)
             except (FetchError, ExtractError, CorpusError, ValueError) as error:
                 outcome.why = str(error)
