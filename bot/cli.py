@@ -7,7 +7,16 @@ python -m bot sources              list the loaded articles
 python -m bot verify               check the corpus store byte for byte (rebuilt if damaged)
 python -m bot eval [FILE...]       score answers against question files (--sweep)
 python -m bot add URL|FILE         add an article from its link or a file (--corpus DIR)
+python -m bot remove ARTICLE       move an article (number in sources, or file) to .trash
+python -m bot restore FILE         bring a removed article back from .trash
+python -m bot history [-n N]       show the latest changes to the articles
+python -m bot check                check the set-up before starting the bot (never connects)
 python -m bot bench-links PATH     how much of each linked article is kept (trafilatura's pages)
+
+The corpus is --corpus DIR, else CORPUS_DIR (the environment over .env), else the
+bundled one. Changes go through `bot.engine.changes`, as the moderators' commands in
+Discord do, and are recorded with the local user as the one who made them. The
+command line never imports the Discord layer, except to start the bot and to check it.
 """
 
 from __future__ import annotations
@@ -15,20 +24,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.engine.answer import RANKED_QUOTES, Engine, QuestionError
-from bot.engine.corpus import BUNDLED_CORPUS, CorpusError
+from bot.engine.corpus import CorpusError
+from bot.settings import environment, load_corpus_settings
+
+if TYPE_CHECKING:
+    from bot.engine.changes import CorpusFolder, Outcome
 
 BUNDLED_EVAL = Path(__file__).resolve().parent.parent / "eval" / "questions.json"
 HISTORY_FILE = Path.home() / ".newsquote_history"
-
-
-def default_corpus() -> Path:
-    """CORPUS_DIR from the environment, else the corpus bundled with the project."""
-    return Path(os.environ.get("CORPUS_DIR") or BUNDLED_CORPUS)
+HISTORY_SHOWN = 10
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("-k", type=int, default=5, help="how many quotes (1-15, default 5)")
     ask.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+    ask.add_argument(
+        "--after", metavar="EARLIER", help="ask it as a follow-up to this earlier question"
+    )
 
     repl = commands.add_parser("repl", help="ask questions at a prompt, or one per input line")
     repl.add_argument("--json", action="store_true", help="print answers as JSON")
@@ -80,10 +92,31 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("source", help="the article's http(s) link, or a .txt or .md file")
     add.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
+    remove = commands.add_parser("remove", help="move an article to .trash (restore undoes it)")
+    remove.add_argument("article", help="its number in `sources`, or its file name")
+    remove.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
+    restore = commands.add_parser("restore", help="bring a removed article back from .trash")
+    restore.add_argument("file", help="its file name in .trash (`history` shows them)")
+    restore.add_argument(
+        "--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles"
+    )
+
+    shown = commands.add_parser("history", help="show the latest changes to the articles")
+    shown.add_argument(
+        "-n", type=int, default=HISTORY_SHOWN, help=f"how many (default {HISTORY_SHOWN})"
+    )
+    shown.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
     verify = commands.add_parser(
         "verify", help="check every byte of the corpus store, and rebuild it if damaged"
     )
     verify.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+
+    check = commands.add_parser(
+        "check", help="check settings, token, corpus, store, data folder and packages"
+    )
+    check.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
     commands.add_parser(
@@ -118,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as error:  # a file or folder that cannot be read or written
+        print(f"{error.strerror or error}: {error.filename}.", file=sys.stderr)
+        return 2
 
 
 def _sentence(error: Exception) -> str:
@@ -127,30 +163,27 @@ def _sentence(error: Exception) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    corpus = args.corpus or default_corpus()
     if args.command is None:
-        from bot.discord.settings import load_settings  # the environment over .env
+        return _start(args.corpus)
+    if args.command == "check":
+        from bot.check import check
 
-        settings = load_settings()
-        if settings.token:
-            from bot.discord.app import run_bot
-
-            return run_bot()
-        print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
-        return _repl(_load(args.corpus or settings.corpus_dir), k=5, as_json=False)
+        return check(args.corpus)  # reads CORPUS_DIR itself: a bad one is one of its lines
+    corpus = args.corpus or load_corpus_settings().corpus_dir
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
     if args.command == "ask":
         from bot.engine.answer import validate_question
 
         question = validate_question(" ".join(args.question))  # before loading anything
+        after = validate_question(args.after) if args.after is not None else None
         engine = _load(corpus)
-        print(_render(engine, question, args.k, args.json))
+        print(_render(engine, question, args.k, args.json, after))
         return 0
     if args.command == "eval" and args.sweep:
         return _sweep(corpus, args.file)
-    if args.command == "add":
-        return _add(corpus, args.source)
+    if args.command in ("add", "remove", "restore", "history"):
+        return _change(corpus, args)
     if args.command == "verify":
         return _verify(corpus)
     engine = _load(corpus)
@@ -161,73 +194,80 @@ def _run(args: argparse.Namespace) -> int:
     return _eval(engine, args.file, args.baseline, args.without)
 
 
-def _add(corpus: Path, source: str) -> int:
-    """Add one article to the corpus folder the way a moderator's addarticle does."""
-    import asyncio
-    import getpass
+def _start(corpus: Path | None) -> int:
+    """The Discord bot when DISCORD_TOKEN is set, else the harness's prompt."""
+    environ = environment()  # the process environment over .env
+    if (environ.get("DISCORD_TOKEN") or "").strip():
+        from bot.discord.startup import run_bot  # into the Discord layer, only to start it
 
-    from bot.engine import history
-    from bot.engine.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, describe_source
-    from bot.engine.intake import checked_article, duplicate_of, link_in_corpus, safe_file_name
+        return run_bot()
+    print("DISCORD_TOKEN is not set, so this starts the local harness instead of the bot.")
+    return _repl(_load(corpus or load_corpus_settings(environ).corpus_dir), k=5, as_json=False)
 
-    engine = _load(corpus)  # the corpus must load before anything is added to it
-    links: tuple[str, ...] = ()
+
+def _change(corpus: Path, args: argparse.Namespace) -> int:
+    """add, remove, restore or history: the moderators' commands, made by the local user."""
+    from bot.engine.changes import Actor, CorpusFolder, history_line
+
+    if args.command == "history":
+        if args.n < 1:
+            raise ValueError("-n must be at least 1.")
+        if not corpus.is_dir():
+            raise CorpusError([(str(corpus), "is not a folder")])
+        entries = CorpusFolder(corpus).history(args.n)
+        if not entries:
+            print("No changes to the articles have been recorded yet.")
+            return 0
+        print(f"The latest {len(entries)} changes to the articles, newest first:")
+        for change in reversed(entries):
+            print(history_line(change))
+        return 0
+    # The corpus must load before it is changed; a file it leaves out is named.
+    folder = CorpusFolder(corpus, _load(corpus))
+    if args.command == "remove":
+        return _report(folder.remove(args.article, Actor.local()))
+    if args.command == "restore":
+        return _report(folder.restore(args.file, Actor.local()))
+    return _report(_add(folder, args.source))
+
+
+def _add(folder: CorpusFolder, source: str) -> Outcome:
+    """Add an article from its link or a file, as a moderator's addarticle does."""
+    from bot.engine.changes import Actor, check_upload
+
     if "://" in source or source.lower().startswith(("http:", "https:")):
-        from bot.discord.settings import load_settings
+        import asyncio
+
         from bot.engine.extract import draft_from_link  # trafilatura loads only here
 
-        known = link_in_corpus([source], engine.articles)
-        if known:
-            raise ValueError(known)
-        allow_private = load_settings().allow_private_urls
+        folder.refuse_known_link(source)  # before fetching anything
+        allow_private = load_corpus_settings().allow_private_urls
         draft = asyncio.run(draft_from_link(source, allow_private))
-        raw, filename = draft.file_text().encode(), draft.file_name()
-        links = (source, draft.fetched_url)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ValueError(f"{source} is neither an http(s) link nor a file.")
-        if path.suffix.lower() not in ARTICLE_SUFFIXES:
-            raise ValueError(f"{path.name} is not a .txt or .md file.")
-        if path.stat().st_size > MAX_ARTICLE_BYTES:
-            raise ValueError(f"{path.name} is larger than {MAX_ARTICLE_BYTES:,} bytes.")
-        raw, filename = path.read_bytes(), path.name
-    try:
-        article = checked_article(raw, filename)
-    except CorpusError as error:
-        raise ValueError(f"I can't add that file: {error.summary}.") from None
-    twin = duplicate_of(article, engine.articles, links)
-    if twin:
-        raise ValueError(twin)
-    target = safe_file_name(corpus, filename)
-    with target.open("xb") as file:  # "x": never overwrite
-        file.write(raw)
-    skipped: list[tuple[str, str]] = []
-    try:
-        engine = Engine.load(corpus, skipped)
-        problems = [(name, why) for name, why in skipped if name == target.name]
-        if problems:
-            raise CorpusError(problems)
-    except CorpusError as error:
-        target.unlink()
-        raise ValueError(
-            f"The corpus would not load ({error.summary}), so I removed {target.name} again."
-        ) from None
-    passages = engine.passage_counts()[target.stem]
-    history.record(
-        corpus,
-        history.Change.now(
-            who_id=None,
-            who_name=getpass.getuser(),
-            server_id=None,
-            server_name="the local harness",
-            action="add",
-            file=target.name,
-            sha256=article.digest,
-            note=source,
-        ),
-    )
-    print(f"Added {describe_source(article)} as {target.name} ({passages} passages).")
+        return folder.add_draft(draft, source, Actor.local())
+    path = Path(source)
+    if not path.is_file():
+        raise ValueError(f"{source} is neither an http(s) link nor a file.")
+    check_upload(path.name, path.stat().st_size)
+    return folder.add(path.read_bytes(), path.name, Actor.local(), source)
+
+
+def _report(outcome: Outcome) -> int:
+    """Print what a change did; exit code 2 when it was undone because the corpus would not load."""
+    from bot.engine.corpus import describe_source
+
+    problems = CorpusError(list(outcome.problems)).summary
+    if outcome.undone:
+        print(
+            f"The corpus would not load ({problems}), so I {outcome.put_back()}.", file=sys.stderr
+        )
+        return 2
+    name = describe_source(outcome.article) if outcome.article else outcome.file
+    passages = outcome.passages(outcome.file or "")
+    print(f"{outcome.done(name)}" + (f" ({passages} passages)." if passages is not None else "."))
+    if not outcome.loaded:  # a file that was not loaded was removed; others still fail
+        print(f"The corpus still does not load: {problems}.", file=sys.stderr)
+    if outcome.history_error:
+        print(f"I could not write this to the history ({outcome.history_error}).", file=sys.stderr)
     return 0
 
 
@@ -275,11 +315,11 @@ def _sweep(corpus: Path, files: list[Path]) -> int:
     return 0
 
 
-def _render(engine: Engine, question: str, k: int, as_json: bool) -> str:
+def _render(engine: Engine, question: str, k: int, as_json: bool, after: str | None = None) -> str:
     from bot.render import as_json as to_json
     from bot.render import as_text
 
-    answer = engine.ask(question)
+    answer = engine.ask(question, after=after)
     quotes = answer.quotes[:k]
     return to_json(answer, quotes) if as_json else as_text(answer, quotes)
 
@@ -289,9 +329,10 @@ def _repl(engine: Engine, k: int, as_json: bool) -> int:
     if interactive:
         _enable_history()
         print(
-            f"{len(engine.articles)} articles loaded. "
-            "Ask a question; an empty line or Ctrl-D quits."
+            f"{len(engine.articles)} articles loaded. Ask a question; start a line with + to "
+            "follow up the one before; an empty line or Ctrl-D quits."
         )
+    previous: str | None = None
     while True:
         try:
             line = input("? ") if interactive else sys.stdin.readline()
@@ -304,8 +345,12 @@ def _repl(engine: Engine, k: int, as_json: bool) -> int:
             if interactive:
                 return 0
             continue
+        # "+ what about atlanta?" follows up the question before (and a chain goes on).
+        follows = line.lstrip().startswith("+")
+        question = line.lstrip()[1:] if follows else line
         try:
-            print(_render(engine, line, k, as_json))
+            print(_render(engine, question, k, as_json, previous if follows else None))
+            previous = f"{previous} {question}" if follows and previous else question
         except QuestionError as error:
             print(error)
         print()
@@ -345,7 +390,8 @@ def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: st
 
     engine.features = Features.without(without)
 
-    questions = [q for path in paths for q in load_questions(path)]
+    sets = [(path, load_questions(path)) for path in paths]
+    questions = [q for _, found in sets for q in found]
     verdicts = evaluate(engine, questions)
     for v in verdicts:
         print(f"{'PASS' if v.passed else 'FAIL'}  {v.kind:<4}  {v.id}: {v.detail}")
@@ -353,6 +399,12 @@ def _eval(engine: Engine, paths: list[Path], baseline: bool = False, without: st
     if baseline:
         rows.append(("bm25s", evaluate(Bm25sBaseline(engine.articles), questions)))
     for name, row in rows:
+        start = 0
+        for path, found in sets if len(sets) > 1 else []:  # each file, then all of them
+            part = row[start : start + len(found)]
+            start += len(found)
+            kinds = ", ".join(f"{kind} {p}/{n}" for kind, (p, n) in kind_totals(part).items())
+            print(f"{name}, {path.name}: {sum(v.passed for v in part)}/{len(part)} ({kinds})")
         kinds = ", ".join(f"{kind} {p}/{n}" for kind, (p, n) in kind_totals(row).items())
         print(f"{name}: {sum(v.passed for v in row)}/{len(row)} ({kinds})")
     passed = sum(v.passed for v in verdicts)

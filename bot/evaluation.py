@@ -83,8 +83,17 @@ def judge(question: dict, answer: Answer) -> Verdict:
 
 
 def evaluate(engine: Engine | Bm25sBaseline, questions: list[dict]) -> list[Verdict]:
-    """A verdict for every question (from our engine, or from the bm25s baseline)."""
-    return [judge(q, engine.ask(q["question"])) for q in questions]
+    """A verdict for every question (from our engine, or from the bm25s baseline); a
+    question with `after` is asked as a follow-up to that earlier question."""
+    return [judge(q, ask(engine, q)) for q in questions]
+
+
+def ask(engine: Engine | Bm25sBaseline, question: dict) -> Answer:
+    """The answer to one eval question, as a follow-up when it has `after`."""
+    after = question.get("after")
+    if after:
+        return engine.ask(question["question"], after=after)
+    return engine.ask(question["question"])
 
 
 def kind_totals(verdicts: list[Verdict]) -> dict[str, tuple[int, int]]:
@@ -122,7 +131,10 @@ class Bm25sBaseline:
             show_progress=False,
         )
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, after: str | None = None) -> Answer:
+        """Its top paragraphs for the question (a follow-up: with the one it follows)."""
+        if after:
+            question = f"{after} {question}"
         k = min(self.top, len(self.paragraphs))
         ids, scores = self.retriever.retrieve(self._tokenize([question]), k=k, show_progress=False)
         quotes = []

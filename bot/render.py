@@ -16,12 +16,21 @@ def cite(quote: Quote) -> str:
     return "".join(f"[{n}]" for n in quote.citations)
 
 
+_OPENING_MARKS = "\"“‘'«„"
+
+
+def quoted(text: str) -> str:
+    """The quote in quotation marks, unless it opens with its own: `"No Angeleno should`
+    reads as it is, not as `""No Angeleno should`."""
+    return text if text.startswith(tuple(_OPENING_MARKS)) else f'"{text}"'
+
+
 def as_text(answer: Answer, quotes: Sequence[Quote] | None = None) -> str:
     """The answer for a terminal: numbered quotes, then the numbered sources they cite."""
     quotes = answer.page(0) if quotes is None else quotes
     if not quotes:
         return NOTHING_FOUND
-    lines = [f'{i}. "{quote.text}" {cite(quote)}' for i, quote in enumerate(quotes, 1)]
+    lines = [f"{i}. {quoted(quote.text)} {cite(quote)}" for i, quote in enumerate(quotes, 1)]
     lines += ["", "Sources:"]
     for number, article in answer.cited(quotes):
         line = f"[{number}] {describe_source(article)}"

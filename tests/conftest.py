@@ -51,6 +51,7 @@ def simcord_bot(request: pytest.FixtureRequest, bundled_engine: Engine, tmp_path
         fields["corpus_dir"] = folder
         engine = None  # the bot indexes the copy in setup_hook, as in production
     fields.setdefault("owner_ids", frozenset({OWNER_ID}))
+    fields.setdefault("data_dir", tmp_path / "data")  # never the project's own data/
     return create_bot(Settings(**fields), engine)
 
 
@@ -69,7 +70,7 @@ class World:
         env.bot.owner_ids = {self.owner.id}
 
     async def sync(self) -> None:
-        """The owner publishes the slash commands, as a real deployment does once."""
+        """The owner publishes the slash commands again (the bot already did at start)."""
         await self.owner.send(self.channel, "!sync")
 
 

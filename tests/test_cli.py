@@ -1,6 +1,7 @@
 """The local harness as people run it: `python -m bot ...` output and its errors."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -40,9 +41,19 @@ def test_ask_prints_numbered_quotes_and_sources():
     assert result.returncode == 0, result.stderr
     quotes, _, sources = result.stdout.partition("\nSources:\n")
     assert quotes.startswith('1. "')
-    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", quotes)}
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", quotes)}
     listed = {int(line[1 : line.index("]")]) for line in sources.splitlines() if line}
     assert cited == listed
+
+
+def test_a_quote_two_articles_carry_shows_both_citation_marks():
+    """The tweet two articles carry is printed with a citation mark for each, both listed."""
+    result = run("ask", "what did Trump tweet about delaying the deportation for two weeks")
+    quotes, _, sources = result.stdout.partition("\nSources:\n")
+    line = next(line for line in quotes.splitlines() if "At the request of Democrats" in line)
+    marks = re.findall(r"\[(\d+)\]", line.rsplit('"', 1)[1])
+    assert len(set(marks)) == 2
+    assert all(f"\n[{n}] " in f"\n{sources}" for n in marks)
 
 
 def test_ask_json_has_the_documented_shape_and_k():
@@ -149,6 +160,25 @@ def test_eval_passes_the_shared_questions():
     assert result.stdout.strip().splitlines()[-1].endswith("passed")
 
 
+def test_eval_with_a_failing_question_says_so_and_exits_1(tmp_path):
+    """A question file the bot does not pass prints FAIL for it, the total, and exits 1."""
+    questions = tmp_path / "questions.json"
+    questions.write_text(
+        json.dumps(
+            [
+                {"id": "refused", "question": "which police departments refused", "kind": "none"},
+                {"id": "swallow", "question": "what is the airspeed of a swallow", "kind": "none"},
+            ]
+        )
+    )
+    result = run("eval", str(questions))
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("FAIL") and "refused" in line for line in lines)
+    assert any(line.startswith("PASS") and "swallow" in line for line in lines)
+    assert lines[-1] == "1/2 passed"
+
+
 def test_main_job_without_token_starts_the_harness():
     """With no DISCORD_TOKEN, `python -m bot` says so and runs the harness on stdin."""
     result = run(stdin="who is the acting director of ICE\n")
@@ -221,6 +251,12 @@ def test_add_a_link_then_answers_cite_it(news_site, corpus_copy):
         "Quahog sheriff says deputies will sit out ICE raids",
         "2019-06-23",
     )
+    assert source["url"].startswith("http")
+    shown = run("ask", "--corpus", str(corpus_copy), "what did Sheriff Ada Whitcomb say about ICE")
+    assert (
+        '[1] Quahog Journal, 2019-06-23, "Quahog sheriff says deputies will sit out ICE raids" '
+        f"<{source['url']}>\n"
+    ) in shown.stdout
     again = run(
         "add", "--corpus", str(corpus_copy), news_site.url(NEWS_PATH), ALLOW_PRIVATE_URLS="true"
     )
@@ -272,13 +308,13 @@ def test_add_a_file(corpus_copy):
     assert missing.stderr == "no-such-file.md is neither an http(s) link nor a file.\n"
 
 
-def test_cold_ask_loads_no_extraction_or_network_code():
-    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+def imported_by(*calls: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run `main(...)` calls in a fresh interpreter; what it printed, every module it imported."""
     script = (
         "import sys\n"
         "from bot.cli import main\n"
-        "assert main(['ask', 'which police departments refused']) == 0\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\n"
+        + "".join(f"assert main({call}) == 0\n" for call in calls)
+        + "print(sorted(sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -289,7 +325,121 @@ def test_cold_ask_loads_no_extraction_or_network_code():
         env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
+    return result, set(eval(result.stderr))  # a printed list of module names
+
+
+def test_cold_ask_loads_no_extraction_or_network_code():
+    """Answering a question never imports trafilatura, lxml, aiohttp or discord."""
+    result, modules = imported_by("['ask', 'which police departments refused']")
     assert "Sources:" in result.stdout
-    loaded = set(eval(result.stderr))  # a printed list of module names
+    loaded = {name.split(".")[0] for name in modules}
     assert {"bot", "nltk", "numpy"} <= loaded
     assert not loaded & {"trafilatura", "lxml", "justext", "htmldate", "aiohttp", "discord"}
+
+
+BROKEN = "---\ntitle: never closed\n\nSome text that never gets a closing front matter line.\n"
+WTOP = "wtop-dc-leaders-speak-out-against-ice-raids.md"
+
+
+@pytest.fixture
+def harness(capsys, monkeypatch):
+    """`python -m bot ...` run in this process (faster), as the local user ann."""
+    from bot.cli import main
+
+    monkeypatch.setenv("USER", "ann")
+    monkeypatch.setenv("LOGNAME", "ann")
+
+    def run_here(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run_here
+
+
+def history_entries(folder: Path) -> list[dict]:
+    path = folder / ".history.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_remove_restore_and_history_from_the_harness(harness, corpus_copy, monkeypatch):
+    """`remove N` moves an article to .trash, `restore` brings it back, `history` shows both."""
+    original = (corpus_copy / WTOP).read_bytes()
+    code, out, err = harness("remove", "--corpus", str(corpus_copy), "5")
+    assert code == 0, err
+    assert out.startswith("Moved WTOP") and out.endswith(f" to .trash/{WTOP}.\n")
+    assert not (corpus_copy / WTOP).exists()
+    assert "WTOP" not in harness("sources", "--corpus", str(corpus_copy))[1]
+    monkeypatch.setenv("CORPUS_DIR", str(corpus_copy))
+    code, out, err = harness("restore", WTOP)
+    assert code == 0, err
+    assert out.startswith("Restored WTOP") and f"as {WTOP} (" in out
+    assert (corpus_copy / WTOP).read_bytes() == original
+    records = history_entries(corpus_copy)
+    assert [(r["action"], r["file"], r["trash"]) for r in records] == [
+        ("remove", WTOP, WTOP),
+        ("restore", WTOP, WTOP),
+    ]
+    assert all(r["who"] == {"id": None, "name": "ann"} for r in records)
+    assert {r["server"]["name"] for r in records} == {"the local harness"}
+    code, out, _ = harness("history", "-n", "1")
+    lines = out.splitlines()
+    assert lines[0] == "The latest 1 changes to the articles, newest first:"
+    assert lines[1].endswith(
+        f"ann in the local harness restored {WTOP} from .trash/{WTOP}"
+        f" (sha256 {records[1]['sha256'][:12]})"
+    )
+    assert harness("remove", "9") == (
+        2,
+        "",
+        "There is no article 9; sources lists them, numbered 1 to 5.\n",
+    )
+
+
+def test_an_add_that_would_break_the_load_is_undone(harness, corpus_copy):
+    """If the corpus would not load with the new file, it is removed again and exit code is 2."""
+    (corpus_copy / "broken.md").write_text(BROKEN, encoding="utf-8")
+    before = article_files(corpus_copy)
+    code, out, err = harness("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "Not loaded: broken.md front matter opens with '---' but never closes.",
+        "The corpus would not load (broken.md front matter opens with '---' but never closes), "
+        "so I removed notes.txt again.",
+    ]
+    assert article_files(corpus_copy) == before
+    assert not (corpus_copy / ".history.jsonl").exists()
+
+
+def test_a_restore_whose_name_is_taken_gets_a_new_name(harness, corpus_copy, tmp_path):
+    """A removed article whose old name a new file took comes back beside it, never over it."""
+    corpus = ("--corpus", str(corpus_copy))
+    assert harness("add", *corpus, str(PAGES / "notes.txt"))[0] == 0
+    assert harness("remove", *corpus, "notes.txt")[0] == 0
+    newer = tmp_path / "notes.txt"
+    newer.write_text("Quahog's board met on Tuesday and voted on the harbor budget.\n")
+    assert harness("add", *corpus, str(newer))[0] == 0
+    code, out, err = harness("restore", *corpus, "notes.txt")
+    assert code == 0, err
+    assert out.startswith('Restored "Quahog council delays sanctuary vote" as notes-2.txt')
+    assert (corpus_copy / "notes.txt").read_bytes() == newer.read_bytes()
+    assert (corpus_copy / "notes-2.txt").read_bytes() == (PAGES / "notes.txt").read_bytes()
+    assert harness("restore", *corpus, "notes.txt")[2] == (
+        "There is no notes.txt in .trash; it holds nothing.\n"
+    )
+
+
+def test_the_harness_never_imports_the_discord_layer(corpus_copy):
+    """add FILE, remove, restore, history and ask run without discord.py or bot.discord."""
+    corpus = f"'--corpus', {str(corpus_copy)!r}"
+    _, loaded = imported_by(
+        f"['add', {corpus}, {str(PAGES / 'notes.txt')!r}]",
+        f"['remove', {corpus}, 'notes.txt']",
+        f"['restore', {corpus}, 'notes.txt']",
+        f"['history', {corpus}]",
+        f"['ask', {corpus}, 'which police departments refused']",
+    )
+    assert "bot.engine.changes" in loaded and "bot.settings" in loaded
+    assert not {name for name in loaded if name.startswith("bot.discord")}
+    tops = {name.split(".")[0] for name in loaded}
+    assert not tops & {"discord", "aiohttp", "trafilatura", "lxml"}

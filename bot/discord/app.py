@@ -1,25 +1,30 @@
-"""The Discord bot: `create_bot` (tests use it too), `run_bot`, and the one error handler.
+"""The Discord bot: `create_bot` (tests use it too) and the one error handler.
 
 The engine does the answering; this layer only adapts it to Discord. The bot holds
-the current `Engine` in `bot.engine`; a reload replaces it in one assignment. It also
+the corpus folder (`bot.corpus`, which makes every change to it) and the `Engine`
+served from it (`bot.engine`); a reload replaces that in one assignment. The bot also
 decides who may change the corpus, which every server the bot is in shares.
+Starting it, and each way a start can fail, is `bot.discord.startup`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
-import sys
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.settings import Settings, SettingsError, load_settings
+from bot.discord import slash
+from bot.discord.settings import Settings
 from bot.engine.answer import Engine, QuestionError
-from bot.engine.corpus import CorpusError
+from bot.engine.changes import CorpusFolder
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ class NewsBot(commands.Bot):
     """A commands.Bot that carries the settings, the current engine and the files it left out."""
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        # This bot never joins a voice channel: no warnings about voice packages at start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
         intents.message_content = True
         super().__init__(
@@ -60,18 +67,52 @@ class NewsBot(commands.Bot):
             case_insensitive=True,
         )
         self.settings = settings
-        self.engine: Engine | None = engine
-        # Article files the last load left out, as (name, why); a good reload empties it.
-        self.skipped: tuple[tuple[str, str], ...] = ()
+        self.corpus = CorpusFolder(settings.corpus_dir, engine)
         self._home_warning: str | None = None  # the last one logged, so it is logged once
+        self._scope_checked: set[int] = set()  # servers checked for applications.commands
+        self._background: set[asyncio.Task] = set()
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine answering questions now (None until set-up has indexed the corpus)."""
+        return self.corpus.engine
+
+    @engine.setter
+    def engine(self, engine: Engine | None) -> None:
+        self.corpus.engine = engine
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """Article files the last load left out, as (name, why); a good reload empties it."""
+        return self.corpus.skipped
+
+    @skipped.setter
+    def skipped(self, skipped: tuple[tuple[str, str], ...]) -> None:
+        self.corpus.skipped = tuple(skipped)
 
     async def setup_hook(self) -> None:
-        """Index the corpus if no engine was given, load the cogs, route app-command errors."""
+        """Index the corpus if no engine was given, load the cogs, route app-command errors,
+        and publish the slash commands in the background if they changed."""
         if self.engine is None:
             self.engine, self.skipped = await load_engine(self.settings)
         self.tree.on_error = self.on_app_command_error
         for extension in COGS:
             await self.load_extension(extension)
+        self.in_background(slash.publish_if_changed(self, self.settings.data_dir))
+
+    def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run a coroutine beside the event loop's other work; closing the bot cancels it."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        for task in list(self._background):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
@@ -80,9 +121,20 @@ class NewsBot(commands.Bot):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined server %s (%d); now in %d servers", guild.name, guild.id, len(self.guilds))
         self.warn_about_home()
+        self.check_command_scope(guild)
+
+    def check_command_scope(self, guild: discord.Guild) -> None:
+        """Once per home server (as it becomes available or joins), warn in the log if it
+        cannot see the slash commands."""
+        home = self.settings.home_guild_ids
+        is_home = guild.id in home if home else len(self.guilds) == 1
+        if is_home and guild.id not in self._scope_checked:
+            self._scope_checked.add(guild.id)
+            self.in_background(slash.warn_if_hidden(self, guild))
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.warn_about_home()
+        self.check_command_scope(guild)
 
     # -- who may change the corpus ------------------------------------------------------
 
@@ -259,37 +311,3 @@ async def load_engine(settings: Settings) -> tuple[Engine, tuple[tuple[str, str]
 def create_bot(settings: Settings, engine: Engine | None = None) -> NewsBot:
     """Build the bot without connecting; without `engine`, it indexes the corpus at setup."""
     return NewsBot(settings, engine)
-
-
-def run_bot() -> int:
-    """Load settings and `.env`, configure logging, index the corpus and run until stopped."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if not settings.token:
-        print("DISCORD_TOKEN is not set, so the bot cannot connect to Discord.", file=sys.stderr)
-        return 2
-    try:
-        engine, skipped = asyncio.run(load_engine(settings))
-    except CorpusError as error:
-        print(f"Could not load the corpus: {error.summary}.", file=sys.stderr)
-        return 2
-    bot = create_bot(settings, engine)
-    bot.skipped = skipped
-    try:
-        bot.run(settings.token, log_handler=None)
-    except discord.LoginFailure:
-        print("Discord refused the token; check DISCORD_TOKEN.", file=sys.stderr)
-        return 2
-    except discord.PrivilegedIntentsRequired:
-        print(
-            "Enable the Message Content intent for this bot in the Discord developer portal.",
-            file=sys.stderr,
-        )
-        return 2
-    return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
@@ -77,6 +77,18 @@ ANSWER_CUES = (
 )
 
 
+# "which police departments ...", "what cities ...", "who were ...", "list ...": many answers.
+_LIST_QUESTION = re.compile(
+    r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b",
+    re.I,
+)
+
+
+def is_list_question(question: str) -> bool:
+    """Whether the question asks for several people, places or things."""
+    return bool(_LIST_QUESTION.search(question))
+
+
 def answer_kind(question: str) -> str | None:
     """What the question asks for: "statement" (what someone said), "reason", "duration",
     "number", "time", "place", "person" or None."""
@@ -98,6 +110,8 @@ class Concept:
     # WordNet's related words (single terms, and phrases whose terms must all be there)
     related: frozenset[str] = frozenset()
     related_phrases: tuple[tuple[str, ...], ...] = ()
+    word: str = ""  # the question's own word for it, lower-cased ("cops" for "polic")
+    scale: float = 1.0  # what it weighs against the question's own: less if carried over
 
     def covered_by(self, present: set[str] | frozenset[str]) -> float:
         """1 when `present` has the question's own word, less for a synonym, else 0.
@@ -197,7 +211,11 @@ def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
     capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
     asked_for = _measure_words(sequence)
     concepts = []
-    for term in dict.fromkeys(w[1] for w in sequence if w[1] is not None):
+    spelt: dict[str, str] = {}
+    for w in sequence:
+        if w[1] is not None:
+            spelt.setdefault(w[1], w[3])
+    for term in spelt:
         weights = {term: PHRASAL_WEIGHT if term in phrasal else 1.0}
         phrases = []
         for number in sorted(groups.get(term, ())):
@@ -226,6 +244,7 @@ def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
                 tuple(phrases),
                 frozenset(singles),
                 tuple(sorted(multi)),
+                spelt[term],
             )
         )
     return concepts
@@ -294,3 +313,30 @@ def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str
         ):
             found.add(term)
     return found
+
+
+# What a word carried over from the question a follow-up follows weighs (its own: 1).
+CARRIED_WEIGHT = 0.5
+
+
+def follow_up(earlier: list[Concept], later: list[Concept]) -> list[Concept]:
+    """A follow-up's concepts in the context of the question it follows ("what about
+    atlanta?" after "which mayors spoke out against the raids").
+
+    The follow-up's own words count fully. The earlier question's words it leaves out come
+    along at CARRIED_WEIGHT, except its names when the follow-up names someone or somewhere
+    itself: those it replaces ("atlanta" for "denver").
+    """
+    from bot.engine.wordnet import base_forms  # the table loads once
+
+    def named(concept: Concept) -> bool:
+        return concept.capitalised or (concept.word.isalpha() and not base_forms(concept.word))
+
+    own = {c.term for c in later}
+    replaces = any(named(c) and not c.framing for c in later)
+    carried = [
+        replace(c, scale=CARRIED_WEIGHT)
+        for c in earlier
+        if c.term not in own and not (replaces and named(c))
+    ]
+    return later + carried

@@ -500,6 +500,55 @@ class Generation:
         }
 
 
+class MappedStore:
+    """A store's segments and generation, and the lookups its tables read from them
+    (`bot.engine.tables`); `bot.engine.store.Opened` adds reading and writing them."""
+
+    def __init__(self, segments: list[Segment], generation: Generation) -> None:
+        self.segments = segments
+        self.generation = generation
+        g = generation.arrays
+        self.art_seg, self.art_local = g["art_seg"], g["art_local"]
+        self.pass_off = g["pass_off"]
+        self.stats = g["stats"]
+        self.scalars = generation.scalars
+
+    @cached_property
+    def names(self) -> list[str]:
+        return strings(self.generation.arrays["names"], self.generation.arrays["names_ptr"])
+
+    @cached_property
+    def passage_offsets(self) -> list[int]:
+        """Where each article's passages begin in corpus order (and the total, last)."""
+        return self.pass_off.tolist()
+
+    @cached_property
+    def _homes(self) -> list[tuple[Segment, int]]:
+        segments = self.segments
+        return [
+            (segments[s], local)
+            for s, local in zip(self.art_seg.tolist(), self.art_local.tolist(), strict=True)
+        ]
+
+    def where_article(self, number: int) -> tuple[Segment, int]:
+        """The segment holding article `number` (in corpus order) and its number there."""
+        return self._homes[number]
+
+    @cached_property
+    def where(self) -> dict[str, tuple[int, tuple[int, ...]]]:
+        stats = self.stats.tolist()
+        return {name: (n, tuple(stats[n])) for n, name in enumerate(self.names)}
+
+    @cached_property
+    def vocab(self) -> list[str]:
+        arrays = self.generation.arrays
+        return split_strings(arrays["vocab"], "\n", len(arrays["idf"]))
+
+    @cached_property
+    def term_ids(self) -> dict[str, int]:
+        return {term: number for number, term in enumerate(self.vocab)}
+
+
 def _dead_df(segment: Segment, dead: np.ndarray, size: int) -> np.ndarray:
     """How many removed passages hold each term."""
     if not len(dead) or not size:

@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -52,12 +52,11 @@ from bot.engine.pipeline import NO_STAT, StatKey, process_all
 from bot.engine.segments import (
     SEGMENT_SCHEMA,
     Generation,
+    MappedStore,
     Segment,
     SegmentBuilder,
     StoreError,
     merge,
-    split_strings,
-    strings,
 )
 from bot.engine.tables import ArticleTable, PassageTable
 
@@ -424,8 +423,9 @@ def _regenerate(
 # -- the store on disk ---------------------------------------------------------------
 
 
-class Opened:
-    """A store's segments and generation, mapped from disk or just built in memory."""
+class Opened(MappedStore):
+    """A store's segments and generation, mapped from disk or just built in memory, with
+    what reading and writing them needs: where they live and the manifest's file list."""
 
     def __init__(
         self,
@@ -435,52 +435,11 @@ class Opened:
         generation: Generation,
         rescored: bool = False,
     ) -> None:
+        super().__init__(segments, generation)
         self.location = location
         self.manifest = manifest
-        self.segments = segments
-        self.generation = generation
         self.rescored = rescored  # statistics from other scoring code: compute them again
         self.files: dict = dict(manifest["files"]) if manifest else {}  # on disk, checksummed
-        g = generation.arrays
-        self.art_seg, self.art_local = g["art_seg"], g["art_local"]
-        self.pass_off = g["pass_off"]
-        self.stats = g["stats"]
-        self.scalars = generation.scalars
-
-    @cached_property
-    def names(self) -> list[str]:
-        return strings(self.generation.arrays["names"], self.generation.arrays["names_ptr"])
-
-    @cached_property
-    def passage_offsets(self) -> list[int]:
-        """Where each article's passages begin in corpus order (and the total, last)."""
-        return self.pass_off.tolist()
-
-    @cached_property
-    def _homes(self) -> list[tuple[Segment, int]]:
-        segments = self.segments
-        return [
-            (segments[s], local)
-            for s, local in zip(self.art_seg.tolist(), self.art_local.tolist(), strict=True)
-        ]
-
-    def where_article(self, number: int) -> tuple[Segment, int]:
-        """The segment holding article `number` (in corpus order) and its number there."""
-        return self._homes[number]
-
-    @cached_property
-    def where(self) -> dict[str, tuple[int, tuple[int, ...]]]:
-        stats = self.stats.tolist()
-        return {name: (n, tuple(stats[n])) for n, name in enumerate(self.names)}
-
-    @cached_property
-    def vocab(self) -> list[str]:
-        arrays = self.generation.arrays
-        return split_strings(arrays["vocab"], "\n", len(arrays["idf"]))
-
-    @cached_property
-    def term_ids(self) -> dict[str, int]:
-        return {term: number for number, term in enumerate(self.vocab)}
 
     @staticmethod
     def manifest_now(location: Path) -> dict | None:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,10 +34,7 @@ from bot.engine.scoring import (
     term_scores,
     top_weighted,
 )
-from bot.engine.segments import META_FIELDS, Segment, concat_ranges, offsets_of
-
-if TYPE_CHECKING:
-    from bot.engine.store import Opened
+from bot.engine.segments import META_FIELDS, MappedStore, Segment, concat_ranges, offsets_of
 
 # Articles and passages built for questions that are kept for the next ones (each).
 KEEP_RECENT = 1024
@@ -121,7 +117,7 @@ class _Table(Sequence):
 class ArticleTable(_Table):
     """The corpus's articles in file-name order, each built from the store when asked for."""
 
-    def __init__(self, opened: Opened, folder: Path) -> None:
+    def __init__(self, opened: MappedStore, folder: Path) -> None:
         super().__init__(len(opened.art_seg), self._article)
         self._opened = opened
         self.folder = folder
@@ -239,7 +235,7 @@ class PassageTable(_Table):
     `model` is the BM25 model over exactly these passages (see `StoredOkapi`).
     """
 
-    def __init__(self, opened: Opened, articles: ArticleTable) -> None:
+    def __init__(self, opened: MappedStore, articles: ArticleTable) -> None:
         super().__init__(int(opened.scalars["corpus_size"]), self._passage)
         self._opened = opened
         self.articles = articles
@@ -392,7 +388,7 @@ class PassageTable(_Table):
 class _Idf(Mapping):
     """Term -> idf (floored) for the terms some passage holds, in rank-bm25's order."""
 
-    def __init__(self, opened: Opened) -> None:
+    def __init__(self, opened: MappedStore) -> None:
         self._opened = opened
         self._idf = opened.generation.arrays["idf"]
         self._order = opened.generation.arrays["order"]
@@ -425,7 +421,7 @@ class StoredOkapi:
     frequencies and passage lengths, as Lucene does, with rank-bm25's operations: the
     same numbers as `bot.engine.scoring.Okapi`, bit for bit, with nothing rebuilt per change."""
 
-    def __init__(self, opened: Opened) -> None:
+    def __init__(self, opened: MappedStore) -> None:
         scalars = opened.scalars
         self.k1, self.b, self.epsilon = scalars["params"]
         self.corpus_size = int(scalars["corpus_size"])

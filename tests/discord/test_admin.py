@@ -141,6 +141,23 @@ async def test_moderator_role_from_settings(world, simcord_env) -> None:
     assert world.channel.last_message.content.startswith("Reloaded in ")
 
 
+@pytest.mark.bot_settings(copy_corpus=True, moderator_role="Fact checkers")
+async def test_moderator_role_admits_only_the_members_who_have_it(world, simcord_env) -> None:
+    """With MODERATOR_ROLE set, a member without that role (or with another role) is still
+    refused and changes nothing."""
+    world.guild.create_role("Fact checkers")
+    readers = world.guild.create_role("Fact checkers fan club")
+    fan = world.guild.add_member(simcord_env.create_user("dave"), roles=[readers])
+    for member in (world.alice, fan):
+        for command in ("!reload", "!removearticle 1", "!history"):
+            await member.send(world.channel, command)
+            assert world.channel.last_message.content == (
+                "Sorry, only moderators can use that command."
+            ), (member, command)
+    assert len(article_files(corpus(simcord_env))) == 5
+    assert all(isinstance(e, Refusal) for e in simcord_env.errors)
+
+
 async def test_addarticle_saves_under_a_safe_name_and_reloads(world, simcord_env) -> None:
     """An attached article is checked, saved under a new safe name, and answered from."""
     folder = corpus(simcord_env)
@@ -230,10 +247,10 @@ async def test_removing_the_last_article_is_undone(world, simcord_env) -> None:
 
 
 async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
-    """!sync is refused to moderators who are not the owner and works for the owner."""
+    """The slash commands are there from the start; !sync is the owner's alone."""
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
     await world.mod.send(world.channel, "!sync")
     assert world.channel.last_message.content == "Only the bot's owner can do that."
-    assert world.alice.available_commands(world.channel) == ()
     await world.owner.send(world.channel, "!sync")
     assert world.channel.last_message.content == (
         "Synced 7 slash commands: /ask, /sources, /reload, /addarticle, /removearticle, "

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 
 import discord
 import pytest
 from discord.ext import commands
 
 from bot.discord.app import Refusal
-from bot.discord.render import (
-    EMBED_DESCRIPTION,
-    EMBED_FIELD_VALUE,
-    EMBED_TITLE,
-    EMBED_TOTAL,
-    MESSAGE_CONTENT,
-)
 from bot.engine.answer import QuestionError
 from tests.conftest import long_articles
 
@@ -37,11 +31,12 @@ def plain_channel(world):
 
 
 def assert_fits(message: discord.Message) -> None:
-    assert len(message.content) <= MESSAGE_CONTENT
+    """Inside Discord's limits, as Discord documents them (not as our renderer's constants)."""
+    assert len(message.content) <= 2000
     for embed in message.embeds:
-        assert len(embed) <= EMBED_TOTAL and len(embed.title or "") <= EMBED_TITLE
-        assert len(embed.description or "") <= EMBED_DESCRIPTION
-        assert all(len(field.value) <= EMBED_FIELD_VALUE for field in embed.fields)
+        assert len(embed) <= 6000 and len(embed.title or "") <= 256
+        assert len(embed.description or "") <= 4096
+        assert all(len(field.value) <= 1024 for field in embed.fields)
 
 
 def buttons(message: discord.Message) -> dict[str, bool]:
@@ -138,6 +133,33 @@ async def test_without_embed_links_the_answer_is_plain_text(world) -> None:
     assert_fits(reply)
     result = await world.alice.click(reply, label="Context")
     assert result.response.embeds == [] and "**Quote 1" in result.response.content
+
+
+TWEET_QUESTION = "what did Trump tweet about delaying the deportation for two weeks"
+
+
+def marks_after(text: str, words: str) -> list[str]:
+    """The citation numbers that end the quote holding `words` in a rendered answer."""
+    found = re.search(re.escape(words) + r".*?((?:`?\[\d+\]`?)+)\s*(?:\n|$)", text, re.S)
+    assert found, text
+    return re.findall(r"\d+", found.group(1))
+
+
+async def test_a_quote_two_articles_carry_shows_both_citation_marks(world) -> None:
+    """The tweet two articles carry ends with a mark for each of them, in the embed and in
+    plain text, and each mark is a listed source."""
+    await world.alice.send(world.channel, f"!ask {TWEET_QUESTION}")
+    embed = world.channel.last_message.embeds[0]
+    marks = marks_after(embed.description, "At the request of Democrats")
+    assert len(set(marks)) == 2
+    listed = "\n".join(field.value for field in embed.fields)
+    assert all(f"`[{n}]`" in listed for n in marks)
+    channel = plain_channel(world)
+    await world.alice.send(channel, f"!ask {TWEET_QUESTION}")
+    text = channel.last_message.content
+    quotes, _, sources = text.partition("Sources:")
+    assert marks_after(quotes, "At the request of Democrats") == marks
+    assert all(f"`[{n}]`" in sources for n in marks)
 
 
 async def test_nothing_relevant_suggests_sources(world) -> None:
@@ -247,6 +269,23 @@ async def test_allowed_channels_only(world, simcord_env) -> None:
     assert other.last_message.content == f"I only answer in <#{world.channel.id}>."
     await world.alice.send(world.channel, f"!ask {HEADLINE}")
     assert world.channel.last_message.embeds
+    assert [type(e) for e in simcord_env.errors] == [Refusal]
+
+
+async def test_allowed_channels_take_in_their_threads_and_no_others(world, simcord_env) -> None:
+    """With an allow-list, a thread of an allowed channel is answered; a thread of another
+    channel gets the sentence naming where to ask."""
+    bot = simcord_env.bot
+    bot.settings = dataclasses.replace(bot.settings, allowed_channels=frozenset({world.channel.id}))
+    other = world.guild.create_text_channel("random")
+    for handle in (world.channel, other):
+        parent = bot.get_channel(handle.id)
+        await parent.create_thread(name="raids", type=discord.ChannelType.public_thread)
+    (allowed_thread,), (other_thread,) = world.channel.threads, other.threads
+    await world.alice.send(allowed_thread, f"!ask {HEADLINE}")
+    assert allowed_thread.last_message.embeds
+    await world.alice.send(other_thread, f"!ask {HEADLINE}")
+    assert other_thread.last_message.content == f"I only answer in <#{world.channel.id}>."
     assert [type(e) for e in simcord_env.errors] == [Refusal]
 
 

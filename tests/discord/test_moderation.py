@@ -13,6 +13,8 @@ import pytest
 from simcord import SetupError
 
 from bot.discord.app import Refusal
+from bot.engine.answer import Engine
+from bot.engine.changes import Actor, CorpusFolder
 from bot.engine.history import HISTORY_FILE
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.bot_settings(copy_corpus=True)]
@@ -166,6 +168,17 @@ async def test_moderator_slash_commands_are_hidden_from_members(world, simcord_e
         await world.alice.slash(world.channel, "reload")
 
 
+async def test_slash_reload_and_history_answer_only_the_moderator(world, simcord_env) -> None:
+    """/reload's report and /history are shown only to the moderator who ran them."""
+    await world.sync()
+    before = len(world.channel.history())
+    result = await world.mod.slash(world.channel, "reload")
+    assert result.ephemeral and said(result).startswith("Reloaded in ")
+    shown = await world.mod.slash(world.channel, "history")
+    assert shown.ephemeral and said(shown) == "No changes to the articles have been recorded yet."
+    assert len(world.channel.history()) == before
+
+
 async def test_slash_addarticle_with_an_attachment_answers_privately(world, simcord_env) -> None:
     """/addarticle file:quahog.md saves and reloads; only the moderator sees the report."""
     await world.sync()
@@ -270,6 +283,24 @@ async def test_every_change_is_in_the_history(world, simcord_env) -> None:
     assert f"mod (`{world.mod.id}`) in Test Guild (`{world.guild.id}`)" in lines[3]
 
 
+async def test_history_of_one_change_reads_as_a_person_would_write_it(world, simcord_env) -> None:
+    """One change is "The latest change", never "The latest 1 changes"."""
+    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
+    await world.mod.send(world.channel, "!history")
+    lines = world.channel.last_message.content.splitlines()
+    assert lines[0] == "The latest change to the articles:"
+    assert len(lines) == 2 and "added quahog.md" in lines[1]
+    await world.mod.send(world.channel, "!removearticle quahog.md")
+    await world.mod.send(world.channel, "!history 1")
+    lines = world.channel.last_message.content.splitlines()
+    assert lines[0] == "The latest change to the articles:"
+    assert len(lines) == 2 and "removed quahog.md" in lines[1]
+    await world.mod.send(world.channel, "!history")
+    assert world.channel.last_message.content.startswith(
+        "The latest 2 changes to the articles, newest first:\n"
+    )
+
+
 async def test_the_990_kb_pathological_article_is_refused_and_leaves_nothing(
     world, simcord_env
 ) -> None:
@@ -323,6 +354,21 @@ async def test_moderator_commands_work_only_in_servers(world, simcord_env) -> No
     assert [type(e).__name__ for e in simcord_env.errors] == ["NoPrivateMessage"]
 
 
+async def test_discord_is_told_the_moderator_commands_are_for_servers_only(
+    world, simcord_env
+) -> None:
+    """What Discord receives says "servers only" both ways it reads it: the old DM switch
+    and the interaction contexts (guild only); the member commands work everywhere."""
+    await world.sync()
+    backend = simcord_env.backend
+    for name in MODERATOR_COMMANDS:
+        registered = backend.find_command(name, None)
+        assert registered["dm_permission"] is False, name
+        assert registered["contexts"] == [0], name  # 0: GUILD, 1: BOT_DM, 2: PRIVATE_CHANNEL
+    for name in ("ask", "sources"):
+        assert backend.find_command(name, None).get("contexts") in (None, [0, 1, 2]), name
+
+
 @pytest.mark.bot_settings(
     copy_corpus=True,
     articles={"marks.md": "? ? ? ? ?\n", "broken.md": "---\ntitle: never closed\n\nText.\n"},
@@ -338,3 +384,14 @@ async def test_bad_files_can_be_removed_one_at_a_time(world, simcord_env) -> Non
     await world.mod.send(world.channel, "!removearticle broken.md")
     assert "\nReloaded in " in world.channel.last_message.content
     assert [r["file"] for r in history_records(folder)] == ["marks.md", "broken.md"]
+
+
+async def test_changes_made_at_the_terminal_show_in_the_history(world, simcord_env) -> None:
+    """An article removed through the harness is listed with the local user and no ids."""
+    folder = folder_of(simcord_env)
+    harness = CorpusFolder(folder, Engine.load(folder))
+    harness.remove(WTOP, Actor(name="ann", server_name="the local harness"))
+    await world.mod.send(world.channel, "!history")
+    lines = world.channel.last_message.content.splitlines()
+    assert lines[0] == "The latest 1 changes to the articles, newest first:"
+    assert f" UTC` ann in the local harness removed {WTOP} to .trash/{WTOP} (sha256 `" in lines[1]

@@ -98,6 +98,8 @@ def test_env_example_documents_every_setting() -> None:
         "MAX_QUESTION_CHARS",
         "ALLOWED_CHANNELS",
         "ALLOW_DMS",
+        "DATA_DIR",
+        "CONNECT_RETRY_SECONDS",
     ):
         assert f"{name}=" in text
 
@@ -106,7 +108,7 @@ def test_run_bot_without_a_token_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Starting the bot without DISCORD_TOKEN stops with one sentence, before connecting."""
-    from bot.discord.app import run_bot
+    from bot.discord.startup import run_bot
 
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
@@ -120,7 +122,7 @@ def test_run_bot_with_a_bad_setting_names_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A bad setting stops start-up with a sentence naming it, and never echoes the token."""
-    from bot.discord.app import run_bot
+    from bot.discord.startup import run_bot
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISCORD_TOKEN", "secret-token")

@@ -78,6 +78,17 @@ def test_same_text_is_refused_whatever_its_metadata() -> None:
     assert duplicate_of(article(STORY), engine.articles) is None
 
 
+def test_the_same_text_in_other_capitals_is_refused() -> None:
+    """A paste of an article in capitals (or lower case) is the same article, refused."""
+    engine = Engine.load(Path(__file__).resolve().parents[2] / "corpus")
+    wtop = next(a for a in engine.articles if a.outlet == "WTOP")
+    for copy in (wtop.body.upper(), wtop.body.lower()):
+        refusal = duplicate_of(article(copy), engine.articles)
+        assert refusal and refusal.startswith(
+            f"That article is already in the corpus as {wtop.path.name}"
+        )
+
+
 def test_safe_file_names_never_overwrite_or_escape(tmp_path: Path) -> None:
     """A new name is slugified, numbered past existing files and kept in the folder."""
     (tmp_path / "quahog-sheriff.md").write_text("x")

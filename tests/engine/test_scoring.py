@@ -13,7 +13,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.engine.chunking import make_passages, split_sentences
 from bot.engine.corpus import load_corpus
-from bot.engine.index import EPSILON, K1, Index, TokenizedPassages
+from bot.engine.index import Index, TokenizedPassages
 from bot.engine.query import analyse
 from bot.engine.scoring import TermMatrix, top
 from bot.engine.text import tokenize
@@ -28,7 +28,13 @@ class Doc:
     terms: list[str]
 
 
-def reference(docs: list[list[str]], k1: float = K1, b: float = 0.75, epsilon: float = EPSILON):
+# Okapi BM25 as the README documents it: rank-bm25's usual k1 1.2 and b 0.75, epsilon 0.25.
+# Written as numbers: a reference that read the index's own constants would follow a slip in
+# them (k1 2.0 re-ranks 11 of the eval set's 77 answers, and every test here still agreed).
+K1, B, EPSILON = 1.2, 0.75, 0.25
+
+
+def reference(docs: list[list[str]], k1: float = K1, b: float = B, epsilon: float = EPSILON):
     """rank-bm25 as the index used it before postings: BM25Okapi, zero idfs floored too."""
     bm25 = BM25Okapi(docs, k1=k1, b=b, epsilon=epsilon)
     floor = epsilon * bm25.average_idf
@@ -223,6 +229,7 @@ def test_term_matrix_from_another_vocabulary_gives_the_same_index():
 
 
 def test_real_questions_rank_like_rank_bm25():
+    """The bundled corpus's passages come in the order Okapi BM25 (k1 1.2, b 0.75) ranks them."""
     articles = load_corpus(ROOT / "corpus")
     passages = [p for a in articles for p in make_passages(a, split_sentences(a))]
     index = Index(passages)

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -348,6 +349,109 @@ def test_a_file_rewritten_with_the_same_size_and_mtime_is_noticed(folder):
     articles, _, stats = store.load(folder)
     assert stats.processed == 1
     assert list(articles) == fresh(folder)[0]
+
+
+# The fields of a stat that are read by position (the rest are passed by name).
+SEQUENCE_FIELDS = ("st_mode", "st_ino", "st_dev", "st_nlink", "st_uid", "st_gid", "st_size")
+
+
+class FileClock:
+    """The timestamps of a file system as the store sees them (every stat it takes): cut to
+    whole `tick`s, as ext3 and HFS+ keep whole seconds and FAT two, and `ago` in the past.
+
+    Linux's own timestamps are finer than any edit a test can make, so this is the only
+    way to show the store a file whose edit left its size, times and inode as they were."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, tick: int = 1, ago: int = 0) -> None:
+        self.tick, self.ago = tick, ago
+        real_stat, real_entries = os.stat, store.article_entries
+        monkeypatch.setattr(os, "stat", lambda *a, **k: self.seen(real_stat(*a, **k)))
+        monkeypatch.setattr(
+            store, "article_entries", lambda f: [self.Entry(e, self) for e in real_entries(f)]
+        )
+
+    def seen(self, st: os.stat_result) -> os.stat_result:
+        """`st` with its modification and change times as this file system keeps them."""
+        extra = {
+            name: getattr(st, name)
+            for name in dir(st)
+            if name.startswith("st_") and name not in SEQUENCE_FIELDS
+        }
+        for name in ("st_mtime_ns", "st_ctime_ns"):
+            extra[name] = getattr(st, name) // self.tick * self.tick - self.ago
+        return os.stat_result(tuple(st)[: os.stat_result.n_sequence_fields], extra)
+
+    def same(self, a: os.stat_result, b: os.stat_result) -> bool:
+        """Whether the store would see two stats of a file as the same."""
+        a, b = self.seen(a), self.seen(b)
+        keys = ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")
+        return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+    class Entry:
+        def __init__(self, entry: os.DirEntry, clock: FileClock) -> None:
+            self.name, self.path, self._entry, self._clock = entry.name, entry.path, entry, clock
+
+        def stat(self) -> os.stat_result:
+            return self._clock.seen(self._entry.stat())
+
+
+SHERIFF = "The Quahog sheriff said on Sunday that his deputies would {} the ICE raids.\n"
+OTHERS = {
+    "a.md": "The school board met on Tuesday to discuss the budget for next year.\n",
+    "b.md": "A storm closed the coastal highway and crews cleared fallen trees.\n",
+    "c.md": "The county fair returns in August with rides, livestock and music.\n",
+    "d.md": "Volunteers planted two hundred trees along the river trail.\n",
+}
+SHERIFF_QUESTION = "what did the Quahog sheriff say about the raids"
+
+
+def sheriff_said(folder: Path) -> str:
+    """What a member asking about the sheriff is shown, from a fresh load of `folder`."""
+    return Engine.load(folder).ask(SHERIFF_QUESTION).quotes[0].text
+
+
+def test_an_edit_in_the_second_the_corpus_was_loaded_is_quoted(tmp_path, monkeypatch):
+    """On a file system of whole-second timestamps, an article edited in the same second
+    as a load keeps its size, times and inode; the next load still quotes the edit, not the
+    old text (git's racy-clean rule)."""
+    clock = FileClock(monkeypatch, tick=1_000_000_000)
+    for attempt in range(5):  # until the edit falls in the same second as the load
+        folder = tmp_path / f"corpus-{attempt}"
+        folder.mkdir()
+        for name, text in OTHERS.items():
+            (folder / name).write_text(text)
+        path = folder / "sheriff.md"
+        time.sleep(1 - time.time() % 1 + 0.01)  # just after a second begins
+        path.write_text(SHERIFF.format("join"))
+        assert "would join" in sheriff_said(folder)
+        before = path.stat()
+        path.write_text(SHERIFF.format("shun"))  # same size, same inode
+        if clock.same(before, path.stat()):
+            break
+    else:
+        pytest.fail("five edits in a row crossed a second boundary")
+    assert "would shun" in sheriff_said(folder)
+    assert "would shun" in sheriff_said(folder)  # and stays so once the stat is trusted
+
+
+def test_an_edit_that_keeps_the_size_is_quoted_in_a_settled_corpus(tmp_path, monkeypatch):
+    """Files last changed long before a load are trusted by their stat, so an unchanged
+    corpus is not read again; an edit that keeps the size still moves the times and the
+    next load quotes it."""
+    clock = FileClock(monkeypatch, ago=60_000_000_000)  # every file changed a minute ago
+    for name, text in OTHERS.items():
+        (tmp_path / name).write_text(text)
+    path = tmp_path / "sheriff.md"
+    path.write_text(SHERIFF.format("join"))
+    assert "would join" in sheriff_said(tmp_path)
+    assert store.load(tmp_path)[2].store == "hit"  # trusted: nothing read again
+    before = path.stat()
+    while True:
+        path.write_text(SHERIFF.format("shun"))  # same size, same inode, later times
+        if not clock.same(before, path.stat()):
+            break
+        time.sleep(0.01)
+    assert "would shun" in sheriff_said(tmp_path)
 
 
 def test_a_running_engine_survives_the_store_being_rewritten(folder):

@@ -81,9 +81,17 @@ def test_a_bracket_that_never_closes_does_not_glue_sentences():
     assert len(sentences(listed)) == 3
 
 
-def test_tweet_signature_stays_with_its_tweet():
-    """A tweet's trailing links and signature are not quoted as a sentence of their own."""
-    text = "Please spread the word! https://t.co/abc — ACLU of DC (@ACLU_DC) June 22, 2019"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please spread the word! https://t.co/abc — ACLU of DC (@ACLU_DC) June 22, 2019",
+        "We will not help with the raids! — Mayor Dana Whitfield (@RivertonMayor) June 22, 2019",
+        "Stay home this weekend. – Riverton Police Department (@RivertonPD) June 22, 2019",
+    ],
+)
+def test_tweet_signature_stays_with_its_tweet(text):
+    """A tweet's trailing links and signature are not quoted as a sentence of their own: the
+    quote keeps who wrote it."""
     assert sentences(text) == [text]
 
 

@@ -1,0 +1,119 @@
+"""A question as typed in chat to the words it asks with: mentions, emoji and fillers out,
+short forms and slang in the words articles use, misspelt words as the corpus spells them.
+
+Discord questions come with "@everyone", "?? lol", "ppl", "cops" and typos; none of that is
+what the question is about, and none of it may change the answer. The table of fillers and
+slang is `bot/engine/data/chat.txt`, written for chat in general, not for one story.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+
+# Discord's mention and emoji markup (<@123>, <@!123>, <@&123>, <#123>, <:name:123>,
+# <a:name:123>), the two mass mentions, and :shortcode: emoji.
+_MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b|:[a-z0-9_+-]{2,32}:", re.I)
+# Symbols and pictographs that are emoji (So: "Symbol, other"), their modifiers and joiners.
+_EMOJI_JOINERS = "\u200d\ufe0f\ufe0e"
+_REPEATED_MARKS = re.compile(r"([?!.])[?!.]+")
+_SPACES = re.compile(r"\s+")
+# The shortest misspelt word worth correcting: shorter ones have too many neighbours.
+MIN_RESPELL = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@cache
+def _table() -> tuple[re.Pattern, dict[str, str]]:
+    """The fillers as one pattern, and slang -> plain words, from `data/chat.txt`."""
+    text = resources.files("bot.engine").joinpath("data/chat.txt").read_text("utf-8")
+    drops: list[str] = []
+    plain: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("drop:"):
+            drops += [d.strip().lower() for d in line[5:].split(",") if d.strip()]
+        elif "=" in line:
+            short, _, words = line.partition("=")
+            plain[short.strip().lower()] = words.strip()
+    everything = sorted({*drops, *plain}, key=len, reverse=True)  # longest phrase first
+    pattern = re.compile(
+        r"(?<![\w'/-])(" + "|".join(re.escape(w) for w in everything) + r")(?![\w'/-])", re.I
+    )
+    return pattern, {**dict.fromkeys(drops, ""), **plain}
+
+
+def _is_emoji(char: str) -> bool:
+    return (
+        unicodedata.category(char) == "So"
+        or char in _EMOJI_JOINERS
+        or (
+            "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
+        )
+    )
+
+
+def clean(question: str) -> str:
+    """`question` without chat markup, emoji and fillers, its slang in plain words.
+
+    "@everyone ok so which cops refused?? lol 😂" -> "which police refused?"
+    """
+    text = _MARKUP.sub(" ", question)
+    if not text.isascii():
+        text = "".join(" " if _is_emoji(c) else c for c in text)
+    pattern, plain = _table()
+    text = pattern.sub(lambda m: f" {plain[m.group(1).lower()]} ", text)
+    text = _REPEATED_MARKS.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip(" ,;")
+
+
+def respell(
+    question: str,
+    idf: Callable[[str], float | None],
+    term: Callable[[str], str | None],
+    real: Callable[[str], bool] = lambda word: False,
+) -> str:
+    """`question` with each lower-case word the corpus does not know, but knows one letter
+    away, spelt as the corpus spells it ("polise" -> "police", "goverment" -> "government").
+
+    `idf(term)` is an index term's idf, None when no article has it; `term(word)` gives a
+    word's index term (None for a stopword); `real(word)` whether it is an English word as
+    written. A real word stays, known or not: "stock" is no typo of "stick" because no
+    article has it, and a word no article has is what tells a question the articles do not
+    answer. Capitalised words are names and stay as written. Of the spellings one letter
+    away whose terms the corpus has, an English word wins, then the commonest term.
+    """
+    words = question.split(" ")
+    for number, raw in enumerate(words):
+        word = raw.strip("?!.,;:\"'()")
+        if len(word) < MIN_RESPELL or not word.isalpha() or not word.islower():
+            continue
+        own = term(word)
+        if own is None or idf(own) is not None or real(word):
+            continue
+        known = []
+        for candidate in dict.fromkeys(_one_letter_away(word)):
+            found = term(candidate)
+            rarity = idf(found) if found is not None else None
+            if rarity is not None:
+                known.append((rarity, candidate))
+        if known:
+            known.sort()
+            best = next((c for _, c in known if real(c)), known[0][1])
+            words[number] = raw.replace(word, best)
+    return " ".join(words)
+
+
+def _one_letter_away(word: str) -> list[str]:
+    """Every word one deletion, swap of neighbours, change or insertion from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = [a + b[1:] for a, b in splits if b]
+    found += [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    found += [a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]]
+    found += [a + c + b for a, b in splits for c in _LETTERS]
+    return found

@@ -1,0 +1,450 @@
+"""The judge: rates each candidate quote by the probability that it answers the question.
+
+The second phase. Each candidate is described by named features (the feature store:
+`FEATURES` and `describe`), and a logistic model fitted on labelled candidates from real
+pages and casual questions (the model store: `data/judge.json`, written by
+`scripts/fit_judge.py`, never by hand) turns them into a probability. The bot abstains when
+no candidate reaches the model's floor, and quotes only candidates that reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+
+import numpy as np
+
+from bot.engine.meaning import Vectors, comparable, plain_words
+from bot.engine.retrieval import (
+    PASSAGE_POOL,
+    Asked,
+    Candidate,
+    Term,
+    counts_what_is_asked,
+    holds,
+)
+from bot.engine.shapes import SHAPES
+from bot.engine.text import fold
+
+# What each feature says of a candidate, in the order the model's weights are kept.
+FEATURES = {
+    "cover_quote": "share of the question's weight the quote's own words match",
+    "cover_context": "... with whom its pronouns and surnames stand for, and the headline",
+    "cover_passage": "... by its whole passage and the sentence before it",
+    "cover_gap": "its context coverage less the best candidate's (0 for the best)",
+    "bm25_sentence": "the quote's own BM25 score over the best candidate's",
+    "bm25_passage": "its passage's BM25 score over the best passage's",
+    "passage_rank": "its passage's rank, log-scaled to 0..1",
+    "kind_asked": "1 when the question asks for a kind of answer (a number, a time ...)",
+    "kind_held": "1 when the quote holds the kind of answer asked for",
+    "pairs_together": "share of the question's word pairs that stand side by side in it",
+    "crux_covered": "how well it matches the question's heaviest word (1, 0.8 synonym ...)",
+    "missing_most": "the heaviest question word it lacks entirely, over the heaviest word",
+    "names_missing": "share of the question's names and roles its passage lacks",
+    "listing": "1 when the question asks for a list (which mayors ..., who were ...)",
+    "list_new_names": "for a list: names the quote gives that the question does not (max 3)",
+    "list_cover": "for a list: its context coverage",
+    "length": "the quote's length, log-scaled (300 characters = 1)",
+    "few_words": "1 over the number of the question's informative words",
+    "names_missing_quote": "share of the question's names and roles the quote itself lacks",
+    "name_missing_any": "1 when its passage lacks any of the question's names and roles",
+    "time_missing": "1 when the question names a day or month its passage and headline lack",
+    "unknown_words": "share of the question's weight on words no article has",
+    "named_speaks": "for what-did-X-say: the quote names X (or a pronoun for X) and speaks",
+    "position": "where the quote starts in its article (0 = the top, 1 = the end)",
+    "counts_asked": "for how many/much: a number in it counts one of the question's words",
+    "soft_cover": "coverage where a word close in meaning counts as far as it is close",
+    "soft_crux": "how close in meaning its nearest word is to the question's heaviest word",
+    "soft_gap": "its soft coverage less the best candidate's (0 for the best)",
+}
+# A headline word counts for this share of a match. Kept typed: the judge weighs the
+# coverage features it feeds, so what matters is that the headline counts less.
+HEADLINE_CREDIT = 0.5
+
+
+# What the answerability model reads of a question's candidates (rated by the quote model):
+# whether the articles answer it at all, whatever the best candidate's words cover.
+QUESTION_FEATURES = {
+    "best": "the best candidate's rating (log-odds)",
+    "second": "the second best candidate's rating (log-odds)",
+    "top_mean": "the mean rating of the best five (log-odds)",
+    "best_names_missing": "the best candidate's passage lacks a name or role asked about",
+    "best_time_missing": "the best candidate's passage lacks the day or month asked about",
+    "best_cover": "the best candidate's context coverage",
+    "best_soft_cover": "the best candidate's soft coverage",
+    "best_kind_held": "the best candidate holds the kind of answer asked for",
+    "best_counts_asked": "the best candidate's number counts what the question counts",
+    "any_counts_asked": "one of the best five candidates' numbers counts what is asked",
+    "any_named_speaks": "one of the best five quotes has the person asked about speaking",
+    "best_position": "where the best candidate stands in its article",
+    "unknown_words": "share of the question's weight on words no article has",
+    "kind_asked": "the question asks for a kind of answer",
+    "listing": "the question asks for a list",
+    "few_words": "1 over the number of the question's informative words",
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted logistic model over named features, and the floor its probability must
+    reach."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    floor: float
+
+    @classmethod
+    def from_json(cls, data: dict, known: dict[str, str]) -> Model | Trees:
+        unknown = set(data["features"]) - set(known)
+        if unknown:
+            raise ValueError(f"the judge's model uses unknown features: {sorted(unknown)}")
+        if data.get("kind") == "trees":
+            return Trees.from_json(data)
+        if len(data["features"]) != len(data["weights"]):
+            raise ValueError("the judge's model has a weight for each feature")
+        return cls(
+            tuple(data["features"]),
+            tuple(float(w) for w in data["weights"]),
+            float(data["bias"]),
+            float(data["floor"]),
+        )
+
+    def probability(self, described: dict[str, float]) -> float:
+        """The probability that what is so described is what the model was fitted to find."""
+        z = self.bias
+        for name, weight in zip(self.features, self.weights, strict=True):
+            z += weight * described[name]
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+    def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
+        return [self.probability(row) for row in rows]
+
+
+@dataclass(frozen=True, eq=False)
+class Trees:
+    """Fitted gradient-boosted trees over named features (scikit-learn's histogram
+    boosting, exported by scripts/fit_judge.py), and the floor their probability must reach.
+
+    Every tree is walked for every row at once: one array step per level of depth."""
+
+    features: tuple[str, ...]
+    baseline: float
+    feature: np.ndarray  # (trees, nodes): the feature a node splits on
+    threshold: np.ndarray  # ... goes left when the value is at most this
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray  # whether the node is a leaf
+    value: np.ndarray  # a leaf's raw score
+    depth: int
+    floor: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> Trees:
+        trees = data["trees"]
+        return cls(
+            tuple(data["features"]),
+            float(data["baseline"]),
+            np.array(trees["feature"], dtype=np.intp),
+            np.array(trees["threshold"], dtype=float),
+            np.array(trees["left"], dtype=np.intp),
+            np.array(trees["right"], dtype=np.intp),
+            np.array(trees["leaf"], dtype=bool),
+            np.array(trees["value"], dtype=float),
+            int(data["depth"]),
+            float(data["floor"]),
+        )
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Each row's summed leaf scores (log-odds), rows as `features` ordered."""
+        count, trees = len(x), len(self.feature)
+        node = np.zeros((count, trees), dtype=np.intp)
+        columns = np.arange(trees)
+        for _ in range(self.depth):
+            feature = self.feature[columns, node]
+            values = np.take_along_axis(x, feature, axis=1)
+            step = np.where(
+                values <= self.threshold[columns, node],
+                self.left[columns, node],
+                self.right[columns, node],
+            )
+            node = np.where(self.leaf[columns, node], node, step)
+        return self.baseline + self.value[columns, node].sum(axis=1)
+
+    def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
+        if not rows:
+            return []
+        x = np.array([[row[name] for name in self.features] for row in rows], dtype=float)
+        z = np.clip(self.raw(x), -700, 700)
+        return (1.0 / (1.0 + np.exp(-z))).tolist()
+
+    def probability(self, described: dict[str, float]) -> float:
+        return self.probabilities([described])[0]
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The quote model (does this candidate answer?) and the answerability model (do the
+    articles answer this question at all?)."""
+
+    quote: Model | Trees
+    answerable: Model | Trees
+
+    @classmethod
+    def from_json(cls, data: dict) -> Judge:
+        return cls(
+            Model.from_json(data["quote"], FEATURES),
+            Model.from_json(data["answerable"], QUESTION_FEATURES),
+        )
+
+    def answers(self, candidates: Sequence[Candidate], rows: Sequence[dict[str, float]]) -> bool:
+        """Whether the articles answer the question, judged from its rated candidates."""
+        if not candidates:
+            return False
+        return self.answerable.probability(question_features(candidates, rows)) >= (
+            self.answerable.floor
+        )
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def question_features(
+    candidates: Sequence[Candidate], rows: Sequence[dict[str, float]]
+) -> dict[str, float]:
+    """What the answerability model reads: the best ratings, and the best one's features."""
+    order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+    scores = [candidates[i].score for i in order[:5]]
+    best = rows[order[0]]
+    return {
+        "best": _log_odds(scores[0]),
+        "second": _log_odds(scores[1] if len(scores) > 1 else 0.0),
+        "top_mean": sum(map(_log_odds, scores)) / len(scores),
+        "best_names_missing": best["names_missing"],
+        "best_time_missing": best["time_missing"],
+        "best_cover": best["cover_context"],
+        "best_soft_cover": best["soft_cover"],
+        "best_kind_held": best["kind_held"],
+        "best_counts_asked": best["counts_asked"],
+        "any_counts_asked": max(rows[i]["counts_asked"] for i in order[:5]),
+        "any_named_speaks": max(rows[i]["named_speaks"] for i in order[:5]),
+        "best_position": best["position"],
+        "unknown_words": best["unknown_words"],
+        "kind_asked": best["kind_asked"],
+        "listing": best["listing"],
+        "few_words": best["few_words"],
+    }
+
+
+@cache
+def fitted() -> Judge:
+    """The models `scripts/fit_judge.py` wrote into `bot/engine/data/judge.json`."""
+    text = resources.files("bot.engine").joinpath("data/judge.json").read_text("utf-8")
+    return Judge.from_json(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What describing a question's candidates needs from the engine."""
+
+    asked: Asked
+    sentence_score: Callable[[Asked, tuple[Term, ...]], float]  # BM25 of one sentence
+    names: Callable[[Candidate], set[str]]  # the uncommon names a quote gives
+    context: bool  # whether whom pronouns stand for, and headlines, count
+    meaning: Vectors | None = None  # word vectors, when closeness in meaning counts
+
+
+def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:
+    """The features of each candidate of one question, in `FEATURES` order.
+
+    Each candidate's coverage of each question word is worked out once, by its own words,
+    with its context, with its headline, and by its passage (once per passage), and every
+    coverage feature is read from those."""
+    asked = reading.asked
+    if not found:
+        return []
+    rows = []
+    top_passage = max(c.passage_score for c in found) or 1.0
+    weighed = asked.weighed
+    weights = [w for _, _, w in weighed]
+    total = asked.total or 1.0
+    heaviest = max(weights, default=0.0) or 1.0
+    place = {n: k for k, (n, _, _) in enumerate(weighed)}  # concept number -> its place
+    crux = place.get(asked.crux, -1) if asked.crux is not None else -1
+    pairs = asked.pairs
+    named = [place[n] for n in asked.named + _names_in_lower_case(asked, found) if n in place]
+    times = [place[n] for n in asked.times if n in place]
+    soft = _closeness(reading, found, [weighed[k][0] for k in named])
+    listing = float(asked.listing)
+    kind = asked.kind
+    few_words = 1.0 / len(weighed) if weighed else 1.0
+    passages: dict[int, list[float]] = {}
+    for c in found:
+        own = c.terms
+        weak: frozenset = frozenset()
+        quote = _covered(weighed, own)
+        in_context, context = own, quote
+        if reading.context:
+            weak = c.context.headline
+            referents = c.context.referents(c.start, c.end)
+            if referents:
+                in_context = own | referents
+                context = _covered(weighed, in_context, quote)
+        headed = _headed(weighed, context, in_context, weak)
+        key = id(c.window)
+        around = passages.get(key)
+        if around is None:
+            window = c.window
+            terms = frozenset(window.before).union(*window.terms)
+            if reading.context:
+                terms |= c.context.referents(window.start, window.end)
+            around = passages[key] = _headed(weighed, _covered(weighed, terms), terms, weak)
+        sentence = c.bm25
+        names_missing = names_missing_quote = 0.0
+        if named:
+            names_missing = sum(around[k] == 0 for k in named) / len(named)
+            names_missing_quote = sum(headed[k] == 0 for k in named) / len(named)
+        together = 0.0
+        if pairs and any(a in own and b in own for a, b in pairs):
+            sequence = [t for s in c.sentences for t in s]
+            together = len(set(pairwise(sequence)) & pairs) / len(pairs)
+        kind_held = float(kind is not None and holds(kind, c))
+        cover_context = _share(weights, headed, total)
+        close = soft(len(rows), context)
+        rows.append(
+            {
+                "cover_quote": _share(weights, quote, total),
+                "cover_context": cover_context,
+                "cover_passage": _share(weights, around, total),
+                "cover_gap": 0.0,  # set below, once the best is known
+                "bm25_sentence": sentence,  # divided by the best below
+                "bm25_passage": c.passage_score / top_passage,
+                "passage_rank": math.log1p(c.rank) / math.log1p(PASSAGE_POOL),
+                "kind_asked": float(kind is not None),
+                "kind_held": kind_held,
+                "pairs_together": together,
+                "crux_covered": context[crux] if crux >= 0 else 0.0,
+                "missing_most": max(
+                    (w for w, h in zip(weights, headed, strict=True) if h == 0), default=0.0
+                )
+                / heaviest,
+                "names_missing": names_missing,
+                "listing": listing,
+                "list_new_names": min(len(reading.names(c)), 3) / 3 if listing else 0.0,
+                "list_cover": listing * cover_context,
+                "length": math.log1p(c.end - c.start) / math.log1p(300),
+                "few_words": few_words,
+                "names_missing_quote": names_missing_quote,
+                "named_speaks": float(
+                    kind == "statement"
+                    and bool(named)
+                    and names_missing_quote < 1.0
+                    and SHAPES["statement"].search(fold(c.text))
+                ),
+                "position": c.start / max(len(c.source.text), 1),
+                "name_missing_any": float(names_missing > 0),
+                "time_missing": float(any(around[k] == 0 for k in times)),
+                "unknown_words": asked.unknown,
+                "counts_asked": float(
+                    kind == "number" and kind_held and counts_what_is_asked(asked, c)
+                ),
+                "soft_cover": _share(weights, close, total),
+                "soft_crux": close[crux] if crux >= 0 else 0.0,
+                "soft_gap": 0.0,
+            }
+        )
+    best_sentence = max(r["bm25_sentence"] for r in rows) or 1.0
+    best_cover = max(r["cover_context"] for r in rows)
+    best_soft = max(r["soft_cover"] for r in rows)
+    for row in rows:
+        row["bm25_sentence"] /= best_sentence
+        row["cover_gap"] = row["cover_context"] - best_cover
+        row["soft_gap"] = row["soft_cover"] - best_soft
+    return rows
+
+
+def _covered(weighed, terms, already: list[float] | None = None) -> list[float]:
+    """How well `terms` cover each weighed concept (1 its own word, less a synonym ...);
+    `already` holds what a subset of `terms` covers, which can only grow."""
+    found = []
+    for k, (_, concept, _) in enumerate(weighed):
+        if (already is not None and already[k] == 1.0) or concept.term in terms:
+            found.append(1.0)
+        else:
+            found.append(concept.covered_by(terms))
+    return found
+
+
+def _headed(weighed, covered: list[float], terms, weak: frozenset) -> list[float]:
+    """`covered`, where a concept not fully covered also counts the headline's words
+    (`weak`) for HEADLINE_CREDIT of a match."""
+    if not weak:
+        return covered
+    both = terms | weak
+    found = []
+    for (_, concept, _), value in zip(weighed, covered, strict=True):
+        if value < 1.0:
+            value = max(value, HEADLINE_CREDIT * concept.covered_by(both))
+        found.append(value)
+    return found
+
+
+def _share(weights: list[float], covered: list[float], total: float) -> float:
+    return sum(w * v for w, v in zip(weights, covered, strict=True)) / total
+
+
+def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
+    """The question's words typed in lower case that the candidates write as names
+    ("atlanta", "lightfoot"): chat rarely capitalises, articles always do."""
+    texts = " ".join(c.text for c in found[:60])
+    names = []
+    for number, concept, _ in asked.weighed:
+        if number in asked.named or concept.capitalised or not concept.word.isalpha():
+            continue
+        seen = re.findall(rf"\b{re.escape(concept.word)}\b", texts, re.I)
+        if seen and sum(w[0].isupper() for w in seen) * 4 >= 3 * len(seen):
+            names.append(number)
+    return names
+
+
+def _closeness(
+    reading: Reading, found: Sequence[Candidate], named: list[int]
+) -> Callable[[int, list[float]], list[float]]:
+    """For candidate `i` and its concepts' word coverage, each concept's coverage counting a
+    word close in meaning as far as it is close (names, numbers and days by their letters)."""
+    asked, meaning = reading.asked, reading.meaning
+    eligible = [
+        (k, concept.word)
+        for k, (number, concept, _) in enumerate(asked.weighed)
+        if meaning is not None and number not in named and comparable(concept.word)
+    ]
+    if not eligible:
+        return lambda i, hard: hard
+    words: dict[str, int] = {}
+    rows = []
+    for c in found:
+        rows.append([words.setdefault(w, len(words)) for w in plain_words(c.text)])
+    if not words:
+        return lambda i, hard: hard
+    question = meaning.matrix(w for _, w in eligible)
+    similar = np.clip(meaning.matrix(words) @ question.T, 0.0, 1.0)
+
+    def close(i: int, hard: list[float]) -> list[float]:
+        if not rows[i]:
+            return hard
+        best = similar[rows[i]].max(axis=0)
+        found_hard = list(hard)
+        for (k, _), value in zip(eligible, best.tolist(), strict=True):
+            if value > found_hard[k]:
+                found_hard[k] = value
+        return found_hard
+
+    return close

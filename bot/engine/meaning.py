@@ -1,0 +1,95 @@
+"""Words to how close in meaning they are: static word vectors, offline, on the CPU.
+
+"cops" and "police", "kids" and "children", "hurt" and "injured" share no stem; a question
+in chat words and an article in news words meet here. The vectors are WordLlama's
+(`wordllama` on PyPI, MIT; its 256-dimension token vectors derive from Llama 2's token
+embeddings, under the Llama 2 Community License): a word's vector is the mean of its
+sub-word tokens' vectors. They ship inside the package's wheel and are read from there
+with `tokenizers` and numpy: nothing is downloaded, ever.
+
+Vectors put neighbours of one kind close together (two weekdays, two cities, two numbers),
+so names, numbers, days and months are never compared by meaning, only by their letters.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import re
+import struct
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.engine.shapes import TIME
+from bot.engine.text import stopwords
+
+log = logging.getLogger(__name__)
+
+_PLAIN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*[a-z](?![\w'’-])")
+WORDS_KEPT = 200_000
+
+
+class Vectors:
+    """WordLlama's token vectors and tokenizer, as read from its installed package."""
+
+    def __init__(self, folder: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(
+            str(folder / "tokenizers" / "l2_supercat_tokenizer_config.json")
+        )
+        raw = (folder / "weights" / "l2_supercat_256.safetensors").read_bytes()
+        size = struct.unpack("<Q", raw[:8])[0]
+        info = json.loads(raw[8 : 8 + size])["embedding.weight"]
+        begin, end = info["data_offsets"]
+        if info["dtype"] != "F16":
+            raise ValueError(f"unexpected WordLlama weights ({info['dtype']})")
+        table = np.frombuffer(raw[8 + size + begin : 8 + size + end], dtype=np.float16)
+        self._table = table.reshape(info["shape"]).astype(np.float32)
+        self.vector = lru_cache(maxsize=WORDS_KEPT)(self._vector)
+
+    def _vector(self, word: str) -> np.ndarray:
+        """A lower-case word's unit vector: the mean of its tokens'."""
+        ids = self._tokenizer.encode(word, add_special_tokens=False).ids
+        found = self._table[ids].mean(axis=0) if ids else np.zeros(self._table.shape[1])
+        norm = float(np.linalg.norm(found))
+        return (found / norm if norm else found).astype(np.float32)
+
+    def whole_word(self, word: str) -> bool:
+        """Whether the vocabulary holds `word` as one token (a common word, spelt right)."""
+        return len(self._tokenizer.encode(word, add_special_tokens=False).ids) == 1
+
+    def matrix(self, words: Iterable[str]) -> np.ndarray:
+        """The unit vectors of `words`, one row each."""
+        rows = [self.vector(w) for w in words]
+        return np.vstack(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
+
+
+@cache
+def vectors() -> Vectors | None:
+    """The vectors, or None when the package is not installed (the engine then judges by
+    words alone, and says so once in the log)."""
+    # Found, not imported: the package's own code (and its pydantic) is not needed.
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        log.warning("wordllama is not installed: answers are judged without word meanings")
+        return None
+    return Vectors(Path(next(iter(spec.submodule_search_locations))))
+
+
+@lru_cache(maxsize=WORDS_KEPT)
+def comparable(word: str) -> bool:
+    """Whether a lower-case word may be compared by meaning: not a stopword, a day or a
+    month (their neighbours are other days and months), and not a number."""
+    return len(word) > 2 and word.isalpha() and word not in stopwords() and not TIME.fullmatch(word)
+
+
+@lru_cache(maxsize=65_536)
+def plain_words(text: str) -> tuple[str, ...]:
+    """The words of `text` written in lower case (capitalised ones are names, or begin a
+    sentence), that may be compared by meaning."""
+    return tuple(w for w in _PLAIN_WORD.findall(text) if comparable(w))

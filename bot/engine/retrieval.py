@@ -1,0 +1,306 @@
+"""Retrieval: a question's BM25 passages, read as the quotes they could give (candidates).
+
+The cheap first phase. BM25 ranks every passage; the best PASSAGE_POOL are read sentence
+by sentence, each sentence (a very short one with its neighbour) a candidate quote with
+what the judge needs to rate it: its terms, its passage's score and rank, its offsets.
+Nothing here decides whether a candidate answers; that is the judge's (`bot.engine.judge`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from itertools import pairwise
+
+from bot.engine.context import ROLES, ArticleContext
+from bot.engine.corpus import collapse_spaces
+from bot.engine.index import Index, Window
+from bot.engine.query import Concept, answer_kind, is_list_question
+from bot.engine.shapes import SHAPES, TIME
+from bot.engine.text import fold, normalize_word
+
+PASSAGE_POOL = 40
+# How many candidates, best first by their own BM25 and their passage's, the judge reads.
+# On the labelled candidates of scripts/fit_judge.py, the best 30 hold an answering quote for
+# 182 of the 187 questions that have one (all of them: 185; the best 20: 176).
+JUDGED = 30
+# A sentence shorter than this reads better with its neighbour ("We have no choice.").
+SHORT_SENTENCE = 60
+# Framing words ("say", "going") still search, at this share of their weight. Typed, not
+# fitted: BM25's query weights are below the judge, which sees the coverage of framing
+# words as weighing nothing.
+FRAMING_WEIGHT = 0.3
+
+# A term as the engine compares them: the word itself, or a store's number for it.
+Term = str | int
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as the scoring loops use it, worked out once per question."""
+
+    concepts: list[Concept]  # over the engine's terms (`Engine._term_key`)
+    weights: list[float]  # per concept: its idf (0 for framing words)
+    total: float  # the weights' sum
+    kind: str | None  # the kind of answer wanted (`bot.engine.query.answer_kind`)
+    listing: bool  # whether it asks for several people, places or things
+    named: list[int]  # the concepts written as names, or roles ("mayor"): their numbers
+    by_term: dict[Term, list[tuple[int, float]]]  # term -> (concept number, weight * idf)
+    factors: list[float]  # per concept: its share of a sentence's score (framing: less)
+    pairs: set[tuple[Term, Term]]  # the question's informative terms side by side
+    unknown: float = 0.0  # share of the weight on words no article has (nor their synonyms)
+    words: frozenset[str] = frozenset()  # the informative terms as words, for reading text
+    measured: frozenset[str] = frozenset()  # what "how many ..." counts: "ppl", "ICE agents"
+    times: tuple[int, ...] = ()  # the concepts that are a day, a month or a date
+
+    @cached_property
+    def weighed(self) -> list[tuple[int, Concept, float]]:
+        """The concepts that count for coverage (a framing word weighs nothing)."""
+        return [
+            (n, c, w) for n, (c, w) in enumerate(zip(self.concepts, self.weights, strict=True)) if w
+        ]
+
+    @cached_property
+    def crux(self) -> int | None:
+        """The number of the concept that weighs most: what the question turns on."""
+        weighed = self.weighed
+        return max(weighed, key=lambda item: item[2])[0] if weighed else None
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article as one question reads it: its number, id and text (the `Article` itself
+    is built only for the articles quoted)."""
+
+    number: int
+    id: str
+    text: str
+
+
+@dataclass
+class Candidate:
+    """A quote a passage could give: one sentence (or a short one with its neighbour)."""
+
+    source: Source
+    start: int  # the quote's offsets in the article's text
+    end: int
+    sentences: list[tuple[Term, ...]]  # the terms of its sentences
+    near: tuple[int, int]  # it with a sentence either side, inside its passage
+    window: Window  # the passage it was read in
+    context: ArticleContext  # its article's: whom its surnames and pronouns stand for
+    rank: int  # its passage's BM25 rank for the question, from 0
+    passage_score: float  # its passage's BM25 score
+    bm25: float = 0.0  # its sentences' own BM25 score (the first phase's)
+    score: float = 0.0  # what the judge rates it: the probability that it answers
+
+    @cached_property
+    def terms(self) -> frozenset[Term]:
+        return frozenset().union(*self.sentences)
+
+    @cached_property
+    def folded(self) -> str:
+        """The quote as shown, typography folded and lower-cased: for comparing quotes."""
+        return fold(collapse_spaces(self.source.text[self.start : self.end])).lower()
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]
+
+
+def asked(
+    question: str,
+    concepts: list[Concept],
+    index: Index,
+    key: Callable[[str], Term],
+    answer_types: bool = True,
+    earlier: str | None = None,
+) -> Asked:
+    """What the scoring loops need of a question, worked out once (a follow-up asks for
+    the kind of answer `earlier`, the question it follows, asked for, unless it says)."""
+    weights = concept_weights(concepts, index)
+    unseen = sum(
+        w
+        for c, w in zip(concepts, weights, strict=True)
+        if all(index.idf(t) is None for t in c.weights)
+    )
+    kind = None
+    if answer_types:
+        kind = answer_kind(question) or (answer_kind(earlier) if earlier else None)
+    by_term: dict[Term, list[tuple[int, float]]] = {}
+    for number, concept in enumerate(concepts):
+        for term, weight in concept.weights.items():
+            idf = index.idf(term)
+            if idf is not None:  # a term no passage has is in no sentence either
+                by_term.setdefault(key(term), []).append((number, weight * idf * concept.scale))
+    return Asked(
+        [_keyed(c, key) for c in concepts],
+        weights,
+        sum(weights),
+        kind,
+        is_list_question(question),
+        [n for n, c in enumerate(concepts) if (c.capitalised or c.term in ROLES) and weights[n]],
+        by_term,
+        [FRAMING_WEIGHT if c.framing else 1.0 for c in concepts],
+        set(pairwise([key(c.term) for c in concepts if not c.framing])),
+        unseen / sum(weights) if sum(weights) else 0.0,
+        frozenset(t for c in concepts if not c.framing for t in c.weights),
+        frozenset(
+            t
+            for match in _HOW_MANY.finditer(question)
+            for word in match.group(1).split()
+            if (t := normalize_word(word)) is not None
+        ),
+        tuple(n for n, c in enumerate(concepts) if weights[n] and TIME.fullmatch(c.word or "-")),
+    )
+
+
+def concept_weights(concepts: list[Concept], index: Index) -> list[float]:
+    """How much each concept matters: its idf, its best synonym's if no article has it, else
+    the rarest word's (a word no article uses is as telling as the rarest one); 0 if framing."""
+    weights = []
+    for concept in concepts:
+        own = index.idf(concept.term)
+        if own is None:  # the thesaurus's synonyms stand in; WordNet's looser relatives do not
+            idfs = [
+                idf
+                for t in concept.weights
+                if t not in concept.related and (idf := index.idf(t)) is not None
+            ]
+            own = max(idfs) if idfs else index.max_idf
+        weights.append(0.0 if concept.framing else max(own, 0.0) * concept.scale)
+    return weights
+
+
+def flat_weights(concepts: list[Concept]) -> dict[str, float]:
+    """The query BM25 searches with: every term of every concept at its weight."""
+    weights: dict[str, float] = {}
+    for concept in concepts:
+        scale = (FRAMING_WEIGHT if concept.framing else 1.0) * concept.scale
+        for term, weight in concept.weights.items():
+            weights[term] = max(weights.get(term, 0.0), weight * scale)
+    return weights
+
+
+def candidates(
+    windows: list[Window],
+    scores: list[float],
+    source: Callable[[int], Source],
+    context: Callable[[int], ArticleContext],
+    kind: str | None,
+) -> list[Candidate]:
+    """Every quote the passages could give, each span once (windows overlap: a span is
+    read in the highest-ranked window that holds it)."""
+    seen: set[tuple] = set()
+    found = []
+    for rank, (window, score) in enumerate(zip(windows, scores, strict=True)):
+        article = source(window.article)
+        read = context(window.article)
+        spans, terms = window.spans, window.terms
+        for number, (start, end) in enumerate(spans):
+            first = last = number
+            if end - start < SHORT_SENTENCE and len(spans) > 1:
+                if number + 1 < len(spans):
+                    last = number + 1
+                else:
+                    first = number - 1
+            # Who speaks is often in the sentence before (or a tweet's signature in the one
+            # after): a statement looks one sentence either way inside the passage.
+            near = (spans[max(first - 1, 0)][0], spans[min(last + 1, len(spans) - 1)][1])
+            span_start, span_end = spans[first][0], spans[last][1]
+            key = (article.number, span_start, span_end, near if kind == "statement" else None)
+            if key in seen:
+                continue
+            seen.add(key)
+            start_at, end_at = _without_stray_quote_marks(article.text, span_start, span_end)
+            found.append(
+                Candidate(
+                    article,
+                    start_at,
+                    end_at,
+                    terms[first : last + 1],
+                    near,
+                    window,
+                    read,
+                    rank,
+                    score,
+                )
+            )
+    return found
+
+
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+((?:[\w'-]+\s+)?[\w'-]+)", re.I)
+_COUNT = re.compile(
+    r"(?<![\w.,])(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?)(?![\w])[\s-]+((?:[\w'’$%-]+\s+){0,2}"
+    r"[\w'’%-]+)",
+    re.I,
+)
+
+
+def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
+    """Whether a number in the quote counts what the question counts ("how many ppl" and
+    "35 people", "how much aid" and "$4.5 billion in aid"): one of the two words after it is
+    a word the question counts (or, when it names none, any of its words)."""
+    wanted = asked.measured or asked.words
+    for match in _COUNT.finditer(candidate.text):
+        for word in match.group(2).split():
+            if normalize_word(word) in wanted:
+                return True
+    return False
+
+
+def first_phase(
+    found: list[Candidate],
+    asked: Asked,
+    sentence_score: Callable[[Asked, tuple[Term, ...]], float],
+    keep: int = JUDGED,
+) -> list[Candidate]:
+    """The `keep` candidates the judge reads: best by their sentences' BM25 score over the
+    best one's, plus a third of their passage's over the best passage's."""
+    for c in found:
+        c.bm25 = sum(sentence_score(asked, s) for s in c.sentences)
+    if len(found) <= keep:
+        return found
+    best = max(c.bm25 for c in found) or 1.0
+    top = max(c.passage_score for c in found) or 1.0
+    ranked = sorted(found, key=lambda c: -(c.bm25 / best + 0.3 * c.passage_score / top))
+    return ranked[:keep]
+
+
+def holds(kind: str, candidate: Candidate) -> bool:
+    """Whether a candidate holds the kind of answer asked for (a number, a time, a person
+    ...); a statement may name its speaker a sentence either way."""
+    if kind == "person":
+        return candidate.context.names_person(candidate.start, candidate.end)
+    start, end = candidate.near if kind == "statement" else (candidate.start, candidate.end)
+    return SHAPES[kind].search(fold(candidate.source.text[start:end]))
+
+
+def _keyed(concept: Concept, key: Callable[[str], Term]) -> Concept:
+    """`concept` with every term as `key` gives it (unchanged when `key` is `str`)."""
+    if key is str:
+        return concept
+    return replace(
+        concept,
+        term=key(concept.term),
+        weights={key(t): w for t, w in concept.weights.items()},
+        phrases=tuple(tuple(map(key, phrase)) for phrase in concept.phrases),
+        related=frozenset(map(key, concept.related)),
+        related_phrases=tuple(tuple(map(key, phrase)) for phrase in concept.related_phrases),
+    )
+
+
+def _without_stray_quote_marks(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a quotation mark at either edge that it does not also close or
+    open (a sentence that begins a quotation continuing into the next): the article's
+    own words, without a dangling mark that another article quoting them may not have."""
+    piece = fold(text[start:end])
+    if len(piece) > 1 and piece[0] in "\"'" and piece.count(piece[0]) % 2 == 1:
+        start += 1
+    elif len(piece) > 1 and piece[-1] == '"' and piece.count('"') % 2 == 1:
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end

@@ -1,0 +1,409 @@
+"""Fits the judge (bot/engine/data/judge.json) on labelled candidates, holding page sets out.
+
+Every question of every set is asked of its corpus; each candidate quote the engine reads
+is described by the judge's features (`bot.engine.judge.FEATURES`) and labelled by the
+question's evidence: a fact's candidate answers when it holds an evidence string, a list's
+when it names one of the entities; no candidate of a near miss answers. A logistic
+regression is fitted with each page set held out in turn (LeaveOneGroupOut); the held-out
+probabilities are composed into answers exactly as the bot composes them, and scored by the
+eval's rules at every floor. The floor with the most held-out passes is the one shipped,
+with the model refitted on every set. The features it trained on are logged to
+eval/judge/features.csv and the held-out precision/recall curve to eval/judge/curve.csv.
+
+    .venv/bin/python scripts/fit_judge.py            # fit, report, write judge.json
+    .venv/bin/python scripts/fit_judge.py --dry-run  # report only
+
+Needs the dev install (scikit-learn) and the real pages rebuilt (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.engine.answer import Engine  # noqa: E402
+from bot.engine.compose import answer, pick  # noqa: E402
+from bot.engine.judge import (  # noqa: E402
+    FEATURES,
+    QUESTION_FEATURES,
+    Trees,
+    question_features,
+)
+from bot.evaluation import fold, judge, load_questions  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+OUT = ROOT / "eval" / "judge"
+FLOORS = [round(x, 3) for x in np.arange(0.02, 0.981, 0.02)]
+QUOTE_FLOORS = (0.02, 0.05, 0.1, 0.15, 0.2)
+C_VALUES = (0.1, 0.3, 1.0)
+
+
+@dataclass
+class PageSet:
+    """A group: a corpus and the questions asked of it."""
+
+    name: str
+    folders: list[Path]
+    questions: list[Path]
+
+
+def page_sets(only: list[str] | None = None) -> list[PageSet]:
+    real = ROOT / "eval/real/pages"
+    extra = ROOT / "eval/real/extra/pages"
+    sets = [
+        PageSet(
+            "bundled",
+            [ROOT / "corpus"],
+            [ROOT / "eval/questions.json", SHARED / "eval/questions.json"],
+        ),
+        PageSet("dev", [ROOT / "eval/dev/corpus"], [ROOT / "eval/dev/questions.json"]),
+        PageSet("real", [ROOT / "corpus", real], [SHARED / "real/questions.json"]),
+        PageSet(
+            "casual", [ROOT / "corpus", real, extra], [ROOT / "eval/real/extra/questions.json"]
+        ),
+        PageSet("followups", [ROOT / "corpus", real, extra], [ROOT / "eval/followups.json"]),
+    ]
+    for s in [s for s in sets if not only or s.name in only]:
+        missing = [str(f) for f in s.folders + s.questions if not f.exists()]
+        if missing:
+            sys.exit(f"{s.name}: missing {', '.join(missing)} (see docs/evaluation.md)")
+    return [s for s in sets if not only or s.name in only]
+
+
+def corpus_of(page_set: PageSet, scratch: Path) -> Path:
+    """One folder holding every article of the set (as the eval reads them)."""
+    if len(page_set.folders) == 1:
+        return page_set.folders[0]
+    folder = scratch / page_set.name
+    folder.mkdir()
+    for source in page_set.folders:
+        for path in source.iterdir():
+            if path.is_file() and path.suffix in (".txt", ".md"):
+                shutil.copy(path, folder / path.name)
+    return folder
+
+
+def label(question: dict, text: str) -> int:
+    """Whether a candidate quote answers the question by the eval's rules."""
+    folded = fold(text)
+    if question["kind"] == "fact":
+        return int(any(fold(e) in folded for e in question["evidence"]))
+    if question["kind"] == "list":
+        aliases = [a for names in question["entities"].values() for a in names]
+        return int(any(fold(a) in folded for a in aliases))
+    return 0
+
+
+@dataclass
+class Asked:
+    """One question asked of its set's engine, with its candidates described."""
+
+    group: int
+    engine: Engine
+    question: dict
+    judged: object
+    start: int  # its candidates' rows in the feature matrix
+    end: int
+
+
+def collect(sets: list[PageSet], scratch: Path) -> tuple[list[Asked], np.ndarray, np.ndarray]:
+    asked, rows, labels = [], [], []
+    seen: set[str] = set()
+    for group, page_set in enumerate(sets):
+        engine = Engine.load(corpus_of(page_set, scratch))
+        questions = [q for path in page_set.questions for q in load_questions(path)]
+        for question in questions:
+            key = f"{question.get('after', '')} | {question['question']}"
+            if key in seen:  # the bundled sets share a few
+                continue
+            seen.add(key)
+            judged = engine.judged(question["question"], after=question.get("after"))
+            start = len(rows)
+            for candidate, row in zip(judged.candidates, judged.rows, strict=True):
+                rows.append([row[name] for name in FEATURES])
+                labels.append(label(question, candidate.text))
+            asked.append(Asked(group, engine, question, judged, start, len(rows)))
+    return asked, np.array(rows, dtype=float), np.array(labels, dtype=int)
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """A logistic regression on standardised features, as weights on the raw ones."""
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    model = LogisticRegression(C=c, max_iter=5000).fit((x - scaler.mean_) / scale, y)
+    weights = model.coef_[0] / scale
+    bias = float(model.intercept_[0] - np.dot(weights, scaler.mean_))
+    return weights, bias
+
+
+def probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x @ weights + bias, -700, 700)))
+
+
+# The quote model's trees: shallow and few, so the bot walks them all in microseconds.
+TREES = {"max_iter": 150, "max_depth": 3, "learning_rate": 0.05, "l2_regularization": 1.0}
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray) -> dict:
+    """Gradient-boosted trees, exported as the arrays `bot.engine.judge.Trees` walks."""
+    model = HistGradientBoostingClassifier(random_state=0, **TREES).fit(x, y)
+    nodes = [predictors[0].nodes for predictors in model._predictors]
+    width = max(len(n) for n in nodes)
+
+    def padded(field: str, kind=float) -> list[list]:
+        return [[kind(v) for v in n[field]] + [kind(0)] * (width - len(n)) for n in nodes]
+
+    leaf = [[bool(v) for v in n["is_leaf"]] + [True] * (width - len(n)) for n in nodes]
+    return {
+        "kind": "trees",
+        "features": list(FEATURES),
+        "baseline": float(model._baseline_prediction.ravel()[0]),
+        "depth": int(max(n["depth"].max() for n in nodes)),
+        "trees": {
+            "feature": padded("feature_idx", int),
+            "threshold": [[round(v, 6) for v in row] for row in padded("num_threshold")],
+            "left": padded("left", int),
+            "right": padded("right", int),
+            "leaf": leaf,
+            "value": [[round(v, 6) for v in row] for row in padded("value")],
+        },
+    }
+
+
+def tree_probabilities(exported: dict, x: np.ndarray) -> np.ndarray:
+    trees = Trees.from_json({**exported, "floor": 0.0})
+    return 1.0 / (1.0 + np.exp(-np.clip(trees.raw(x), -700, 700)))
+
+
+def held_out_trees(x, y, groups) -> np.ndarray:
+    """Each candidate's probability from the trees fitted without its page set."""
+    p = np.zeros(len(y))
+    for group in np.unique(groups):
+        test = groups == group
+        p[test] = tree_probabilities(fit_trees(x[~test], y[~test]), x[test])
+    return p
+
+
+def rate(asked: list[Asked], p: np.ndarray) -> None:
+    """Give every candidate its rating `p`."""
+    for item in asked:
+        for candidate, score in zip(item.judged.candidates, p[item.start : item.end], strict=True):
+            candidate.score = float(score)
+
+
+def question_matrix(asked: list[Asked]) -> np.ndarray:
+    """The answerability model's features of each question (its candidates rated)."""
+    rows = []
+    for item in asked:
+        judged = item.judged
+        if judged.candidates:
+            found = question_features(judged.candidates, judged.rows)
+            rows.append([found[name] for name in QUESTION_FEATURES])
+        else:
+            rows.append([np.nan] * len(QUESTION_FEATURES))
+    return np.array(rows, dtype=float)
+
+
+def outcomes(
+    asked: list[Asked], answerable: np.ndarray, floor: float, quote_floor: float
+) -> list[tuple[int, str, bool, bool]]:
+    """(group, kind, answered, passed) per question, the answer composed as the bot does:
+    nothing when the answerability is under `floor`, else the candidates from `quote_floor`."""
+    found = []
+    for item, chance in zip(asked, answerable, strict=True):
+        judged = item.judged
+        chosen = []
+        if judged.candidates and chance >= floor:
+            listing = judged.asked is not None and judged.asked.listing
+            chosen = pick(judged.candidates, quote_floor, 15, listing, judged.names)
+        reply = answer(item.question["question"], chosen, item.engine._article)
+        verdict = judge(item.question, reply)
+        found.append((item.group, item.question["kind"], reply.answered, verdict.passed))
+    return found
+
+
+def held_out(x, y, groups, c, train=None) -> np.ndarray:
+    """Each row's probability from the model fitted without its page set."""
+    train = np.ones(len(y), bool) if train is None else train
+    p = np.zeros(len(y))
+    for group in np.unique(groups):
+        test = groups == group
+        weights, bias = fit(x[~test & train], y[~test & train], c)
+        p[test] = probabilities(np.nan_to_num(x[test]), weights, bias)
+    return p
+
+
+def answerable_labels(asked, quote_floor) -> tuple[np.ndarray, np.ndarray]:
+    """1 for a question the articles answer and the rated candidates answer well, 0 for a
+    near miss; answerable questions the candidates miss are left out of the fit."""
+    ones = np.ones(len(asked))
+    passing = outcomes(asked, ones, 0.0, quote_floor)
+    labels = np.array([int(kind != "none") for _, kind, _, _ in passing])
+    train = np.array([kind == "none" or ok for _, kind, _, ok in passing])
+    return labels, train
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dry-run", action="store_true", help="report without writing")
+    parser.add_argument("--sets", help="comma-separated: fit on these sets only")
+    parser.add_argument(
+        "--trees", action="store_true", help="boosted trees for the quote model (else logistic)"
+    )
+    args = parser.parse_args()
+    sets = page_sets(args.sets.split(",") if args.sets else None)
+    with tempfile.TemporaryDirectory() as scratch:
+        asked, x, y = collect(sets, Path(scratch))
+        candidate_groups = np.array(
+            [item.group for item in asked for _ in range(item.end - item.start)]
+        )
+        question_groups = np.array([item.group for item in asked])
+        print(f"{len(asked)} questions, {len(y)} candidates, {int(y.sum())} that answer")
+        quote_p = held_out_trees(x, y, candidate_groups) if args.trees else None
+        best = None
+        for c in C_VALUES:
+            rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
+            xq = question_matrix(asked)
+            for quote_floor in QUOTE_FLOORS:
+                yq, train = answerable_labels(asked, quote_floor)
+                pq = held_out(np.nan_to_num(xq), yq, question_groups, c, train)
+                pq[np.isnan(xq[:, 0])] = 0.0
+                for floor in FLOORS:
+                    passes = sum(o[3] for o in outcomes(asked, pq, floor, quote_floor))
+                    # a tie goes to the higher floor: as many passes, more near misses silent
+                    if best is None or passes >= best[0]:
+                        best = (passes, c, quote_floor, floor, pq)
+            print(
+                f"C={c}: best so far {best[0]} held-out passes (C={best[1]}, quote floor "
+                f"{best[2]}, answer floor {best[3]})"
+            )
+        passes, c, quote_floor, floor, pq = best
+        rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
+        OUT.mkdir(parents=True, exist_ok=True)
+        write_curve(asked, pq, quote_floor)
+        report = per_set(outcomes(asked, pq, floor, quote_floor), sets)
+        print("held out (each set scored by the models fitted on the others):")
+        for line in report:
+            print("  " + line)
+        # The shipped models: fitted on every set.
+        if args.trees:
+            quote_model = {**fit_trees(x, y), "floor": quote_floor}
+            rate(asked, tree_probabilities(quote_model, x))
+        else:
+            weights, bias = fit(x, y, c)
+            quote_model = {
+                "features": list(FEATURES),
+                "weights": [round(float(w), 6) for w in weights],
+                "bias": round(bias, 6),
+                "floor": quote_floor,
+            }
+            rate(asked, probabilities(x, weights, bias))
+        xq = np.nan_to_num(question_matrix(asked))
+        yq, train = answerable_labels(asked, quote_floor)
+        q_weights, q_bias = fit(xq[train], yq[train], c)
+        write_features(asked, x, y, sets)
+        if not args.dry_run:
+            model = {
+                "quote": quote_model,
+                "answerable": {
+                    "features": list(QUESTION_FEATURES),
+                    "weights": [round(float(w), 6) for w in q_weights],
+                    "bias": round(q_bias, 6),
+                    "floor": floor,
+                },
+                "fitted": {
+                    "by": "scripts/fit_judge.py",
+                    "model": (
+                        f"quotes: {'boosted trees ' + str(TREES) if args.trees else 'logistic'}; "
+                        f"answerable: logistic regression, C={c}, standardised features"
+                    ),
+                    "sets": [s.name for s in sets],
+                    "questions": len(asked),
+                    "candidates": len(y),
+                    "answering": int(y.sum()),
+                    "floors_from": (
+                        "most held-out passes (LeaveOneGroupOut over the sets); a tie goes to "
+                        "the higher answer floor"
+                    ),
+                    "held_out": report,
+                },
+            }
+            path = ROOT / "bot/engine/data/judge.json"
+            path.write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", "utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def per_set(found, sets) -> list[str]:
+    lines = []
+    for group, page_set in enumerate(sets):
+        mine = [o for o in found if o[0] == group]
+        kinds = []
+        for kind in ("fact", "list", "none"):
+            of_kind = [o for o in mine if o[1] == kind]
+            if of_kind:
+                kinds.append(f"{kind} {sum(o[3] for o in of_kind)}/{len(of_kind)}")
+        silent = sum(not o[2] for o in mine if o[1] != "none")
+        lines.append(
+            f"{page_set.name}: {sum(o[3] for o in mine)}/{len(mine)} ({', '.join(kinds)}; "
+            f"{silent} answerable left unanswered)"
+        )
+    return lines
+
+
+def write_curve(asked, answerable, quote_floor) -> list[list]:
+    """Held-out precision and recall of answering, per answer floor: of the questions
+    answered, the share answered well; of the answerable ones, the share answered well; and
+    how many near misses stay silent."""
+    rows = []
+    with open(OUT / "curve.csv", "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["floor", "precision", "recall", "near_misses_silent", "passed"])
+        for floor in FLOORS:
+            found = outcomes(asked, answerable, floor, quote_floor)
+            answered = [o for o in found if o[2]]
+            good = sum(o[3] for o in answered if o[1] != "none")
+            answerable_n = sum(o[1] != "none" for o in found)
+            silent = sum(o[3] for o in found if o[1] == "none")
+            nones = sum(o[1] == "none" for o in found)
+            row = [
+                floor,
+                round(good / len(answered), 3) if answered else 1.0,
+                round(good / answerable_n, 3),
+                f"{silent}/{nones}",
+                sum(o[3] for o in found),
+            ]
+            out.writerow(row)
+            rows.append(row)
+    return rows
+
+
+def write_features(asked, x, y, sets) -> None:
+    """The features trained on, one row a candidate (question ids, not page text)."""
+    with open(OUT / "features.csv", "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["set", "question", "label", *FEATURES])
+        for item in asked:
+            for row in range(item.start, item.end):
+                out.writerow(
+                    [sets[item.group].name, item.question.get("id", ""), int(y[row])]
+                    + [round(v, 4) for v in x[row]]
+                )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

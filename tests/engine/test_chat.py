@@ -1,0 +1,74 @@
+"""Questions typed the way people chat get the answer the plain question gets."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.answer import Engine
+from bot.engine.chat import clean, respell
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load(ROOT / "corpus")
+
+
+def _texts(engine: Engine, question: str) -> list[str]:
+    return [quote.text for quote in engine.ask(question).quotes[:5]]
+
+
+@pytest.mark.parametrize(
+    "noisy",
+    [
+        "which police departments refused?? lol",
+        "@everyone which police departments refused",
+        "<@123456789012345678> which police departments refused pls",
+        "ok so which police departments refused 😂😂",
+        "which police departments refused <:kekw:123456789012345678> lmao",
+        "hey guys which police departments refused??!",
+    ],
+)
+def test_chat_noise_does_not_change_the_answer(engine, noisy):
+    """Mentions, emoji, 'lol', 'pls', '??' and 'ok so' are not what a question is about."""
+    plain = _texts(engine, "which police departments refused")
+    assert plain
+    assert _texts(engine, noisy) == plain
+
+
+def test_slang_reads_as_the_words_articles_use():
+    """'cops', 'ppl', 'feds' and 'kids' are searched as police, people, federal agents and
+    children."""
+    assert clean("how many ppl did the feds nab, did the cops help?") == (
+        "how many people did the federal agents nab, did the police help?"
+    )
+    assert clean("what happens to the kids rn") == "what happens to the children now"
+
+
+def test_a_question_of_only_chat_finds_nothing(engine):
+    """'lol' or an emoji alone is not a question: the bot quotes nothing."""
+    assert not engine.ask("lol 😂").answered
+    assert not engine.ask("@everyone").answered
+
+
+KNOWN = {"polic": 1.0, "depart": 2.0, "govern": 1.5, "refus": 2.5, "stick": 3.0}
+
+
+def _respell(question: str, real=lambda word: word in {"stock", "police", "government"}) -> str:
+    from bot.engine.text import normalize_word
+
+    return respell(question, KNOWN.get, normalize_word, real)
+
+
+def test_a_misspelt_word_is_read_as_the_corpus_spells_it():
+    """'polise' and 'goverment' find the articles' 'police' and 'government'."""
+    assert _respell("which polise refused") == "which police refused"
+    assert _respell("what did the goverment say") == "what did the government say"
+
+
+def test_a_real_word_the_corpus_lacks_is_not_turned_into_another():
+    """'stock' is no typo of 'stick': a word no article has tells the bot it may not know,
+    and names (capitalised) stay as written."""
+    assert _respell("how much did the stock fall") == "how much did the stock fall"
+    assert _respell("what did Polise say") == "what did Polise say"

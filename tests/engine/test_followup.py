@@ -1,0 +1,45 @@
+"""A follow-up is answered in the context of the question it follows."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.answer import Engine
+from bot.engine.query import CARRIED_WEIGHT, analyse, follow_up
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load(ROOT / "corpus")
+
+
+def test_what_about_a_city_asks_the_earlier_question_of_that_city(engine):
+    """'what about atlanta?' after 'which mayors spoke out' quotes Atlanta's mayor first."""
+    answer = engine.ask("what about atlanta?", after="which mayors spoke out against the raids")
+    assert answer.answered
+    assert "Atlanta Mayor Keisha Lance Bottoms" in answer.quotes[0].text
+
+
+def test_a_follow_up_alone_is_not_enough_to_answer(engine):
+    """The same follow-up asked on its own has nothing to say about mayors."""
+    alone = engine.ask("what about atlanta?")
+    assert not any("Bottoms" in quote.text for quote in alone.quotes[:1])
+
+
+def test_the_follow_up_names_replace_the_earlier_ones():
+    """'and denver' after a question about Atlanta asks about Denver, not Atlanta."""
+    earlier = analyse("what did the Atlanta mayor say about the raids")
+    combined = {c.term: c for c in follow_up(earlier, analyse("and denver"))}
+    assert "denver" in combined and "atlanta" not in combined
+    assert combined["denver"].scale == 1.0
+    assert combined["mayor"].scale == CARRIED_WEIGHT
+
+
+def test_a_chain_of_follow_ups_keeps_the_first_question(engine):
+    """Three in a row: the third still knows the subject of the first."""
+    first = "which police departments refused to help ICE"
+    answer = engine.ask("and denver?", after=f"{first} what about los angeles")
+    assert answer.answered
+    assert "Denver" in answer.quotes[0].text

@@ -1,0 +1,77 @@
+"""The judge: its shipped model reads the features the engine computes, and abstains."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.engine.answer import Engine
+from bot.engine.judge import FEATURES, QUESTION_FEATURES, Judge, Trees, fitted
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load(ROOT / "corpus")
+
+
+def test_the_shipped_model_reads_every_feature_the_engine_describes():
+    """The fitted file names the features the engine computes, so an answer can't be rated
+    with a feature missing or renamed."""
+    data = json.loads((ROOT / "bot/engine/data/judge.json").read_text("utf-8"))
+    assert data["quote"]["features"] == list(FEATURES)
+    assert data["answerable"]["features"] == list(QUESTION_FEATURES)
+    judge = fitted()
+    assert 0 < judge.quote.floor < 1 and 0 < judge.answerable.floor < 1
+
+
+def test_a_model_with_an_unknown_feature_is_refused():
+    """A hand-edited or stale model file fails loudly at start, not quietly at a question."""
+    data = json.loads((ROOT / "bot/engine/data/judge.json").read_text("utf-8"))
+    data["quote"]["features"] = [*data["quote"]["features"][:-1], "made_up"]
+    with pytest.raises(ValueError, match="unknown features"):
+        Judge.from_json(data)
+
+
+def test_every_shown_quote_is_one_the_judge_passed(engine):
+    """A quote is shown only if the judge rates it at or above its floor."""
+    for question in ("which police departments refused", "who leaked the plans"):
+        answer = engine.ask(question)
+        assert answer.answered
+        assert all(q.score >= engine.judge.quote.floor for q in answer.quotes)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what did the mayor of Zanzibar say about the raids",
+        "how many goals did the team score in the final",
+        "what is the recipe for banana bread",
+    ],
+)
+def test_questions_the_articles_do_not_answer_get_no_quotes(engine, question):
+    """Off-topic questions, and ones naming a place no article has, get 'found nothing'."""
+    assert not engine.ask(question).answered
+
+
+def test_exported_trees_rate_as_scikit_learn_does():
+    """The trees the fit script exports give, walked by the bot, the probabilities
+    scikit-learn's own model gives (so a tree model ships as fitted)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    spec = importlib.util.spec_from_file_location("fit_judge", ROOT / "scripts/fit_judge.py")
+    fit_judge = importlib.util.module_from_spec(spec)
+    sys.modules["fit_judge"] = fit_judge  # its dataclasses look their module up
+    spec.loader.exec_module(fit_judge)
+    rng = np.random.default_rng(0)
+    x = rng.random((400, len(FEATURES)))
+    y = (x[:, 0] + x[:, 3] * x[:, 5] > 0.8).astype(int)
+    exported = fit_judge.fit_trees(x, y)
+    ours = Trees.from_json({**exported, "floor": 0.5})
+    theirs = HistGradientBoostingClassifier(random_state=0, **fit_judge.TREES).fit(x, y)
+    rows = [dict(zip(FEATURES, row, strict=True)) for row in x[:50]]
+    assert np.allclose(ours.probabilities(rows), theirs.predict_proba(x[:50])[:, 1], atol=1e-4)
