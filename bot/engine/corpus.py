@@ -160,7 +160,7 @@ _ENDING_WORDS = re.compile(
 )
 # A paywall's plea, a plea to get the outlet's app or to click, an affiliate or copyright
 # notice, wherever it stands in a line: never the article's own words.
-_PAYWALL = re.compile(
+_PLEAS = re.compile(
     r"""\b(to\ (continue|keep)\ reading|to\ (view|read)\ the\ (full|whole|entire|rest\ of\ the)
     \ (story|article)|(you\ are|you're|you’re)\ already\ an?\ (subscriber|member)
     |please\ (subscribe|log\ in|sign\ in)\ to|download\ (the|our)\ .{0,40}\bapps?\b
@@ -424,7 +424,7 @@ def is_debris(line: str, *, shapes: bool = True) -> bool:
         return True
     if not shapes:
         return False
-    return _is_debris_shape(folded) or _is_byline(line) or bool(_PAYWALL.search(folded))
+    return _is_debris_shape(folded) or _is_byline(line) or bool(_PLEAS.search(folded))
 
 
 def _is_debris_shape(folded: str) -> bool:
@@ -477,7 +477,7 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
         # looks like one ("post on Twitter that ...") continues an unfinished sentence.
         shapes = previous_ends_sentence and not stripped[0].islower()
         if is_debris(stripped, shapes=shapes):
-            _drop_label_before(text, lines)
+            _drop_label_before(text, lines, len(lines))
             lines.append(_DEBRIS)
             previous_ends_sentence = True
             continue
@@ -487,7 +487,7 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             # A section heading in capitals ("2. WHO IS ON THE LIST") is furniture; the
             # first line of the text may be the headline, and stays.
             lines[-1] = _DEBRIS
-            _drop_label_before(text, lines[:-1])
+            _drop_label_before(text, lines, len(lines) - 1)
             previous_ends_sentence = True
     _drop_trailing_labels(text, lines)
     return lines
@@ -511,10 +511,10 @@ def without_furniture(blocks: list[str]) -> list[str]:
     return kept
 
 
-def _drop_label_before(text: str, lines: list[tuple[int, int] | None]) -> None:
-    """Mark as debris a label ("Ansprechpartnerin zum Thema:") whose next line is furniture:
-    it introduces that furniture."""
-    last = next((n for n in range(len(lines) - 1, -1, -1) if lines[n] is not None), None)
+def _drop_label_before(text: str, lines: list[tuple[int, int] | None], furniture: int) -> None:
+    """Mark as debris a label ("Ansprechpartnerin zum Thema:") just before the furniture at
+    `lines[furniture]`: it introduces that furniture."""
+    last = next((n for n in range(furniture - 1, -1, -1) if lines[n] is not None), None)
     if last is not None and lines[last] != _DEBRIS and _is_label(text[slice(*lines[last])]):
         lines[last] = _DEBRIS
 

@@ -1,10 +1,11 @@
 """A fetched page to an article file: trafilatura's main text and the page's own metadata.
 
 trafilatura (and lxml under it) is imported only when a page is extracted, so the
-harness's `ask` and the bot's start-up never load it. The body is the text trafilatura
-extracted, one paragraph per block, unchanged; the front matter holds the headline,
-the site's name as the outlet, the publication date and the canonical address, as the
-page itself states them.
+harness's `ask` and the bot's start-up never load it. The page is decoded by
+`bot.engine.charset`. The body is the text trafilatura extracted, one paragraph per block,
+less the lines the loader takes for page furniture (the same rules, `bot.engine.corpus`);
+the front matter holds the headline, the site's name as the outlet, the publication date
+and the canonical address, as the page itself states them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 # (trafilatura's own min_extracted_size).
 MIN_ARTICLE_CHARS = 250
 # Less text in sentences than this, and precision mode finding no article either, is a
-# section front (all of trafilatura's 990 evaluation pages that give 250 characters pass).
+# section front; each of trafilatura's 990 evaluation pages that gives 250 characters
+# passes one test or the other.
 MIN_SENTENCE_CHARS = 150
 _SENTENCE = re.compile(r"\w[^.!?。！？\n]{30,}[.!?。！？]")
 _NO_ARTICLE = "I found no article text on that page."
@@ -83,7 +85,7 @@ def extract_article(page: Page) -> Draft:
     document, paragraphs = None, ()
     for favor_recall in (False, True):  # a second pass, for recall, when the first finds little
         document = _extraction(html, page.url, favor_recall=favor_recall)
-        paragraphs = _paragraphs(xmltotext(document.body)) if document is not None else ()
+        paragraphs = _paragraphs(_text_of(document.body)) if document is not None else ()
         if sum(len(p) for p in paragraphs) >= MIN_ARTICLE_CHARS:
             break
     else:
@@ -119,7 +121,7 @@ def _extraction(html: str, url: str, **options: bool):  # -> trafilatura's Docum
     Precision mode is off: it drops FAQ sections, tables and at times the whole article
     for a notice beside it, and our furniture rules (bot/engine/corpus.py) take out the
     bylines and "Updated ..." lines it was there for. Tables are kept (data tables are
-    text; an article laid out in a table is unwrapped by `xmltotext`).
+    text; an article laid out in a table is unwrapped by `_text_of`).
     """
     import trafilatura  # here, not at the top: lxml and friends load only when adding
 
@@ -150,11 +152,11 @@ def _precision_finds_text(html: str, url: str) -> bool:
     """Whether trafilatura's precision mode finds MIN_ARTICLE_CHARS: the second opinion on a
     page whose text has few sentences (a table of figures, verse, a page of short lines)."""
     document = _extraction(html, url, favor_precision=True)
-    paragraphs = _paragraphs(xmltotext(document.body)) if document is not None else ()
+    paragraphs = _paragraphs(_text_of(document.body)) if document is not None else ()
     return sum(len(p) for p in paragraphs) >= MIN_ARTICLE_CHARS
 
 
-def xmltotext(body) -> str:  # body: trafilatura's lxml tree of the main text
+def _text_of(body) -> str:  # body: trafilatura's lxml tree of the main text
     """trafilatura's text of `body`: one block a line, a line break inside a block as
     LINE_BREAK, and a layout table's cells as blocks of their own.
 
