@@ -415,6 +415,8 @@ def test_a_label_before_furniture_is_furniture_too():
         "Die Hersteller fahren die Produktion hoch.",
         "Der Handel öffnet am Montag.",
     ]
+    before_a_heading = parse("The council met.\n\nMore on this:\n\nWHO IS ON THE LIST\n\nNo one.\n")
+    assert paragraphs(before_a_heading) == ["The council met.", "No one."]
 
 
 def test_a_tweet_signature_line_stays_with_its_tweet():
