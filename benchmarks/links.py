@@ -131,9 +131,16 @@ def main(args: list[str]) -> int:
     print(table(results))
     if options.out:
         options.out.parent.mkdir(parents=True, exist_ok=True)
-        options.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        options.out.write_text(as_json(results), encoding="utf-8")
         print(f"\nwrote {options.out}")
     return 0
+
+
+def as_json(results: dict) -> str:
+    """The results as JSON, one line a page."""
+    head = json.dumps({k: v for k, v in results.items() if k != "pages"}, indent=1)
+    pages = ",\n  ".join(json.dumps(page, ensure_ascii=False) for page in results["pages"])
+    return f'{head[:-2]},\n "pages": [\n  {pages}\n ]\n}}\n'
 
 
 def load_pages(checkout: Path) -> list[EvalPage]:
