@@ -11,6 +11,7 @@ python -m bot remove ARTICLE       move an article (number in sources, or file) 
 python -m bot restore FILE         bring a removed article back from .trash
 python -m bot history [-n N]       show the latest changes to the articles
 python -m bot check                check the set-up before starting the bot (never connects)
+python -m bot bench-links PATH     how much of each linked article is kept (trafilatura's pages)
 
 The corpus is --corpus DIR, else CORPUS_DIR (the environment over .env), else the
 bundled one. Changes go through `bot.engine.changes`, as the moderators' commands in
@@ -118,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
     commands.add_parser("bench", help="measure start-up and latency at scale (bench --help)")
+    commands.add_parser(
+        "bench-links", help="measure adding links on trafilatura's pages (bench-links --help)"
+    )
     return parser
 
 
@@ -128,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.bench import main as bench_main
 
         return bench_main(argv[1:])
+    if argv[:1] == ["bench-links"]:
+        from benchmarks.links import main as links_main
+
+        return links_main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

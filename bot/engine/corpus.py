@@ -45,6 +45,21 @@ DEBRIS_LINES = frozenset(
     leer en español|read in english|read in spanish|ver en español|{snip}|[snip]|(snip)|...|…
     """.split("|")
 )
+# "See also" in the languages news pages come in, as a label of its own or before a headline.
+_SEE_ALSO = r"""(
+    à\ lire\ aussi|lire\ aussi|voir\ aussi|à\ voir\ aussi|lire\ la\ suite
+    | lea\ también|lea\ más|lee\ también|leer\ más|ver\ también|ver\ más|te\ puede\ interesar
+    | auch\ lesen|lesen\ sie\ auch|lesen\ sie\ mehr|mehr\ zum\ thema|zum\ weiterlesen
+    | weiterlesen|das\ könnte\ sie\ auch\ interessieren|das\ könnte\ dich\ auch\ interessieren
+    | leia\ também|leia\ mais|veja\ também|leggi\ anche|vedi\ anche|czytaj\ też|czytaj\ także
+    | zobacz\ też|zobacz\ także|lees\ ook|auch\ interessant|lesen\ sie\ hier|mehr\ themen
+    | weitere\ themen|you\ (may|might)\ also\ like|recommended\ for\ you|don't\ miss
+    | more\ stories|more\ news|up\ next|read\ next|also\ on\ [^\s:]{1,30}|top-themen
+    | top\ stories|most\ viewed|most\ shared)"""
+# A date (2021-10-16, 16.10.2021, 24. März 2004) as the first part of a "date | name" stamp.
+_DATE_STAMP = (
+    r"(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\ [^\W\d]{3,10}\.?\ \d{4})"
+)
 # Lines of page furniture by their shape: read-time and archive notices, captions and photo
 # credits, bylines' and datelines' stamps, video labels, share and sign-up prompts, language
 # links, copyright lines, "Image 3 of 12". Each must match the whole (folded) line. The
@@ -66,7 +81,8 @@ _DEBRIS_SHAPES = re.compile(
     | (share|tweet|email|post|send)\ (this|on|to|via|it)\b.{0,60}
     | share(\ this)?(\ story|\ article)?\s*:.{0,100}
     | comments?\s*\(\d+\)
-    | [^›»|]{1,40}(\ [›»|>/]\ [^›»|]{1,40}){2,}
+    | [^›»|«]{1,40}(\ [›»|>/]\ [^›»|«]{1,40}){2,}
+    | {nav}(\ ?[›»]\ ?{nav})+
     | [-–—]\ .{1,40}\ [-–—]
     | (photo\ )?credits?\s*:.{0,80}
     | photo\ via\b.{0,60}
@@ -82,17 +98,42 @@ _DEBRIS_SHAPES = re.compile(
     | (sign\ up|subscribe|register)\ (for|to|now)\b.{0,120}
     | (related|more|read\ more|see\ also|also\ read|recommended|read\ next|more\ coverage)
       \s*:.{0,200}
+    | {see_also}(\s*[:»›]\s*.{0,200}|\ (on|at|auf|bei|sur|en|from|von)\ [^:!?]{1,40})?
+    | lea\s*:\s*.{1,200}
+    | fot\.\ .{1,80}
+    | (keine\ kommentare|aucun\ commentaire|sin\ comentarios|brak\ komentarzy
+      |no\ comments\ yet)\b.{0,100}
+    | (zum\ )?newsletter\ (anmelden|abonnieren)|jetzt\ (anmelden|abonnieren)
+    | follow\ .{1,40}\ on\ (twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b.{0,200}
+    | \*\ ?(werbung|anzeige)\b.{0,120}
+    | (tel|telefon|telephone|phone|fax|mobil|mobile)\.?\s*:?\s*\+?[\d(][\d\s()/+.-]{6,}
+    | (e-?mail|mail)\s*:\s*[\w.+-]+@[\w-]+(\.[\w-]+)+
+    | .{1,200}\ ?<<
+    | \(?alle\ angaben\ ohne\ gewähr\.?\)?
+    | (vorschau\ auf\ den\ )?nächsten?\ artikel|vorheriger\ artikel
+    | (next|previous)\ (article|story|post)
+    | article\ (suivant|précédent)|artículo\ (siguiente|anterior)
+    | video\ (verfügbar|available)\ (bis|until)\ .{1,30}
+    | (source|sources|quelle|quellen|fuente|fonte|źródło|bildquelle|titelbild|foto|fotos|bild
+      |crédits?(\ photos?)?|crédito|créditos|credito)\s*:.{0,60}
+    | (categor(y|ies)|kategorien?|catégories?|categorías?|categorie|tags?|schlagwörter
+      |stichwörter|etiquetas|filed\ under|posted\ in)\s*:.{0,100}
     | (leer|lea|read|ver|see)\ (en|in|this\ in|this\ story\ in)
       \ (español|espanol|english|spanish)\.?
     | (©|\(c\)|copyright\ ©?)\s*\d{4}.{0,150}
+    | ©\ ?[^\s\d].{0,80}
+    | {date}(,?\ \d{1,2}:\d{2})?\ ?\|\ ?[^|]{1,40}
     | (image|photo|slide)\ \d+\ (of|/)\ \d+
     | \d+\ ?/\ ?\d+
     | (ad|advertisement)\ [-–—:]\ .{0,60}
-    | [-–—*\ ]*(sponsored|advertisement|ad|paid\ (content|post|partner)|sponsored\ content)[-–—*\ ]*
+    | [-–—*\ ]*(sponsored|advertisement|ad|paid\ (content|post|partner)|sponsored\ content
+      |werbung|anzeige|publicidad|publicité|pubblicità|reklama)[-–—*\ ]*
     | view\ (this|it)\ (email\ )?(in|on)\ (your|a)\ (web\ )?browser\.?
     | forwarded\ this\ (email|newsletter)\?.{0,80}
     | (unsubscribe|manage\ (your\ )?preferences|update\ your\ preferences)\b.{0,80}
-    """,
+    """.replace("{nav}", r"[^\s›»|«:.!?]+(\ [^\s›»|«:.!?]+){0,3}")
+    .replace("{see_also}", _SEE_ALSO)
+    .replace("{date}", _DATE_STAMP),
     re.VERBOSE,
 )
 # Furniture shapes that may begin anywhere in a line: a caption's credit, a wire's name at
@@ -105,14 +146,27 @@ _DEBRIS_ENDINGS = re.compile(
     .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
     | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
     | .{0,300}[.)]\ +(the\ )?(associated\ press|ap|reuters|afp|getty\ images)
-    | .{0,300}\((ap|afp|reuters)?\s*(photo|image)s?\b.{0,100}\)\.?
+    | .{0,300}\((ap|afp|reuters)?\s*(photo|image|foto|bild)s?\b.{0,100}\)\.?
+    | .{0,300}[.)]\ ©\ ?[^\s\d].{0,60}
+    | .{0,200}\b(sign\ up|subscribe)(\ here|\ now|\ today|\ for\ free)?[.!]?
     | .{0,300}(getty\ images|shutterstock|\bap\ photo\b|/\ ?(reuters|afp|ap)\b).{0,40}
     | .{0,150}all\ rights\ reserved\.?
     """,
     re.VERBOSE,
 )
 _ENDING_WORDS = re.compile(
-    r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved"
+    r"photo|image|\(credit|press|\ ap|reuters|afp|shutterstock|/|all\ rights\ reserved|foto|bild"
+    r"|©|sign\ up|subscribe"
+)
+# A paywall's plea, a plea to get the outlet's app or to click, an affiliate or copyright
+# notice, wherever it stands in a line: never the article's own words.
+_PLEAS = re.compile(
+    r"""\b(to\ (continue|keep)\ reading|to\ (view|read)\ the\ (full|whole|entire|rest\ of\ the)
+    \ (story|article)|(you\ are|you're|you’re)\ already\ an?\ (subscriber|member)
+    |please\ (subscribe|log\ in|sign\ in)\ to|download\ (the|our)\ .{0,40}\bapps?\b
+    |affiliate[-\ ]links?|click\ here|hier\ klicken|copyrighted\ property
+    |chroniony\ prawem\ autorskim|urheberrechtlich\ geschützt)\b""",
+    re.VERBOSE,
 )
 # A "By Jane Doe, KXYZ" line: short, every word a name or a linking word, no full stop.
 _BYLINE = re.compile(r"^[Bb][Yy]:?\s+\S.{0,100}$")
@@ -370,7 +424,7 @@ def is_debris(line: str, *, shapes: bool = True) -> bool:
         return True
     if not shapes:
         return False
-    return _is_debris_shape(folded) or _is_byline(line)
+    return _is_debris_shape(folded) or _is_byline(line) or bool(_PLEAS.search(folded))
 
 
 def _is_debris_shape(folded: str) -> bool:
@@ -390,6 +444,15 @@ def _is_byline(line: str) -> bool:
         w[:1].isupper() or w.lower() in _BYLINE_LINKS or not w[:1].isalpha() for w in names
     )
 
+
+# A section heading's number ("2.", "IV)") and what a capitals line of data has instead:
+# a digit (a score, an amount, a date) or a name joined by "_" (a setting, a code name).
+_ENUMERATOR = re.compile(r"^\s*([0-9]{1,2}|[IVX]{1,4}|[A-Z])[.)]\s")
+_DATA_IN_CAPITALS = re.compile(r"\d|\w_\w")
+
+# A label ("Mehr Themen:", "Das Thema könnte dich auch interessieren:") has this many words
+# at most; a longer line ending in a colon is a sentence whose links were left out.
+_LABEL_WORDS = 6
 
 # In `_lines`: after a debris line or a heading, a paragraph break nothing may join across.
 _DEBRIS = (-1, -1)
@@ -414,6 +477,7 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
         # looks like one ("post on Twitter that ...") continues an unfinished sentence.
         shapes = previous_ends_sentence and not stripped[0].islower()
         if is_debris(stripped, shapes=shapes):
+            _drop_label_before(text, lines, len(lines))
             lines.append(_DEBRIS)
             previous_ends_sentence = True
             continue
@@ -423,13 +487,63 @@ def _lines(text: str, start: int) -> list[tuple[int, int] | None]:
             # A section heading in capitals ("2. WHO IS ON THE LIST") is furniture; the
             # first line of the text may be the headline, and stays.
             lines[-1] = _DEBRIS
+            _drop_label_before(text, lines, len(lines) - 1)
             previous_ends_sentence = True
+    _drop_trailing_labels(text, lines)
     return lines
 
 
+def without_furniture(blocks: list[str]) -> list[str]:
+    """A page's blocks of text (paragraphs, lines inside them split by "\n") less the lines
+    the loader takes for page furniture, judged as in a file with those blocks."""
+    text = "\n\n".join(blocks)
+    kept: list[str] = []
+    current: list[str] = []
+    for raw, line in zip(text.split("\n"), _lines(text, 0), strict=True):
+        if line is None:  # a blank line: between two blocks
+            if current:
+                kept.append("\n".join(current))
+            current = []
+        elif line != _DEBRIS:
+            current.append(raw.strip())
+    if current:
+        kept.append("\n".join(current))
+    return kept
+
+
+def _drop_label_before(text: str, lines: list[tuple[int, int] | None], furniture: int) -> None:
+    """Mark as debris a label ("Ansprechpartnerin zum Thema:") just before the furniture at
+    `lines[furniture]`: it introduces that furniture."""
+    last = next((n for n in range(furniture - 1, -1, -1) if lines[n] is not None), None)
+    if last is not None and lines[last] != _DEBRIS and _is_label(text[slice(*lines[last])]):
+        lines[last] = _DEBRIS
+
+
+def _drop_trailing_labels(text: str, lines: list[tuple[int, int] | None]) -> None:
+    """Mark as debris the labels that end the text ("Read more:", "Zum Weiterlesen:"):
+    a line ending in a colon introduces what follows, and nothing does."""
+    for number in range(len(lines) - 1, -1, -1):
+        line = lines[number]
+        if line is None or line == _DEBRIS:
+            continue
+        if not _is_label(text[line[0] : line[1]]):
+            return
+        lines[number] = _DEBRIS
+
+
+def _is_label(line: str) -> bool:
+    return line.endswith(":") and len(line.split()) <= _LABEL_WORDS
+
+
 def _is_heading(line: str) -> bool:
-    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text."""
-    return len(line) <= 200 and line.isupper() and sum(ch.isalpha() for ch in line) >= 4
+    """A line in capitals ("2. WHO IS ON THE LIST"): a heading, not article text.
+
+    A capitals line that carries a score, an amount or a name ("ALAJUELENSE 3-1 PÉREZ
+    ZELEDÓN", "1 545 500 EUROS", "YAGNA_PAYMENT_DRIVER") is data, and stays.
+    """
+    if len(line) > 200 or not line.isupper() or sum(ch.isalpha() for ch in line) < 4:
+        return False
+    return not _DATA_IN_CAPITALS.search(_ENUMERATOR.sub("", line, count=1))
 
 
 def _paragraphs(

@@ -201,7 +201,44 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
-    return spans
+    return close_brackets(text, spans)
+
+
+_BRACKETS = re.compile(r"[()\[\]]")
+_CLOSER = {")": "(", "]": "["}
+
+
+def close_brackets(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` joined where a sentence would end inside brackets it opened ("(guilty!" | "),").
+
+    Brackets pair as they nest; a closer with no opener (a list's "1)") or an opener never
+    closed in `text` (a ":(" smiley) leaves the breaks as they are.
+    """
+    if len(spans) < 2 or ("(" not in text and "[" not in text):
+        return spans
+    pairs, opened = [], []
+    for match in _BRACKETS.finditer(text):
+        char = match.group()
+        if char in "([":
+            opened.append((char, match.start()))
+        elif opened and opened[-1][0] == _CLOSER[char]:
+            pairs.append((opened.pop()[1], match.start()))
+    # The outermost pairs, in order: a break inside any pair is inside an outermost one.
+    outer: list[tuple[int, int]] = []
+    for start, end in sorted(pairs):
+        if not outer or start > outer[-1][1]:
+            outer.append((start, end))
+    joined = [spans[0]]
+    index = 0
+    for span in spans[1:]:
+        cut = joined[-1][1]  # the break: just after the last character of the sentence before
+        while index < len(outer) and outer[index][1] < cut:
+            index += 1
+        if index < len(outer) and outer[index][0] < cut <= outer[index][1]:
+            joined[-1] = (joined[-1][0], span[1])
+        else:
+            joined.append(span)
+    return joined
 
 
 def _few_words(sentence: str) -> bool:

@@ -114,6 +114,37 @@ def test_characters_stay_as_the_file_has_them():
         "The mayor speaks to reporters on Friday. (Image: Riverton Courier)",
         "Agents leave the field office on Sunday. (AFP Photo)",
         "Families wait outside the courthouse. (Reuters photo)",
+        "Accueil › Actualités",
+        "Home » News » Local",
+        "Zum Weiterlesen:",
+        "À lire aussi » Ballonnements, lourdeurs... Quel est votre profil digestif ?",
+        "Lea también: Impiden ingreso a Riverton a reportero estadounidense",
+        "Auch interessant:",
+        "You may also like",
+        "Quelle: Landesregierung",
+        "Titelbild: Jo Doe/ABACA/picture-alliance",
+        "Kategorie: News",
+        "© Bundesrat | Frank Bräuer",
+        "2021-10-16 | Botschaft",
+        "24. März 2004, 19:49 | Genesis",
+        "Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)",
+        "To view the full story, please subscribe to The Riverton Courier. Plans from $5.",
+        "Follow The Riverton Courier on Twitter and Instagram @RivCourier.",
+        "For the latest stories download the Riverton Courier app for iOS and Android.",
+        "Do you want to be told of our actions? Sign up here",
+        "Mayor Dana Whitfield at City Hall. © AFP / JO DOE",
+        "The mayor opened the park on Friday (Foto: Stadt Riverton)",
+        "Telefon: +49 - (40) - 300 30 - 1141",
+        "E-Mail: presse@riverton.example",
+        "Vorschau auf den nächsten Artikel",
+        "Video verfügbar bis 28.02.2021",
+        "Top-Themen bei RIVERTON COURIER",
+        "Mehr zum Thema auf Riverton.example",
+        "Lea: Consejo Permanente aborda este miércoles la confiscación",
+        "(Alle Angaben ohne Gewähr)",
+        ">> Wegen Corona: Kult-Lokal in Riverton muss schließen <<",
+        "Aktualisiert am 2.02.2022 / Bei den Verlinkungen handelt es sich um Affiliate Links",
+        "This article is the copyrighted property of The Riverton Courier.",
     ],
 )
 def test_page_debris_lines_are_never_article_text(debris):
@@ -343,6 +374,49 @@ def test_section_headings_in_capitals_are_left_out_but_a_capital_headline_is_the
         "Agents will start on Sunday.",
         "About 2,000 people with removal orders.",
     ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ALAJUELENSE 3-1 PÉREZ ZELEDÓN",  # a score
+        "1 545 500 EUROS",  # an amount
+        "YAGNA_PAYMENT_DRIVER",  # a setting's name
+    ],
+)
+def test_a_capitals_line_of_data_is_text(line):
+    """A score, an amount or a name in capitals is quotable, not taken for a section heading."""
+    article = parse(f"The results came in on Sunday.\n\n{line}\n\nThe fans went home.\n")
+    assert paragraphs(article) == ["The results came in on Sunday.", line, "The fans went home."]
+
+
+def test_a_heading_with_guillemets_is_text_not_a_breadcrumb():
+    """French quotation marks around words are quotation marks, not "Home » News" arrows."""
+    heading = "Le « Grand Paris » et la « ville du quart d'heure » en débat"
+    article = parse(f"---\ntitle: t\n---\nLe conseil a voté.\n\n{heading}\n\nLe maire a parlé.\n")
+    assert paragraphs(article) == ["Le conseil a voté.", heading, "Le maire a parlé."]
+
+
+def test_a_label_that_ends_the_text_is_left_out():
+    """A last "Mehr Themen:" introduces links that are not there; a long sentence ending in a
+    colon stays."""
+    sentence = "Einen Überblick über die Schnittstelle und mehr Informationen finden Sie hier:"
+    article = parse(f"Der Rat tagte.\n\n{sentence}\n\nMehr Themen:\n")
+    assert paragraphs(article) == ["Der Rat tagte.", sentence]
+
+
+def test_a_label_before_furniture_is_furniture_too():
+    """A "Weitere Informationen:" whose next line is a source credit introduces nothing."""
+    article = parse(
+        "Die Hersteller fahren die Produktion hoch.\n\nWeitere Informationen zum Thema:\n\n"
+        "Quelle: MDR THÜRINGEN/ls\n\nDer Handel öffnet am Montag.\n"
+    )
+    assert paragraphs(article) == [
+        "Die Hersteller fahren die Produktion hoch.",
+        "Der Handel öffnet am Montag.",
+    ]
+    before_a_heading = parse("The council met.\n\nMore on this:\n\nWHO IS ON THE LIST\n\nNo one.\n")
+    assert paragraphs(before_a_heading) == ["The council met.", "No one."]
 
 
 def test_a_tweet_signature_line_stays_with_its_tweet():

@@ -128,3 +128,81 @@ def test_metadata_that_is_missing_stays_missing() -> None:
     article = parse_article(draft.file_text().encode(), Path(draft.file_name()))
     assert article.title == 'Quahog raids: "We will not help"'
     assert article.date is None and article.url == "https://blog.example.net/p/1"
+
+
+def html_page(body: str, title: str = "Quahog sheriff sits out raids", head: str = "") -> str:
+    return f"<html><head>{head}<title>{title}</title></head><body>{body}</body></html>"
+
+
+def loaded(draft: Draft) -> list[str]:
+    """The paragraphs a reader can quote once the draft is saved and loaded."""
+    article = parse_article(draft.file_text().encode(), Path(draft.file_name()))
+    return [article.text[start:end] for start, end in article.paragraphs]
+
+
+STORY = (
+    "The Quahog County sheriff said on Sunday that her deputies would not take part in the "
+    "immigration raids planned for the weekend.",
+    "Rosa Peña, who directs the Quahog Immigrant Welcome Center, said “we will not help” "
+    "and that families had stayed home from work since Friday.",
+    "The county jail will continue to honor warrants signed by a judge, the sheriff said, "
+    "but not requests from agents alone.",
+    "The sheriff's office has 212 sworn deputies and runs the county's only jail.",
+)
+
+
+def test_an_article_laid_out_in_a_table_is_kept_paragraph_by_paragraph() -> None:
+    """An old-style page with its navigation in one cell and the story in another is added,
+    each paragraph quotable on its own and none glued to the navigation."""
+    body = (
+        '<table width="760"><tr><td width="160"><a href="/">Home</a><br>'
+        '<a href="/news">News</a><br><a href="/obits">Obituaries</a></td>'
+        '<td width="600"><font face="Arial"><b>Quahog sheriff sits out raids</b><br><br>'
+        + "<br><br>".join(STORY)
+        + "</font></td></tr></table>"
+    )
+    page = Page(NEWS_URL, "text/html", "utf-8", html_page(body).encode())
+    quotable = loaded(extract_article(page))
+    for paragraph in STORY:
+        assert paragraph in quotable
+
+
+def test_a_table_of_figures_keeps_its_rows() -> None:
+    """A data table in a story stays, one row a line, so its figures can be quoted."""
+    table = (
+        "<table><tr><th>Year</th><th>Detainers</th></tr><tr><td>2018</td><td>112</td></tr>"
+        "<tr><td>2019</td><td>408</td></tr></table>"
+    )
+    body = "<article>" + "".join(f"<p>{p}</p>" for p in STORY[:2]) + table + "</article>"
+    page = Page(NEWS_URL, "text/html", "utf-8", html_page(body).encode())
+    text = "\n".join(extract_article(page).paragraphs)
+    assert "| 2018 | 112 |" in text and "| 2019 | 408 |" in text
+
+
+def test_a_line_break_inside_a_sentence_does_not_split_its_paragraph() -> None:
+    """A <br> in the middle of a sentence leaves one paragraph, quotable as one sentence."""
+    broken = "Send your message by April 3 to the<br>residents of Quahog and their visitors."
+    body = "<article>" + "".join(f"<p>{p}</p>" for p in (*STORY[:2], broken)) + "</article>"
+    page = Page(NEWS_URL, "text/html", "utf-8", html_page(body).encode())
+    joined = [" ".join(p.split()) for p in loaded(extract_article(page))]
+    assert "Send your message by April 3 to the residents of Quahog and their visitors." in joined
+
+
+@pytest.mark.parametrize(
+    ("header", "meta"),
+    [
+        (None, '<meta charset="iso-8859-1">'),
+        (None, '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'),
+        (None, ""),  # no charset anywhere
+        ("ISO-8859-1", ""),
+        ("utf-8", '<meta charset="utf-8">'),  # a server and a page that say UTF-8, wrongly
+    ],
+)
+def test_a_latin_1_page_is_added_with_its_accents_and_quotation_marks(header, meta) -> None:
+    """A page in Latin-1 (windows-1252) keeps "Peña" and its curly quotes, however it is
+    labelled; nothing becomes a replacement character."""
+    body = "<article>" + "".join(f"<p>{p}</p>" for p in STORY) + "</article>"
+    raw = html_page(body, head=meta).encode("cp1252")
+    draft = extract_article(Page(NEWS_URL, "text/html", header, raw))
+    assert STORY[1] in loaded(draft)
+    assert "\ufffd" not in draft.file_text()

@@ -48,6 +48,39 @@ def test_sentences_split_at_real_ends():
     ]
 
 
+def test_a_sentence_never_ends_inside_brackets_it_opened():
+    """A quote never stops at "(guilty!" with its ")" left for the next one."""
+    text = (
+        "If you are obsessed with peanut butter and looking for a treat that will stop you "
+        "from sticking your spoon directly into the jar (guilty!), then these truffles are "
+        "for you. They combine the creamy sweet nut butter with dark chocolate."
+    )
+    first, second = sentences(text)
+    assert first.endswith("(guilty!), then these truffles are for you.")
+    assert second.startswith("They combine")
+
+
+def test_sentences_inside_brackets_stay_together():
+    """A bracketed aside of two sentences is quoted whole, not cut after its first."""
+    text = "The mayor spoke (she was brief. Nobody asked questions.) and left. Then it rained."
+    assert sentences(text) == [
+        "The mayor spoke (she was brief. Nobody asked questions.) and left.",
+        "Then it rained.",
+    ]
+
+
+def test_a_bracket_that_never_closes_does_not_glue_sentences():
+    """A ":(" or a list's "1)" pairs with nothing, so the sentences around it stay apart."""
+    assert sentences("Oh no :( the raid came. Then it left. (It was over.) The end came.") == [
+        "Oh no :( the raid came.",
+        "Then it left.",
+        "(It was over.)",
+        "The end came.",
+    ]
+    listed = "1) The raids start today. 2) The raids end soon. 3) Nobody was hurt."
+    assert len(sentences(listed)) == 3
+
+
 @pytest.mark.parametrize(
     "text",
     [
