@@ -217,7 +217,7 @@ class Judge:
 
 
 def _log_odds(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
+    p = min(max(p, 1e-3), 1 - 1e-3)  # within what real corpora's candidates are rated
     return math.log(p / (1 - p))
 
 
@@ -230,7 +230,8 @@ def question_features(
     best = rows[order[0]]
     return {
         "best": _log_odds(scores[0]),
-        "second": _log_odds(scores[1] if len(scores) > 1 else 0.0),
+        # a corpus so small that one candidate is all there is has no runner-up to weigh
+        "second": _log_odds(scores[1] if len(scores) > 1 else scores[0]),
         "top_mean": sum(map(_log_odds, scores)) / len(scores),
         "best_names_missing": best["names_missing"],
         "best_time_missing": best["time_missing"],

@@ -393,5 +393,5 @@ async def test_changes_made_at_the_terminal_show_in_the_history(world, simcord_e
     harness.remove(WTOP, Actor(name="ann", server_name="the local harness"))
     await world.mod.send(world.channel, "!history")
     lines = world.channel.last_message.content.splitlines()
-    assert lines[0] == "The latest 1 changes to the articles, newest first:"
+    assert lines[0] == "The latest change to the articles:"
     assert f" UTC` ann in the local harness removed {WTOP} to .trash/{WTOP} (sha256 `" in lines[1]
