@@ -158,11 +158,12 @@ async def test_unset_home_in_two_servers_refuses_everyone_but_the_owner(
 
 
 async def test_moderator_slash_commands_are_hidden_from_members(world, simcord_env) -> None:
-    """Members see only /ask and /sources; Manage Server sees the moderator commands too."""
+    """Members see only /ask, /sources and /forgetme; Manage Server sees the moderator
+    commands too."""
     await world.sync()
-    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
-    assert set(world.mod.available_commands(world.channel)) == {"ask", "sources"} | (
-        MODERATOR_COMMANDS
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "forgetme"}
+    assert set(world.mod.available_commands(world.channel)) == {"ask", "sources", "forgetme"} | (
+        MODERATOR_COMMANDS | {"unanswered"}
     )
     with pytest.raises(SetupError, match="default-member-permissions"):
         await world.alice.slash(world.channel, "reload")
@@ -321,7 +322,7 @@ async def test_moderator_commands_work_only_in_servers(world, simcord_env) -> No
     owner = world.owner.user
     await owner.send_dm("!reload")
     assert owner.dm_channel.last_message.content == "That command only works in a server channel."
-    assert set(owner.available_commands()) == {"ask", "sources"}
+    assert set(owner.available_commands()) == {"ask", "sources", "forgetme"}
     assert [type(e).__name__ for e in simcord_env.errors] == ["NoPrivateMessage"]
 
 
