@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 import time
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import discord
 from discord import app_commands
@@ -29,6 +30,8 @@ from bot.engine.changes import CorpusFolder
 from bot.engine.questionlog import LOG_FILE, QuestionLog
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.feedback", "bot.discord.cogs.admin")
 DESCRIPTION = (
@@ -108,6 +111,16 @@ class NewsBot(commands.Bot):
             await self.load_extension(extension)
         buttons.register(self)
         self.in_background(slash.publish_if_changed(self, self.settings.data_dir))
+
+    def remember(
+        self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> asyncio.Future[T]:
+        """Run a question-log write on the log's writer thread, after those handed over
+        before it; await the result, or leave it (an answer never waits for its log entry)."""
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(
+            self.questions.writer(), functools.partial(call, *args, **kwargs)
+        )
 
     def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a coroutine beside the event loop's other work; closing the bot cancels it."""

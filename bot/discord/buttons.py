@@ -10,7 +10,6 @@ a restart they say so (`StalePaging`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +89,7 @@ class FollowUpModal(discord.ui.Modal, title="Follow up"):
         self.shown = shown  # the earlier question as the answer shows it, if the log lacks it
         self.text: discord.ui.TextInput = discord.ui.TextInput(
             label="Your follow-up question",
+            custom_id="question",
             placeholder=shorten(f"After: {shown}", 100) if shown else "What about ...?",
             max_length=max_chars,
         )
@@ -132,8 +132,8 @@ class VoteButton(
             if not questions.enabled:
                 await interaction.followup.send(LOG_OFF, ephemeral=True)
                 return
-            voted = await asyncio.wrap_future(
-                questions.later(questions.vote, self.question_id, interaction.user.id, self.helpful)
+            voted = await interaction.client.remember(
+                questions.vote, self.question_id, interaction.user.id, self.helpful
             )
             label = "helpful" if self.helpful else "not helpful"
             said = {
@@ -175,8 +175,8 @@ class WatchButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nq:watch
             if not questions.enabled:
                 await interaction.followup.send(LOG_OFF, ephemeral=True)
                 return
-            watched = await asyncio.wrap_future(
-                questions.later(questions.watch, self.question_id, interaction.user.id)
+            watched = await interaction.client.remember(
+                questions.watch, self.question_id, interaction.user.id
             )
             said = {
                 "new": "I'll tell you once, by direct message, if an article added later "

@@ -8,8 +8,8 @@ article answers it. `forget` deletes everything about one member.
 
 SQLite from the standard library: WAL mode (readers never wait for the writer), a
 `busy_timeout`, the schema version in `PRAGMA user_version` with the numbered
-`MIGRATIONS` applied in order at start. Writes go through `later` to one writer thread,
-so they happen in order and never on the caller's thread; reads run on the caller's
+`MIGRATIONS` applied in order at start. Writes go to one writer thread (`writer`), so
+they happen in order and never on the event loop; reads run on the caller's
 (the Discord layer calls them in `asyncio.to_thread`). A locked, full or damaged file is
 logged once, as one error line, and every call then returns its "nothing" value, so the
 bot goes on answering; the first call that works again says so in the log.
@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -264,13 +264,13 @@ class QuestionLog:
             self._connections.clear()
         self._local = threading.local()
 
-    def later(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        """Run a write on the writer thread, after the writes queued before it."""
-        if self._writer is None:
-            with self._lock:
-                if self._writer is None:
-                    self._writer = ThreadPoolExecutor(1, thread_name_prefix="question-log")
-        return self._writer.submit(call, *args, **kwargs)
+    def writer(self) -> ThreadPoolExecutor:
+        """The one thread writes run on, one after another in the order they were handed
+        to it: `loop.run_in_executor(log.writer(), log.record, asked)`."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="question-log")
+            return self._writer
 
     # -- writing ------------------------------------------------------------------------
 

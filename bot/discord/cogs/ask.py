@@ -399,7 +399,7 @@ class AskCog(commands.Cog, name="Questions"):
                 quoted=quoted,
                 reply_id=message.id,
             )
-            questions.later(questions.record, record)  # never waited for
+            self.bot.remember(questions.record, record)  # never waited for
 
     @commands.hybrid_command(name="sources")
     async def sources(self, ctx: commands.Context) -> None:

@@ -50,7 +50,7 @@ class FeedbackCog(commands.Cog, name="Your questions"):
         if not questions.enabled:
             await _privately(ctx, f"{LOG_OFF}, so there is nothing about you to delete.")
             return
-        forgotten = await asyncio.wrap_future(questions.later(questions.forget, ctx.author.id))
+        forgotten = await self.bot.remember(questions.forget, ctx.author.id)
         if forgotten is None:
             text = "I can't reach my question log just now, so nothing was deleted; please "
             text += "try again later."
@@ -140,8 +140,8 @@ class FeedbackCog(commands.Cog, name="Your questions"):
                 )
                 if not answer.answered:
                     continue
-                claim = questions.later(questions.claim_notice, asked.id, notice.member_id)
-                if await asyncio.wrap_future(claim):  # from now on, never again
+                claim = self.bot.remember(questions.claim_notice, asked.id, notice.member_id)
+                if await claim:  # from now on, never again
                     await self._tell(notice, answer)
 
     async def _tell(self, notice: Notice, answer: Answer) -> None:
