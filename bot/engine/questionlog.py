@@ -158,9 +158,12 @@ class Group:
     ids: list[int] = field(default_factory=list)
 
 
-def _guarded(default: Callable[[], Any]) -> Callable[[Callable[P, T]], Callable[P, T]]:
+def _guarded(
+    default: Callable[[], Any], writes: bool = False
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Run a call against the file; when SQLite or the disk fails, log it once and return
-    `default()` instead (and nothing at all when logging is off)."""
+    `default()` instead (and nothing at all when logging is off). Only a write that works
+    ends a failure (a write lock held elsewhere leaves reads working)."""
 
     def decorate(method: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(method)
@@ -175,7 +178,8 @@ def _guarded(default: Callable[[], Any]) -> Callable[[Callable[P, T]], Callable[
             except (sqlite3.Error, OSError) as error:
                 self._failed(error)
                 return default()
-            self._worked()
+            if writes:
+                self._worked()
             return result
 
         return guarded
@@ -220,7 +224,7 @@ class QuestionLog:
         else:
             self._begin()
 
-    @_guarded(lambda: None)
+    @_guarded(lambda: None, writes=True)
     def _begin(self) -> None:
         """Nothing more: the guard starts the log before any call, this one included."""
 
@@ -274,7 +278,7 @@ class QuestionLog:
 
     # -- writing ------------------------------------------------------------------------
 
-    @_guarded(lambda: False)
+    @_guarded(lambda: False, writes=True)
     def record(self, asked: Asked) -> bool:
         """Keep a question and its answer (what expired is deleted now and then, too)."""
         when = int(asked.asked_at if asked.asked_at is not None else self._clock())
@@ -303,7 +307,7 @@ class QuestionLog:
             self._expire()
         return True
 
-    @_guarded(lambda: "missing")
+    @_guarded(lambda: "missing", writes=True)
     def vote(self, question_id: int, voter_id: int, helpful: bool) -> Vote:
         """A member's vote on an answer, one per member, replacing their earlier one."""
         with self._transaction() as connection:
@@ -325,7 +329,7 @@ class QuestionLog:
             )
             return "new" if row is None else "changed"
 
-    @_guarded(lambda: "missing")
+    @_guarded(lambda: "missing", writes=True)
     def watch(self, question_id: int, member_id: int) -> Watch:
         """Note that a member wants to be told when an article answers this question."""
         with self._transaction() as connection:
@@ -342,7 +346,7 @@ class QuestionLog:
             )
             return "new" if done.rowcount else "same"
 
-    @_guarded(lambda: None)
+    @_guarded(lambda: None, writes=True)
     def forget(self, member_id: int) -> Forgotten | None:
         """Delete everything logged about one member, in every server: their questions
         (and the votes and watchers on them), their votes and what they watch. None when
@@ -353,7 +357,7 @@ class QuestionLog:
             questions = connection.execute("DELETE FROM questions WHERE asker_id = ?", (member_id,))
             return Forgotten(questions.rowcount, votes.rowcount, watches.rowcount)
 
-    @_guarded(list)
+    @_guarded(list, writes=True)
     def resolve(self, ids: Sequence[int], by: str) -> list[int]:
         """Mark open questions as answered by the article `by`; the ids marked now."""
         marked = []
@@ -368,7 +372,7 @@ class QuestionLog:
                     marked.append(question_id)
         return marked
 
-    @_guarded(lambda: False)
+    @_guarded(lambda: False, writes=True)
     def claim_notice(self, question_id: int, member_id: int) -> bool:
         """True for exactly one caller, once: the notice is then theirs to send."""
         with self._transaction() as connection:
@@ -379,7 +383,7 @@ class QuestionLog:
             )
             return done.rowcount == 1
 
-    @_guarded(lambda: 0)
+    @_guarded(lambda: 0, writes=True)
     def expire(self) -> int:
         """Delete the questions older than the log keeps them (their votes go with them)."""
         return self._expire()

@@ -132,9 +132,7 @@ async def test_a_1000_character_follow_up_gets_a_sentence(world, simcord_env) ->
     first = await ask(world, MAYORS)
     long = ("what about atlanta and its mayor " * 40)[:999].rstrip().ljust(999, "x") + "?"
     reply = await ask(world, long, reply_to=first)
-    assert reply.content == (
-        "That question is 1,000 characters long; please keep it under 300."
-    )
+    assert reply.content == ("That question is 1,000 characters long; please keep it under 300.")
     assert [type(e.original) for e in simcord_env.errors] == [QuestionError]
 
 

@@ -20,6 +20,7 @@ from bot.discord.render import MESSAGE_CONTENT, answer_embed, answer_text, fit_l
 from bot.engine.answer import RANKED_QUOTES, Answer
 from bot.engine.questionlog import Notice, group
 from bot.render import clip, unanswered_header, unanswered_line
+from bot.settings import MAX_LOG_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class FeedbackCog(commands.Cog, name="Your questions"):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.describe(days="How many days back to look (default: as long as I keep questions)")
     async def unanswered(
-        self, ctx: commands.Context, days: commands.Range[int, 1, 3650] | None = None
+        self, ctx: commands.Context, days: commands.Range[int, 1, MAX_LOG_DAYS] = MAX_LOG_DAYS
     ) -> None:
         """For moderators: what members asked here that the articles don't answer yet.
 
@@ -87,7 +88,7 @@ class FeedbackCog(commands.Cog, name="Your questions"):
         if not questions.enabled:
             await _privately(ctx, f"{LOG_OFF}, so I can't list them.")
             return
-        days = min(days or questions.days, questions.days)
+        days = min(days, questions.days)  # the log keeps no more
         found = await asyncio.to_thread(questions.unanswered, ctx.guild.id, days)
         if found is None:
             await _privately(ctx, UNREACHABLE)
