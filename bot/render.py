@@ -111,6 +111,15 @@ def unanswered_header(count: int, days: int, where: str) -> str:
     )
 
 
+def answered_header(count: int, elsewhere: int = 0) -> str:
+    """What an added article did for the question log, before the questions it answers."""
+    plural = "question" if count == 1 else "questions"
+    head = f"It answers {count} {plural} from the question log that had no good answer"
+    if elsewhere:
+        head += f" ({elsewhere} asked in other servers or in direct messages)"
+    return head
+
+
 def answered_line(question: Logged, escape: Callable[[str], str] = str) -> str:
     """A logged question an added article answers now, with the day it was asked."""
     day = datetime.fromtimestamp(question.asked_at, UTC).strftime("%Y-%m-%d")

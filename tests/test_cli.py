@@ -407,3 +407,42 @@ def test_the_harness_never_imports_the_discord_layer(corpus_copy):
     assert not {name for name in loaded if name.startswith("bot.discord")}
     tops = {name.split(".")[0] for name in loaded}
     assert not tops & {"discord", "aiohttp", "trafilatura", "lxml"}
+
+
+def test_unanswered_lists_the_log_and_an_added_article_answers_from_it(corpus_copy, tmp_path):
+    """`unanswered` prints what Discord members asked that no article answers; `add` of an
+    article that answers two of them says so, and they leave the list."""
+    from bot.engine.questionlog import Asked, QuestionLog
+
+    data = tmp_path / "data"
+    assert run("unanswered", DATA_DIR=str(data)).stdout.startswith("No question has been logged")
+    log = QuestionLog.in_folder(data, 30)
+    asked = [
+        (1, 7, "what did the Quahog council delay"),
+        (2, 8, "what did the quahog council delay?"),
+        (3, 8, "when will the quahog council vote on sanctuary"),
+        (4, 9, "what is the airspeed of an unladen swallow"),
+    ]
+    for number, asker, question in asked:
+        log.record(Asked(number, guild_id=10, channel_id=11, asker_id=asker, question=question))
+    log.close()
+    listed = run("unanswered", "--days", "7", DATA_DIR=str(data))
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "4 questions asked in any server or direct message in the last 7 days that I could "
+        "not answer, or whose answer got more Not helpful votes than Helpful, worded-alike "
+        "ones together, most asked first:",
+        '- 2 times by 2 members: "what did the Quahog council delay"',
+        '- once by 1 member: "when will the quahog council vote on sanctuary"',
+        '- once by 1 member: "what is the airspeed of an unladen swallow"',
+    ]
+    added = run("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"), DATA_DIR=str(data))
+    assert added.returncode == 0, added.stderr
+    assert "It answers 3 questions from the question log" in added.stdout
+    assert "swallow" not in added.stdout
+    after = run("unanswered", DATA_DIR=str(data)).stdout
+    assert "swallow" in after and "council" not in after
+    refused = run("unanswered", "--days", "0", DATA_DIR=str(data))
+    assert (refused.returncode, refused.stderr) == (2, "--days must be between 1 and 3650.\n")
+    off = run("unanswered", DATA_DIR=str(data), QUESTION_LOG_DAYS="0")
+    assert off.stdout == "Questions are not logged (QUESTION_LOG_DAYS is 0).\n"

@@ -34,7 +34,7 @@ from bot.engine.changes import (
 from bot.engine.corpus import article_files, describe_source
 from bot.engine.extract import ExtractError, draft_from_link
 from bot.engine.fetch import FetchError
-from bot.render import answered_line
+from bot.render import answered_header, answered_line
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +112,7 @@ def answered_report(outcome: Outcome, guild_id: int | None, room: int) -> str:
     if not outcome.answers:
         return ""
     here = [q for q in outcome.answers if q.guild_id is not None and q.guild_id == guild_id]
-    count = len(outcome.answers)
-    head = (
-        f"It answers {count} question{'s' if count != 1 else ''} from the question log that "
-        "had no good answer"
-    )
-    elsewhere = count - len(here)
-    if elsewhere:
-        head += f" ({elsewhere} asked in other servers or in direct messages)"
+    head = answered_header(len(outcome.answers), len(outcome.answers) - len(here))
     if not here:
         return head + "."
     lines = [f"- {answered_line(question, discord.utils.escape_markdown)}" for question in here]
