@@ -252,6 +252,21 @@ class QuestionLog:
         self._ready = True
         self._expire()
 
+    def problem(self) -> str | None:
+        """Why the file cannot be used, in a few words, or None; it only reads (for `check`)."""
+        if not self.path.is_file():
+            return None
+        try:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=1)) as connection:
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(MIGRATIONS):
+                    return f"its schema is version {version}, newer than this bot's"
+                verdict = connection.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.Error as error:
+            return str(error)
+        return None if verdict == "ok" else f"it is damaged ({verdict})"
+
     def version(self) -> int:
         """The file's schema version (0 before the first migration)."""
         return self._connection().execute("PRAGMA user_version").fetchone()[0]
@@ -279,30 +294,33 @@ class QuestionLog:
     # -- writing ------------------------------------------------------------------------
 
     @_guarded(lambda: False, writes=True)
-    def record(self, asked: Asked) -> bool:
-        """Keep a question and its answer (what expired is deleted now and then, too)."""
-        when = int(asked.asked_at if asked.asked_at is not None else self._clock())
+    def record(self, *asked: Asked) -> bool:
+        """Keep questions and their answers, in one transaction (and now and then delete
+        what expired); False when the log could not be written."""
         with self._transaction() as connection:
-            follows = asked.follows
-            if follows is not None:  # the earlier question may have expired or been forgotten
-                found = connection.execute("SELECT 1 FROM questions WHERE id = ?", (follows,))
-                follows = follows if found.fetchone() else None
-            connection.execute(
-                "INSERT OR REPLACE INTO questions (id, guild_id, channel_id, asker_id, asked_at,"
-                " question, follows, answered, quoted, reply_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    asked.id,
-                    asked.guild_id,
-                    asked.channel_id,
-                    asked.asker_id,
-                    when,
-                    asked.question,
-                    follows,
-                    int(asked.answered),
-                    "\n".join(asked.quoted),
-                    asked.reply_id,
-                ),
-            )
+            for question in asked:
+                follows = question.follows
+                if follows is not None:  # the earlier question may have expired, or be forgotten
+                    found = connection.execute("SELECT 1 FROM questions WHERE id = ?", (follows,))
+                    follows = follows if found.fetchone() else None
+                when = question.asked_at if question.asked_at is not None else self._clock()
+                connection.execute(
+                    "INSERT OR REPLACE INTO questions (id, guild_id, channel_id, asker_id,"
+                    " asked_at, question, follows, answered, quoted, reply_id)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        question.id,
+                        question.guild_id,
+                        question.channel_id,
+                        question.asker_id,
+                        int(when),
+                        question.question,
+                        follows,
+                        int(question.answered),
+                        "\n".join(question.quoted),
+                        question.reply_id,
+                    ),
+                )
         if self._clock() - self._expired_at >= EXPIRE_EVERY:
             self._expire()
         return True

@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import discord
@@ -72,6 +72,7 @@ class Asking:
     prefix: str
     earlier: Earlier | None = None
     note: str | None = None  # a sentence about what it follows, said with the answer
+    came: float = field(default_factory=time.perf_counter)  # when the question came in
 
 
 def can_embed(ctx: commands.Context) -> bool:
@@ -229,6 +230,7 @@ class AskCog(commands.Cog, name="Questions"):
         (or press Follow up): "what about atlanta?" after "which mayors spoke out"
         asks about Atlanta's mayor. Example: ask which police departments refused
         """
+        came = time.perf_counter()
         question = validate_question(question, self.bot.settings.max_question_chars)
         await ctx.defer()
         earlier, note = None, None
@@ -245,6 +247,7 @@ class AskCog(commands.Cog, name="Questions"):
             prefix=ctx.clean_prefix,
             earlier=earlier,
             note=note,
+            came=came,
         )
         await self.answer(asking, lambda **kwargs: reply(ctx, **kwargs))
 
@@ -278,6 +281,7 @@ class AskCog(commands.Cog, name="Questions"):
     ) -> None:
         """Answer the Follow up modal: the question after the logged question `question_id`
         (or, if the log lacks it, after `shown`, what its answer showed)."""
+        came = time.perf_counter()
         settings = self.bot.settings
         question = validate_question(text, settings.max_question_chars)
         retry = self.ask._buckets.update_rate_limit(
@@ -300,6 +304,7 @@ class AskCog(commands.Cog, name="Questions"):
             prefix=settings.command_prefix,
             earlier=earlier,
             note=note,
+            came=came,
         )
         await self.answer(asking, lambda **kwargs: interaction.followup.send(wait=True, **kwargs))
 
@@ -355,13 +360,7 @@ class AskCog(commands.Cog, name="Questions"):
         answer = await asyncio.to_thread(
             engine.ask, asking.question, RANKED_QUOTES, earlier.after if earlier else None
         )
-        log.info(
-            "question of %d characters answered in %.3f s with %d quotes%s",
-            len(asking.question),
-            time.perf_counter() - started,
-            len(answer.quotes),
-            " (a follow-up)" if earlier else "",
-        )
+        answered = time.perf_counter() - started
         logged = self.bot.questions.enabled
         if not answer.answered:
             suggestion = f"`{asking.prefix}sources` lists the articles I can quote."
@@ -385,6 +384,14 @@ class AskCog(commands.Cog, name="Questions"):
             )
             message = await send(**view.render(), view=view)
             view.message = message
+        log.info(
+            "question of %d characters answered in %.3f s with %d quotes%s; replied in %.3f s",
+            len(asking.question),
+            answered,
+            len(answer.quotes),
+            " (a follow-up)" if earlier else "",
+            time.perf_counter() - asking.came,
+        )
         if logged:
             questions = self.bot.questions
             quoted = tuple(article.path.name for _, article in answer.cited(answer.quotes))
