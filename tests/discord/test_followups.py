@@ -171,3 +171,15 @@ async def test_with_logging_off_follow_ups_still_work(world) -> None:
     answer = await ask(world, "what about atlanta?", reply_to=first)
     assert first_quote(answer).startswith(ATLANTA_MAYOR)
     assert not (world.env.bot.settings.data_dir / "questions.sqlite3").exists()
+
+
+async def test_the_follow_up_modal_counts_against_the_cooldown(world, simcord_env) -> None:
+    """A member over the question cooldown who follows up by the button is told when to
+    try again, privately, as for !ask."""
+    first = await ask(world, MAYORS)
+    for _ in range(2):
+        await ask(world, "who leaked the plans")
+    shown = await world.alice.click(first, label="Follow up")
+    submitted = await world.alice.submit_modal(shown, {"question": "what about atlanta?"})
+    assert submitted.ephemeral
+    assert said(submitted).startswith("You can ask 3 questions every 30 seconds; please try")

@@ -181,7 +181,12 @@ class FeedbackCog(commands.Cog, name="Your questions"):
             isinstance(channel, discord.abc.GuildChannel)
             and channel.permissions_for(channel.guild.me).embed_links
         )
-        shown = {"embed": answer_embed(answer)} if embeds else {"content": answer_text(answer)}
+        follows = clip(asked.after, 200) if asked.after else None
+        shown = (
+            {"embed": answer_embed(answer, follows=follows)}
+            if embeds
+            else {"content": answer_text(answer, follows=follows)}
+        )
         if embeds:
             shown["content"] = intro
         else:
