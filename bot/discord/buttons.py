@@ -47,18 +47,34 @@ async def _report(interaction: discord.Interaction, error: Exception) -> None:
         log.exception("button failed", exc_info=error)
 
 
+def _button(label: str, custom_id: str) -> discord.ui.Button:
+    return discord.ui.Button(
+        label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id, row=1
+    )
+
+
+async def _note(
+    interaction: discord.Interaction, said: dict[str, str], call: Any, *args: Any
+) -> None:
+    """Run a write on the question log for the member who pressed, and tell them, privately,
+    the sentence `said` has for its outcome."""
+    try:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot: NewsBot = interaction.client  # type: ignore[assignment]
+        if not bot.questions.enabled:
+            await interaction.followup.send(LOG_OFF, ephemeral=True)
+            return
+        outcome = await bot.remember(call, *args)
+        await interaction.followup.send(said[outcome], ephemeral=True)
+    except Exception as error:  # every failure is one sentence to the member
+        await _report(interaction, error)
+
+
 class FollowUpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nq:follow:(?P<id>\d+)"):
     """Opens a modal for a follow-up to the question this answer (or "found nothing") is for."""
 
     def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=FOLLOW_UP,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"nq:follow:{question_id}",
-                row=1,
-            )
-        )
+        super().__init__(_button(FOLLOW_UP, f"nq:follow:{question_id}"))
         self.question_id = question_id
 
     @classmethod
@@ -109,14 +125,8 @@ class VoteButton(
     """Helpful or Not helpful: one vote per member per answer, which they can change."""
 
     def __init__(self, question_id: int, helpful: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=HELPFUL if helpful else NOT_HELPFUL,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"nq:vote:{int(helpful)}:{question_id}",
-                row=1,
-            )
-        )
+        label = HELPFUL if helpful else NOT_HELPFUL
+        super().__init__(_button(label, f"nq:vote:{int(helpful)}:{question_id}"))
         self.question_id, self.helpful = question_id, helpful
 
     @classmethod
@@ -126,40 +136,25 @@ class VoteButton(
         return cls(int(match["id"]), match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            questions = interaction.client.questions  # type: ignore[attr-defined]
-            if not questions.enabled:
-                await interaction.followup.send(LOG_OFF, ephemeral=True)
-                return
-            voted = await interaction.client.remember(
-                questions.vote, self.question_id, interaction.user.id, self.helpful
-            )
-            label = "helpful" if self.helpful else "not helpful"
-            said = {
-                "new": f"Thanks: I noted that you found this answer {label}. Only moderators "
-                "see the votes, and never who cast them.",
-                "same": f"You had already marked this answer {label}; your vote stands.",
-                "changed": f"Changed your vote: this answer was {label} to you.",
-                "missing": f"{NOT_KEPT} So I can't note your vote; thanks all the same.",
-            }[voted]
-            await interaction.followup.send(said, ephemeral=True)
-        except Exception as error:
-            await _report(interaction, error)
+        label = "helpful" if self.helpful else "not helpful"
+        said = {
+            "new": f"Thanks: I noted that you found this answer {label}. Only moderators "
+            "see the votes, and never who cast them.",
+            "same": f"You had already marked this answer {label}; your vote stands.",
+            "changed": f"Changed your vote: this answer was {label} to you.",
+            "missing": f"{NOT_KEPT} So I can't note your vote; thanks all the same.",
+        }
+        questions = interaction.client.questions  # type: ignore[attr-defined]
+        await _note(
+            interaction, said, questions.vote, self.question_id, interaction.user.id, self.helpful
+        )
 
 
 class WatchButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nq:watch:(?P<id>\d+)"):
     """On a "found nothing" reply: tell the member, once, when an added article answers it."""
 
     def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=WATCH,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"nq:watch:{question_id}",
-                row=1,
-            )
-        )
+        super().__init__(_button(WATCH, f"nq:watch:{question_id}"))
         self.question_id = question_id
 
     @classmethod
@@ -169,26 +164,15 @@ class WatchButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nq:watch
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            questions = interaction.client.questions  # type: ignore[attr-defined]
-            if not questions.enabled:
-                await interaction.followup.send(LOG_OFF, ephemeral=True)
-                return
-            watched = await interaction.client.remember(
-                questions.watch, self.question_id, interaction.user.id
-            )
-            said = {
-                "new": "I'll tell you once, by direct message, if an article added later "
-                "answers this (or here, mentioning only you, if your direct messages are "
-                "closed).",
-                "same": "I'll already tell you if an article added later answers this.",
-                "answered": "An article added since answers this already: ask it again.",
-                "missing": f"{NOT_KEPT} So I can't watch it for you; please ask it again.",
-            }[watched]
-            await interaction.followup.send(said, ephemeral=True)
-        except Exception as error:
-            await _report(interaction, error)
+        said = {
+            "new": "I'll tell you once, by direct message, if an article added later "
+            "answers this (or here, mentioning only you, if your direct messages are closed).",
+            "same": "I'll already tell you if an article added later answers this.",
+            "answered": "An article added since answers this already: ask it again.",
+            "missing": f"{NOT_KEPT} So I can't watch it for you; please ask it again.",
+        }
+        questions = interaction.client.questions  # type: ignore[attr-defined]
+        await _note(interaction, said, questions.watch, self.question_id, interaction.user.id)
 
 
 class NothingView(discord.ui.View):

@@ -384,11 +384,14 @@ class CorpusFolder:
             return outcome
         engine, file = self._served(), outcome.file
         started = time.perf_counter()
-        quotes_it: dict[tuple[str, str | None], bool] = {}  # one ask per wording
+        # One ask per wording as the engine searches for it (chat cleaned, typos respelt):
+        # the quotes depend on nothing else.
+        quotes_it: dict[tuple[str, str | None], bool] = {}
         found = []
         questions = self.questions.open_questions()
         for question in questions:
-            key = (question.question, question.after)
+            after = engine.searched_for(question.after) if question.after else None
+            key = (engine.searched_for(question.question), after)
             if key not in quotes_it:
                 try:
                     answer = engine.ask(question.question, DEFAULT_QUOTES, question.after)

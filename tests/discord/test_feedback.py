@@ -11,6 +11,7 @@ import pytest
 
 from bot.discord.app import create_bot
 from bot.engine import questionlog
+from tests.conftest import OtherServer
 
 pytestmark = pytest.mark.asyncio
 
@@ -49,18 +50,6 @@ def log_file(env):
 
 def dm_messages(member) -> list[discord.Message]:
     return member.user.dm_channel.history()
-
-
-class OtherServer:
-    """A second server with its own admin and a member."""
-
-    def __init__(self, env) -> None:
-        self.guild = env.create_guild("Server B")
-        self.channel = self.guild.create_text_channel("lobby")
-        admins = self.guild.create_role(
-            "Admins", permissions=discord.Permissions(manage_guild=True)
-        )
-        self.admin = self.guild.add_member(env.create_user("planter"), roles=[admins])
 
 
 # -- votes ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import json
 import logging
 from pathlib import Path
 
-import discord
 import pytest
 from simcord import SetupError
 
@@ -16,6 +15,7 @@ from bot.discord.app import Refusal
 from bot.engine.answer import Engine
 from bot.engine.changes import Actor, CorpusFolder
 from bot.engine.history import HISTORY_FILE
+from tests.conftest import OtherServer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.bot_settings(copy_corpus=True)]
 
@@ -40,18 +40,6 @@ OTHER_SERVER = (
     "server it is in shares them."
 )
 MODERATOR_COMMANDS = {"reload", "addarticle", "removearticle", "restore", "history"}
-
-
-class OtherServer:
-    """A second server with its own admin (Manage Server), who is not in the first server."""
-
-    def __init__(self, env) -> None:
-        self.guild = env.create_guild("Server B")
-        self.channel = self.guild.create_text_channel("lobby")
-        admins = self.guild.create_role(
-            "Admins", permissions=discord.Permissions(manage_guild=True)
-        )
-        self.admin = self.guild.add_member(env.create_user("planter"), roles=[admins])
 
 
 def folder_of(env) -> Path:
