@@ -183,3 +183,4 @@ async def test_the_follow_up_modal_counts_against_the_cooldown(world, simcord_en
     submitted = await world.alice.submit_modal(shown, {"question": "what about atlanta?"})
     assert submitted.ephemeral
     assert said(submitted).startswith("You can ask 3 questions every 30 seconds; please try")
+    assert [type(e).__name__ for e in simcord_env.errors] == ["CommandOnCooldown"]
