@@ -221,12 +221,16 @@ def answer_text(
     size: int = DEFAULT_QUOTES,
     note: str | None = None,
     follows: str | None = None,
+    said: str | None = None,
 ) -> str:
-    """One page of the answer as a plain message of at most 2,000 characters."""
+    """One page of the answer as a plain message of at most 2,000 characters; a follow-up's
+    names the question it follows, and `said` (a sentence about the question) comes first."""
     quotes = answer.page(page, size)
     header = "**" + shorten(escape_markdown(answer.question), 200) + "**"
     if follows:
         header = "-# " + shorten(escape_markdown(following(follows)), 200) + "\n" + header
+    if said:
+        header = shorten(said, 300) + "\n" + header
     footer = "-# " + shorten(note or _page_note(answer, page, size), 200)
     lines = _source_lines(answer, quotes, links=False, allowance=MESSAGE_CONTENT // 2)
     sources = "Sources:\n" + fit_lines(lines, MESSAGE_CONTENT // 2)

@@ -22,6 +22,7 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import escape_markdown
 
 from bot.discord.app import NewsBot, Refusal
 from bot.discord.buttons import FollowUpButton, NothingView, VoteButton, paging_id
@@ -30,7 +31,9 @@ from bot.discord.render import (
     answer_text,
     context_embed,
     context_text,
+    following,
     page_count,
+    shorten,
     shown_question,
     sources_embed,
     sources_text,
@@ -134,8 +137,8 @@ class AnswerView(discord.ui.View):
         if self.embeds:
             embed = answer_embed(self.answer, self.page, note=note, follows=self.follows)
             return {"embed": embed, "content": self.said}
-        text = answer_text(self.answer, self.page, note=note, follows=self.follows)
-        return {"content": f"{self.said}\n{text}" if self.said else text}
+        text = answer_text(self.answer, self.page, note=note, follows=self.follows, said=self.said)
+        return {"content": text}
 
     def _update_buttons(self) -> None:
         self.back.disabled = self.page == 0
@@ -263,9 +266,9 @@ class AskCog(commands.Cog, name="Questions"):
         ):
             return
         prefix = self.bot.settings.command_prefix
-        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if message.content.startswith(prefix):
             return  # a command: the bot runs it as it is
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if text.lower().startswith(f"{prefix}ask"):
             text = text[len(prefix) + 3 :].strip()
         asked = copy.copy(message)
@@ -364,11 +367,10 @@ class AskCog(commands.Cog, name="Questions"):
         logged = self.bot.questions.enabled
         if not answer.answered:
             suggestion = f"`{asking.prefix}sources` lists the articles I can quote."
-            content = f"{NOTHING_FOUND.rstrip('.')}; {suggestion}"
+            lines = [f"{NOTHING_FOUND.rstrip('.')}; {suggestion}"]
             if earlier is not None:
-                content = f"-# Following up “{earlier.shown[:200]}”\n{content}"
-            if asking.note:
-                content = f"{asking.note}\n{content}"
+                lines.insert(0, "-# " + shorten(escape_markdown(following(earlier.shown)), 200))
+            content = "\n".join([asking.note, *lines] if asking.note else lines)
             message = await send(content=content, view=NothingView(asking.id, watch=logged))
         else:
             view = AnswerView(
