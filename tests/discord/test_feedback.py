@@ -269,3 +269,28 @@ async def test_a_damaged_log_is_one_error_line_and_answers_go_on(
     assert (await ask(world.bob, world.channel, HEADLINE)).embeds
     assert len(log_errors(caplog)) == 2  # one for each start
     assert path.read_bytes() == damaged
+
+
+@pytest.mark.bot_settings(copy_corpus=True)
+async def test_a_notice_whose_question_was_deleted_still_arrives(world, simcord_env) -> None:
+    """DMs closed and the "found nothing" reply deleted since: the notice still comes, in
+    the channel, mentioning only the member."""
+    cleaners = world.guild.create_role(
+        "Cleaners", permissions=discord.Permissions(manage_messages=True)
+    )
+    carol = world.guild.add_member(simcord_env.create_user("carol"), roles=[cleaners])
+    nothing = await ask(world.alice, world.channel, SHERIFF)
+    await world.alice.click(nothing, label="Tell me if this gets answered")
+    await carol.delete(nothing)
+    dm = world.alice.user.dm_channel
+    simcord_env.inject_error(
+        "POST",
+        f"/channels/{dm.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+    )
+    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
+    notice = world.channel.last_message
+    assert notice.content.startswith(f"{world.alice.mention}, an article added since answers")
+    assert [user.id for user in notice.mentions] == [world.alice.id]

@@ -184,3 +184,19 @@ async def test_the_follow_up_modal_counts_against_the_cooldown(world, simcord_en
     assert submitted.ephemeral
     assert said(submitted).startswith("You can ask 3 questions every 30 seconds; please try")
     assert [type(e).__name__ for e in simcord_env.errors] == ["CommandOnCooldown"]
+
+
+@pytest.mark.bot_settings(question_log_days=0)
+async def test_plain_text_answers_follow_up_too(world) -> None:
+    """Where the bot may not embed links, a follow-up's plain answer names what it follows
+    and fits in 2,000 characters; with nothing logged, a reply follows the shown question."""
+    plain = world.guild.create_text_channel(
+        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+    await world.alice.send(plain, f"!ask {MAYORS}")
+    first = plain.last_message
+    await world.alice.send(plain, "!ask what about atlanta?", reply_to=first)
+    answer = plain.last_message
+    assert answer.embeds == [] and len(answer.content) <= 2000
+    assert answer.content.startswith(f"-# Following up “{MAYORS}”\n**what about atlanta?**")
+    assert first_quote(answer).startswith(ATLANTA_MAYOR)
