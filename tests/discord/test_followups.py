@@ -25,10 +25,11 @@ def first_quote(message) -> str:
 
 
 def follows(message) -> str | None:
-    """The question an answer says it follows up, if any."""
+    """The line of an answer (or of "found nothing") that says what it follows up, if any."""
     if message.embeds:
         return message.embeds[0].author.name
-    return None
+    shown = [line[3:] for line in message.content.splitlines() if line.startswith("-# Follow")]
+    return shown[0] if shown else None
 
 
 def said(result) -> str:
