@@ -52,6 +52,24 @@ def dm_messages(member) -> list[discord.Message]:
     return member.user.dm_channel.history()
 
 
+async def notice_with_dms_closed(world, simcord_env) -> discord.Message:
+    """Alice's DMs closed, the moderator adds the Quahog article; the bot's last message,
+    which must be a notice that mentions her and nobody else."""
+    dm = world.alice.user.dm_channel
+    simcord_env.inject_error(
+        "POST",
+        f"/channels/{dm.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+    )
+    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
+    notice = world.channel.last_message
+    assert notice.content.startswith(f"{world.alice.mention}, an article added since answers")
+    assert [user.id for user in notice.mentions] == [world.alice.id]
+    return notice
+
+
 # -- votes ------------------------------------------------------------------------------
 
 
@@ -187,18 +205,7 @@ async def test_closed_direct_messages_get_a_reply_that_mentions_only_them(
     mentions them and nobody else."""
     nothing = await ask(world.alice, world.channel, SHERIFF)
     await world.alice.click(nothing, label="Tell me if this gets answered")
-    dm = world.alice.user.dm_channel
-    simcord_env.inject_error(
-        "POST",
-        f"/channels/{dm.id}/messages",
-        status=403,
-        code=50007,
-        message="Cannot send messages to this user",
-    )
-    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
-    notice = world.channel.last_message
-    assert notice.content.startswith(f"{world.alice.mention}, an article added since answers")
-    assert [user.id for user in notice.mentions] == [world.alice.id]
+    notice = await notice_with_dms_closed(world, simcord_env)
     assert not notice.mention_everyone and notice.role_mentions == []
     assert notice.reference.message_id == nothing.id
     assert "deputies would not take part" in notice.embeds[0].description
@@ -282,15 +289,5 @@ async def test_a_notice_whose_question_was_deleted_still_arrives(world, simcord_
     nothing = await ask(world.alice, world.channel, SHERIFF)
     await world.alice.click(nothing, label="Tell me if this gets answered")
     await carol.delete(nothing)
-    dm = world.alice.user.dm_channel
-    simcord_env.inject_error(
-        "POST",
-        f"/channels/{dm.id}/messages",
-        status=403,
-        code=50007,
-        message="Cannot send messages to this user",
-    )
-    await world.mod.send(world.channel, "!addarticle", attachments=[("quahog.md", QUAHOG.encode())])
-    notice = world.channel.last_message
-    assert notice.content.startswith(f"{world.alice.mention}, an article added since answers")
-    assert [user.id for user in notice.mentions] == [world.alice.id]
+    notice = await notice_with_dms_closed(world, simcord_env)
+    assert "deputies would not take part" in notice.embeds[0].description
