@@ -1,10 +1,12 @@
 """The judge: rates each candidate quote by the probability that it answers the question.
 
 The second phase. Each candidate is described by named features (the feature store:
-`FEATURES` and `describe`), and a logistic model fitted on labelled candidates from real
+`FEATURES` and `describe`), and two logistic models fitted on labelled candidates from real
 pages and casual questions (the model store: `data/judge.json`, written by
-`scripts/fit_judge.py`, never by hand) turns them into a probability. The bot abstains when
-no candidate reaches the model's floor, and quotes only candidates that reach it.
+`scripts/fit_judge.py`, never by hand) decide: the quote model rates each candidate, the
+answerability model (`QUESTION_FEATURES`) whether the articles answer the question at all.
+The bot abstains below the answerability floor, and quotes only candidates at or above the
+quote model's.
 """
 
 from __future__ import annotations
