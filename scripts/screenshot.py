@@ -7,9 +7,10 @@ theme lays out a reply with an embed, and headless Chromium takes the screenshot
 the chat around the reply is ours to draw: the names, the avatars' initials and the time.
 Re-run it whenever the answer's look changes.
 
-Not part of CI. It needs the dev install (simcord; `./scripts/test` makes `.venv`) and
-Chromium, which on Debian is one package:
+Not part of CI. It needs the dev install (simcord) in `.venv` and Chromium, which on
+Debian is one package:
 
+    ./scripts/test -q tests/test_docs.py                    # makes .venv (any test will do)
     apt-get install -y chromium
     .venv/bin/python scripts/screenshot.py                  # writes docs/answer.png
     .venv/bin/python scripts/screenshot.py --html page.html # and keeps the HTML page
