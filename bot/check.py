@@ -1,6 +1,7 @@
 """`python -m bot check`: the set-up checked item by item, one line each, without connecting.
 
-Settings, the token's shape, the corpus, its store, the data folder and the packages: a
+Settings, the token's shape, the corpus, its store, the data folder, the question log and
+the packages: a
 line starts with ✓ when the item is fine, ! when the bot starts but something deserves
 fixing, and ✗ when the bot would not start; the exit code is 1 when any line is ✗.
 """
@@ -66,6 +67,7 @@ def lines(corpus: Path | None = None) -> Iterator[Line]:
     yield _token(settings.token)
     yield from _corpus_and_store(corpus or settings.corpus_dir)
     yield _data_folder(settings.data_dir)
+    yield _question_log(settings)
     yield from _packages()
 
 
@@ -156,6 +158,28 @@ def _data_folder(folder: Path) -> Line:
         else "the bot publishes the slash commands at its first start"
     )
     return Line(FINE, "data folder", f"{folder.resolve()} can be written ({when})")
+
+
+def _question_log(settings: Settings) -> Line:
+    from bot.engine.questionlog import LOG_FILE, QuestionLog
+
+    days = settings.question_log_days
+    if not days:
+        return Line(FINE, "question log", "off (QUESTION_LOG_DAYS is 0): no question is kept")
+    log = QuestionLog(settings.data_dir / LOG_FILE, days, start=False)
+    if not log.path.is_file():
+        return Line(
+            FINE, "question log", f"kept {days} days in {log.path}, made at the first start"
+        )
+    problem = log.problem()
+    if problem:
+        return Line(
+            NOTE,
+            "question log",
+            f"{log.path} cannot be used ({problem}): questions are answered but not logged; "
+            "move the file away and the next start begins a new log",
+        )
+    return Line(FINE, "question log", f"{log.path} can be read; questions are kept {days} days")
 
 
 def _packages() -> Iterator[Line]:

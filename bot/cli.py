@@ -10,12 +10,14 @@ python -m bot add URL|FILE         add an article from its link or a file (--cor
 python -m bot remove ARTICLE       move an article (number in sources, or file) to .trash
 python -m bot restore FILE         bring a removed article back from .trash
 python -m bot history [-n N]       show the latest changes to the articles
+python -m bot unanswered [--days N]  what members asked in Discord that no article answers
 python -m bot check                check the set-up before starting the bot (never connects)
 python -m bot bench-links PATH     how much of each linked article is kept (trafilatura's pages)
 
 The corpus is --corpus DIR, else CORPUS_DIR (the environment over .env), else the
 bundled one. Changes go through `bot.engine.changes`, as the moderators' commands in
-Discord do, and are recorded with the local user as the one who made them. The
+Discord do, and are recorded with the local user as the one who made them; an article
+added or restored is put to the question log's open questions (DATA_DIR) as there. The
 command line never imports the Discord layer, except to start the bot and to check it.
 """
 
@@ -30,10 +32,11 @@ from typing import TYPE_CHECKING
 
 from bot.engine.answer import RANKED_QUOTES, Engine, QuestionError
 from bot.engine.corpus import CorpusError
-from bot.settings import environment, load_corpus_settings
+from bot.settings import MAX_LOG_DAYS, environment, load_corpus_settings
 
 if TYPE_CHECKING:
     from bot.engine.changes import CorpusFolder, Outcome
+    from bot.engine.questionlog import QuestionLog
 
 BUNDLED_EVAL = Path(__file__).resolve().parent.parent / "eval" / "questions.json"
 HISTORY_FILE = Path.home() / ".newsquote_history"
@@ -113,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="folder of articles")
 
+    unanswered = commands.add_parser(
+        "unanswered", help="the questions asked in Discord that the articles don't answer"
+    )
+    unanswered.add_argument(
+        "--days", type=int, default=None, help="how many days back (default: all that is kept)"
+    )
+
     check = commands.add_parser(
         "check", help="check settings, token, corpus, store, data folder and packages"
     )
@@ -169,6 +179,8 @@ def _run(args: argparse.Namespace) -> int:
         from bot.check import check
 
         return check(args.corpus)  # reads CORPUS_DIR itself: a bad one is one of its lines
+    if args.command == "unanswered":
+        return _unanswered(args.days)
     corpus = args.corpus or load_corpus_settings().corpus_dir
     if getattr(args, "k", 5) not in range(1, RANKED_QUOTES + 1):
         raise ValueError(f"-k must be between 1 and {RANKED_QUOTES}.")
@@ -223,7 +235,7 @@ def _change(corpus: Path, args: argparse.Namespace) -> int:
             print(history_line(change))
         return 0
     # The corpus must load before it is changed; a file it leaves out is named.
-    folder = CorpusFolder(corpus, _load(corpus))
+    folder = CorpusFolder(corpus, _load(corpus), questions=_question_log())
     if args.command == "remove":
         return _report(folder.remove(args.article, Actor.local()))
     if args.command == "restore":
@@ -268,6 +280,52 @@ def _report(outcome: Outcome) -> int:
         print(f"The corpus still does not load: {problems}.", file=sys.stderr)
     if outcome.history_error:
         print(f"I could not write this to the history ({outcome.history_error}).", file=sys.stderr)
+    if outcome.answers:
+        from bot.render import answered_header, answered_line
+
+        print(answered_header(len(outcome.answers)) + ":")
+        for question in outcome.answers:
+            print(f"- {answered_line(question)}")
+        print("Members who asked to be told get the answer once the bot starts or reloads.")
+    return 0
+
+
+def _question_log() -> QuestionLog | None:
+    """The question log in DATA_DIR if questions are logged and one was ever written."""
+    from bot.engine.questionlog import LOG_FILE, QuestionLog
+
+    settings = load_corpus_settings()
+    path = settings.data_dir / LOG_FILE
+    if not settings.question_log_days or not path.is_file():
+        return None
+    return QuestionLog(path, settings.question_log_days)
+
+
+def _unanswered(days: int | None) -> int:
+    """What members asked in Discord that the articles don't answer, as moderators see it."""
+    from bot.engine.questionlog import LOG_FILE, group
+    from bot.render import unanswered_header, unanswered_line
+
+    settings = load_corpus_settings()
+    kept = settings.question_log_days
+    if days is not None and not 1 <= days <= MAX_LOG_DAYS:
+        raise ValueError(f"--days must be between 1 and {MAX_LOG_DAYS}.")
+    if not kept:
+        print("Questions are not logged (QUESTION_LOG_DAYS is 0).")
+        return 0
+    questions = _question_log()
+    if questions is None:
+        print(f"No question has been logged yet ({settings.data_dir / LOG_FILE} does not exist).")
+        return 0
+    days = min(days or kept, kept)
+    found = questions.unanswered(None, days)
+    questions.close()
+    if found is None:
+        print(f"The question log {questions.path} cannot be read (see above).", file=sys.stderr)
+        return 2
+    print(unanswered_header(len(found), days, "in any server or direct message"))
+    for found_group in group(found):
+        print(f"- {unanswered_line(found_group)}")
     return 0
 
 

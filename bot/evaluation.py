@@ -52,6 +52,10 @@ def load_questions(path: Path) -> list[dict]:
             raise ValueError(
                 f"{path}: question {number} needs a 'question' and a 'kind' in {KINDS}."
             )
+        if "after" in q and not (isinstance(q["after"], str) and q["after"].strip()):
+            raise ValueError(
+                f"{path}: question {number}'s 'after' must be the earlier question's text."
+            )
     return questions
 
 

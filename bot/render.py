@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from bot.engine.answer import Answer, Quote
 from bot.engine.corpus import describe_source
+from bot.engine.questionlog import Group, Logged
 
 NOTHING_FOUND = "I found nothing relevant to that in the articles I have."
 
@@ -70,3 +73,55 @@ def as_json(answer: Answer, quotes: Sequence[Quote] | None = None) -> str:
         ],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+# -- what the question log shows ----------------------------------------------------------
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` on one line in at most `limit` characters, cut at a word with " …"."""
+    return textwrap.shorten(text, width=limit, placeholder=" …") or text[:limit]
+
+
+def unanswered_line(group: Group, escape: Callable[[str], str] = str) -> str:
+    """One group of questions the articles do not answer: how often, by how many members,
+    the commonest wording, the question it followed, and the votes if it was answered."""
+    times = "once" if group.asked == 1 else f"{group.asked} times"
+    members = "1 member" if group.members == 1 else f"{group.members} members"
+    line = f'{times} by {members}: "{escape(clip(group.question, 200))}"'
+    if group.after:
+        line += f' (following "{escape(clip(group.after, 80))}")'
+    if group.unanswered < group.asked:
+        line += f"; voted {group.unhelpful} not helpful, {group.helpful} helpful"
+    return line
+
+
+def unanswered_header(count: int, days: int, where: str) -> str:
+    """The line above the groups, or the whole reply when there are none."""
+    if not count:
+        return (
+            f"No question asked {where} in the last {days} days went unanswered "
+            "or was voted unhelpful."
+        )
+    plural = "question" if count == 1 else "questions"
+    return (
+        f"{count} {plural} asked {where} in the last {days} days that I could not answer, "
+        "or whose answer got more Not helpful votes than Helpful, worded-alike ones together, "
+        "most asked first:"
+    )
+
+
+def answered_header(count: int, elsewhere: int = 0) -> str:
+    """What an added article did for the question log, before the questions it answers."""
+    plural = "question" if count == 1 else "questions"
+    head = f"It answers {count} {plural} from the question log that had no good answer"
+    if elsewhere:
+        head += f" ({elsewhere} asked in other servers or in direct messages)"
+    return head
+
+
+def answered_line(question: Logged, escape: Callable[[str], str] = str) -> str:
+    """A logged question an added article answers now, with the day it was asked."""
+    day = datetime.fromtimestamp(question.asked_at, UTC).strftime("%Y-%m-%d")
+    after = f' (following "{escape(clip(question.after, 80))}")' if question.after else ""
+    return f'"{escape(clip(question.question, 200))}"{after}, asked {day}'

@@ -1,4 +1,5 @@
-"""Settings the engine and both front doors share: the corpus, the data folder, private links.
+"""Settings the engine and both front doors share: the corpus, the data folder, private links,
+and how long questions are kept.
 
 Read from the environment over `.env` by a function at start-up, never at import.
 The harness (`bot.cli`) reads only these; the Discord-only settings (the token, the
@@ -33,14 +34,19 @@ class SettingsError(ValueError):
         self.settings = settings
 
 
+MAX_LOG_DAYS = 3650
+
+
 @dataclass(frozen=True)
 class CorpusSettings:
-    """Where the articles are, whether a link may be fetched from a private address, and
-    where the bot keeps what it records between runs (DATA_DIR)."""
+    """Where the articles are, whether a link may be fetched from a private address,
+    where the bot keeps what it records between runs (DATA_DIR), and for how many days
+    it keeps the questions asked (QUESTION_LOG_DAYS; 0: none are kept)."""
 
     corpus_dir: Path = BUNDLED_CORPUS
     allow_private_urls: bool = False
     data_dir: Path = Path("data")
+    question_log_days: int = 30
 
 
 def environment(
@@ -76,7 +82,21 @@ def read_corpus_settings(environ: Mapping[str, str], problems: list[str]) -> Cor
         corpus_dir=corpus,
         allow_private_urls=flag(environ, "ALLOW_PRIVATE_URLS", False, problems),
         data_dir=Path((environ.get("DATA_DIR") or "").strip() or "data"),
+        question_log_days=_log_days(environ, problems),
     )
+
+
+def _log_days(environ: Mapping[str, str], problems: list[str]) -> int:
+    raw = (environ.get("QUESTION_LOG_DAYS") or "").strip()
+    if not raw:
+        return 30
+    if not raw.isdigit() or int(raw) > MAX_LOG_DAYS:
+        problems.append(
+            f"QUESTION_LOG_DAYS must be a whole number of days from 0 (keep no questions) "
+            f"to {MAX_LOG_DAYS}, not {raw!r}"
+        )
+        return 30
+    return int(raw)
 
 
 def load_corpus_settings(

@@ -79,6 +79,18 @@ def world(simcord_env) -> World:
     return World(simcord_env)
 
 
+class OtherServer:
+    """A second server with its own admin (Manage Server), who is not in the first server."""
+
+    def __init__(self, env) -> None:
+        self.guild = env.create_guild("Server B")
+        self.channel = self.guild.create_text_channel("lobby")
+        admins = self.guild.create_role(
+            "Admins", permissions=discord.Permissions(manage_guild=True)
+        )
+        self.admin = self.guild.add_member(env.create_user("planter"), roles=[admins])
+
+
 def long_articles(count: int = 6) -> dict[str, str]:
     """Articles whose paragraphs are single sentences of thousands of characters.
 

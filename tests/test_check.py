@@ -22,7 +22,13 @@ TOKEN = (
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working folder with no .env and no settings in the environment, as after a clone."""
     monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "CORPUS_DIR", "DATA_DIR", "CONNECT_RETRY_SECONDS"):
+    for name in (
+        "DISCORD_TOKEN",
+        "CORPUS_DIR",
+        "DATA_DIR",
+        "CONNECT_RETRY_SECONDS",
+        "QUESTION_LOG_DAYS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -99,3 +105,17 @@ def test_a_corpus_that_does_not_load_stops_the_bot(fresh, capsys) -> None:
         "✗ corpus: Could not load the corpus (empty.md has no article text): fix or remove "
         "the files it names, or point CORPUS_DIR at a folder of .txt and .md articles"
     ]
+
+
+def test_a_damaged_question_log_is_named_and_does_not_stop_the_bot(fresh, capsys) -> None:
+    """A question log that is not a database gets a ! line saying what to do; it would not
+    stop the bot, which answers without logging."""
+    (fresh / "data").mkdir()
+    (fresh / "data" / "questions.sqlite3").write_bytes(b"not a database at all " * 100)
+    code, lines = check(capsys)
+    assert code == 0
+    assert (
+        f"! question log: {Path('data') / 'questions.sqlite3'} cannot be used (file is not a "
+        "database): questions are answered but not logged; move the file away and the next "
+        "start begins a new log"
+    ) in lines

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from bot.engine.corpus import article_files
 from tests.conftest import NEWS_PATH, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
+# Never the project's own data/ (a developer's question log): a folder no test makes.
+NO_DATA = str(Path(tempfile.gettempdir()) / "newsquote-tests-no-data")
 
 
 def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
@@ -23,7 +26,7 @@ def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.Complete
         text=True,
         cwd=ROOT,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), **env},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "DATA_DIR": NO_DATA, **env},
     )
 
 
@@ -323,7 +326,7 @@ def imported_by(*calls: str) -> tuple[subprocess.CompletedProcess, set[str]]:
         text=True,
         cwd=ROOT,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "DATA_DIR": NO_DATA},
     )
     assert result.returncode == 0, result.stderr
     return result, set(eval(result.stderr))  # a printed list of module names
@@ -444,3 +447,49 @@ def test_the_harness_never_imports_the_discord_layer(corpus_copy):
     assert not {name for name in loaded if name.startswith("bot.discord")}
     tops = {name.split(".")[0] for name in loaded}
     assert not tops & {"discord", "aiohttp", "trafilatura", "lxml"}
+
+
+def test_unanswered_lists_the_log_and_an_added_article_answers_from_it(
+    corpus_copy, tmp_path, monkeypatch, capsys
+):
+    """`unanswered` prints what Discord members asked that no article answers; `add` of an
+    article that answers three of them says so, and they leave the list."""
+    from bot.cli import main
+    from bot.engine.questionlog import Asked, QuestionLog
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data))
+    monkeypatch.delenv("QUESTION_LOG_DAYS", raising=False)
+
+    def harness(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert harness("unanswered")[1].startswith("No question has been logged yet")
+    log = QuestionLog.in_folder(data, 30)
+    for number, asker, question in [
+        (1, 7, "what did the Quahog council delay"),
+        (2, 8, "what did the quahog council delay?"),
+        (3, 8, "when will the quahog council vote on sanctuary"),
+        (4, 9, "what is the airspeed of an unladen swallow"),
+    ]:
+        log.record(Asked(number, guild_id=10, channel_id=11, asker_id=asker, question=question))
+    log.close()
+    code, out, _ = harness("unanswered", "--days", "7")
+    assert code == 0 and out.splitlines() == [
+        "4 questions asked in any server or direct message in the last 7 days that I could "
+        "not answer, or whose answer got more Not helpful votes than Helpful, worded-alike "
+        "ones together, most asked first:",
+        '- 2 times by 2 members: "what did the Quahog council delay"',
+        '- once by 1 member: "when will the quahog council vote on sanctuary"',
+        '- once by 1 member: "what is the airspeed of an unladen swallow"',
+    ]
+    code, out, err = harness("add", "--corpus", str(corpus_copy), str(PAGES / "notes.txt"))
+    assert code == 0, err
+    assert "It answers 3 questions from the question log" in out and "swallow" not in out
+    after = harness("unanswered")[1]
+    assert "swallow" in after and "council" not in after
+    assert harness("unanswered", "--days", "0")[1:] == ("", "--days must be between 1 and 3650.\n")
+    monkeypatch.setenv("QUESTION_LOG_DAYS", "0")
+    assert harness("unanswered")[1] == "Questions are not logged (QUESTION_LOG_DAYS is 0).\n"

@@ -44,3 +44,27 @@ def test_dotenv_is_read_and_the_environment_wins(
     monkeypatch.setenv("ALLOW_PRIVATE_URLS", "false")
     settings = load_corpus_settings(dotenv_path=env_file)
     assert settings == CorpusSettings(tmp_path / "articles", allow_private_urls=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "days", "problem"),
+    [
+        ("", 30, None),
+        ("0", 0, None),
+        ("7", 7, None),
+        ("-1", 30, "'-1'"),
+        ("a month", 30, "'a month'"),
+        ("3651", 30, "'3651'"),
+    ],
+)
+def test_question_log_days(raw: str, days: int, problem: str | None) -> None:
+    """QUESTION_LOG_DAYS is 30 unset, 0 turns logging off, and a bad value is named."""
+    if problem is None:
+        assert load_corpus_settings({"QUESTION_LOG_DAYS": raw}).question_log_days == days
+        return
+    with pytest.raises(SettingsError) as caught:
+        load_corpus_settings({"QUESTION_LOG_DAYS": raw})
+    assert str(caught.value) == (
+        "Bad setting: QUESTION_LOG_DAYS must be a whole number of days from 0 (keep no "
+        f"questions) to 3650, not {problem}."
+    )

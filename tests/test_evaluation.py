@@ -80,3 +80,19 @@ def test_the_bot_beats_bm25s_on_every_kind_of_the_generalisation_set():
     assert ours.keys() == theirs.keys() == {"fact", "list", "none"}
     for kind in ours:
         assert ours[kind][0] > theirs[kind][0], (kind, ours, theirs)
+
+
+def test_the_follow_up_file_is_follow_ups_with_near_misses():
+    """eval/followups.json holds at least 25 follow-ups, each after an earlier question,
+    near misses among them; an 'after' that is not a question is one sentence."""
+    questions = load_questions(Path(__file__).resolve().parent.parent / "eval" / "followups.json")
+    assert len(questions) >= 25 and all(q["after"].strip() for q in questions)
+    assert sum(q["kind"] == "none" for q in questions) >= 5
+
+
+def test_an_after_that_is_not_a_question_is_one_sentence(tmp_path):
+    """An eval question whose 'after' is empty is refused with one sentence naming it."""
+    path = tmp_path / "q.json"
+    path.write_text('[{"question": "and denver?", "kind": "none", "after": " "}]')
+    with pytest.raises(ValueError, match="question 1's 'after' must be the earlier question"):
+        load_questions(path)

@@ -1,8 +1,9 @@
 """The Discord bot: `create_bot` (tests use it too) and the one error handler.
 
 The engine does the answering; this layer only adapts it to Discord. The bot holds
-the corpus folder (`bot.corpus`, which makes every change to it) and the `Engine`
-served from it (`bot.engine`); a reload replaces that in one assignment. The bot also
+the corpus folder (`bot.corpus`, which makes every change to it), the `Engine`
+served from it (`bot.engine`; a reload replaces that in one assignment) and the
+question log (`bot.questions`, `bot.engine.questionlog`). The bot also
 decides who may change the corpus, which every server the bot is in shares.
 Starting it, and each way a start can fail, is `bot.discord.startup`.
 """
@@ -11,24 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 import time
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import slash
+from bot.discord import buttons, slash
 from bot.discord.settings import Settings
 from bot.engine.answer import Engine, QuestionError
 from bot.engine.changes import CorpusFolder
+from bot.engine.questionlog import LOG_FILE, QuestionLog
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin")
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.feedback", "bot.discord.cogs.admin")
 DESCRIPTION = (
     "I answer questions about the June 2019 ICE raids only with word-for-word quotes "
     "from news articles, each cited."
@@ -67,7 +72,11 @@ class NewsBot(commands.Bot):
             case_insensitive=True,
         )
         self.settings = settings
-        self.corpus = CorpusFolder(settings.corpus_dir, engine)
+        # Opened (made, migrated) in setup_hook, off the event loop.
+        self.questions = QuestionLog(
+            settings.data_dir / LOG_FILE, settings.question_log_days, start=False
+        )
+        self.corpus = CorpusFolder(settings.corpus_dir, engine, questions=self.questions)
         self._home_warning: str | None = None  # the last one logged, so it is logged once
         self._scope_checked: set[int] = set()  # servers checked for applications.commands
         self._background: set[asyncio.Task] = set()
@@ -91,14 +100,27 @@ class NewsBot(commands.Bot):
         self.corpus.skipped = tuple(skipped)
 
     async def setup_hook(self) -> None:
-        """Index the corpus if no engine was given, load the cogs, route app-command errors,
+        """Index the corpus if no engine was given, open the question log, load the cogs,
+        route app-command errors, answer the buttons of messages sent before this start,
         and publish the slash commands in the background if they changed."""
         if self.engine is None:
             self.engine, self.skipped = await load_engine(self.settings)
+        await asyncio.to_thread(self.questions.start)
         self.tree.on_error = self.on_app_command_error
         for extension in COGS:
             await self.load_extension(extension)
+        buttons.register(self)
         self.in_background(slash.publish_if_changed(self, self.settings.data_dir))
+
+    def remember(
+        self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> asyncio.Future[T]:
+        """Run a question-log write on the log's writer thread, after those handed over
+        before it; await the result, or leave it (an answer never waits for its log entry)."""
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(
+            self.questions.writer(), functools.partial(call, *args, **kwargs)
+        )
 
     def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a coroutine beside the event loop's other work; closing the bot cancels it."""
@@ -113,6 +135,7 @@ class NewsBot(commands.Bot):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await super().close()
+        await asyncio.to_thread(self.questions.close)  # the queued writes first
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))

@@ -24,6 +24,7 @@ EMBED_FIELD_NAME = 256
 EMBED_FIELD_VALUE = 1024
 EMBED_FIELDS = 25
 EMBED_FOOTER = 2048
+EMBED_AUTHOR = 256
 EMBED_TOTAL = 6000
 ELLIPSIS = "…"
 COLOUR = discord.Colour.blurple()
@@ -165,20 +166,35 @@ def _page_note(answer: Answer, page: int, size: int) -> str:
 # -- whole answers ----------------------------------------------------------------------
 
 
+def following(earlier: str) -> str:
+    """The line that says which question a follow-up's answer follows."""
+    return f"Following up “{earlier}”"
+
+
 def answer_embed(
-    answer: Answer, page: int = 0, size: int = DEFAULT_QUOTES, note: str | None = None
+    answer: Answer,
+    page: int = 0,
+    size: int = DEFAULT_QUOTES,
+    note: str | None = None,
+    follows: str | None = None,
 ) -> discord.Embed:
-    """One page of the answer as an embed: block quotes, then the numbered sources."""
+    """One page of the answer as an embed: block quotes, then the numbered sources; a
+    follow-up's names the question it follows above its title."""
     quotes = answer.page(page, size)
     title = shorten(answer.question, EMBED_TITLE)
     footer = shorten(note or _page_note(answer, page, size), EMBED_FOOTER)
-    fixed = len(title) + len(footer) + 2 * len("Sources (continued)")
+    author = shorten(following(follows), EMBED_AUTHOR) if follows else ""
+    fixed = len(title) + len(footer) + len(author) + 2 * len("Sources (continued)")
     source_allowance = (EMBED_TOTAL - fixed) // 2
     lines = _source_lines(answer, quotes, links=True, allowance=source_allowance)
     fields = _pack_fields(lines)
     fields_size = sum(len(name) + len(value) for name, value in fields)
-    budget = min(EMBED_DESCRIPTION, EMBED_TOTAL - len(title) - len(footer) - fields_size)
+    budget = min(
+        EMBED_DESCRIPTION, EMBED_TOTAL - len(title) - len(footer) - len(author) - fields_size
+    )
     embed = discord.Embed(title=title, description=_quotes_text(quotes, budget), colour=COLOUR)
+    if author:
+        embed.set_author(name=author)
     for name, value in fields:
         embed.add_field(name=name, value=value, inline=False)
     embed.set_footer(text=footer)
@@ -200,17 +216,39 @@ def _pack_fields(lines: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def answer_text(
-    answer: Answer, page: int = 0, size: int = DEFAULT_QUOTES, note: str | None = None
+    answer: Answer,
+    page: int = 0,
+    size: int = DEFAULT_QUOTES,
+    note: str | None = None,
+    follows: str | None = None,
+    said: str | None = None,
 ) -> str:
-    """One page of the answer as a plain message of at most 2,000 characters."""
+    """One page of the answer as a plain message of at most 2,000 characters; a follow-up's
+    names the question it follows, and `said` (a sentence about the question) comes first."""
     quotes = answer.page(page, size)
     header = "**" + shorten(escape_markdown(answer.question), 200) + "**"
+    if follows:
+        header = "-# " + shorten(escape_markdown(following(follows)), 200) + "\n" + header
+    if said:
+        header = shorten(said, 300) + "\n" + header
     footer = "-# " + shorten(note or _page_note(answer, page, size), 200)
     lines = _source_lines(answer, quotes, links=False, allowance=MESSAGE_CONTENT // 2)
     sources = "Sources:\n" + fit_lines(lines, MESSAGE_CONTENT // 2)
     budget = MESSAGE_CONTENT - len(header) - len(sources) - len(footer) - 3 * len(_QUOTE_GAP)
     parts = [header, _quotes_text(quotes, budget), sources, footer]
     return _QUOTE_GAP.join(parts)[:MESSAGE_CONTENT]
+
+
+def shown_question(message: discord.Message) -> str | None:
+    """The question an answer of ours shows (its embed's title, or the plain text's bold
+    first line), or None for any other message."""
+    for embed in message.embeds:
+        if embed.title and not embed.title.startswith("Context: "):
+            return embed.title
+    for line in message.content.splitlines():
+        if len(line) > 4 and line.startswith("**") and line.endswith("**"):
+            return re.sub(r"\\(.)", r"\1", line[2:-2])  # markdown escapes undone
+    return None
 
 
 # -- context around quotes ----------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Every value is checked here so a bad one stops the bot with one clear sentence
 instead of surfacing later as a confusing failure inside Discord. The settings the
-harness shares (CORPUS_DIR, ALLOW_PRIVATE_URLS, DATA_DIR) are read by `bot.settings`.
+harness shares (CORPUS_DIR, ALLOW_PRIVATE_URLS, DATA_DIR, QUESTION_LOG_DAYS) are read by
+`bot.settings`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Settings:
     home_guild_ids: frozenset[int] = frozenset()
     data_dir: Path = Path("data")
     connect_retry_seconds: float = 300.0
+    question_log_days: int = 30
 
 
 def load_settings(
@@ -117,6 +119,7 @@ def load_settings(
         home_guild_ids=ids("HOME_GUILD_IDS"),
         data_dir=shared.data_dir,
         connect_retry_seconds=seconds("CONNECT_RETRY_SECONDS", 300.0, zero=True),
+        question_log_days=shared.question_log_days,
     )
     if settings.button_timeout > 840:  # interaction tokens expire after 15 minutes
         problems.append(

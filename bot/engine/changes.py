@@ -5,7 +5,9 @@ from the folder and a lock, so changes happen one at a time. An added article is
 checked first and saved under a new name, never over a file (`"xb"`); a removed one
 is moved to `.trash/`, never deleted; and when the corpus would not load afterwards,
 the change is undone and the engine being served stays. Every change that stands is
-appended to the folder's history (`bot.engine.history`) with who made it. The Discord
+appended to the folder's history (`bot.engine.history`) with who made it. An article
+added or restored is then put to the question log's open questions (`bot.engine.questionlog`):
+those it answers are marked answered by it, and `Outcome.answers` names them. The Discord
 cog and the harness only parse, check who may, and render the `Outcome`.
 
 The methods block (they index the corpus): the bot runs them in a worker thread.
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.engine import history
-from bot.engine.answer import Engine
+from bot.engine.answer import DEFAULT_QUOTES, Engine
 from bot.engine.corpus import (
     ARTICLE_SUFFIXES,
     MAX_ARTICLE_BYTES,
@@ -43,6 +45,7 @@ from bot.engine.intake import (
 
 if TYPE_CHECKING:
     from bot.engine.extract import Draft
+    from bot.engine.questionlog import Logged, QuestionLog
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ class Outcome:
     problems: tuple[tuple[str, str], ...] = ()  # (file, why) when the corpus would not load
     recorded: tuple[history.Change, ...] = ()  # the history entries written
     history_error: str | None = None  # why the history could not be written, if it could not
+    answers: tuple[Logged, ...] = ()  # logged questions the added or restored article answers
 
     def done(self, name: str) -> str:
         """What was done, `name` standing for the article: "Moved NAME to .trash/a.md"."""
@@ -162,10 +166,12 @@ class CorpusFolder:
         folder: Path,
         engine: Engine | None = None,
         skipped: Iterable[tuple[str, str]] = (),
+        questions: QuestionLog | None = None,
     ) -> None:
         self.folder = folder
         self.engine = engine  # replaced in one assignment: readers see the old or the new
         self.skipped = tuple(skipped)  # files the last load left out, as (name, why)
+        self.questions = questions  # asked again when an article comes in
         self.lock = threading.Lock()
 
     # -- the changes ---------------------------------------------------------------------
@@ -191,9 +197,10 @@ class CorpusFolder:
             outcome = replace(outcome, action="add", file=target.name, article=article)
             if not outcome.loaded:
                 return outcome
-            return self._record(
+            outcome = self._record(
                 outcome, self._change(actor, "add", target.name, article.digest, note=source)
             )
+        return self._ask_again(outcome)
 
     def add_draft(self, draft: Draft, link: str, actor: Actor) -> Outcome:
         """Add the article a moderator's link led to (see `add`)."""
@@ -252,9 +259,10 @@ class CorpusFolder:
             )
             if not outcome.loaded:
                 return outcome
-            return self._record(
+            outcome = self._record(
                 outcome, self._change(actor, "restore", target.name, article.digest, trash=wanted)
             )
+        return self._ask_again(outcome)
 
     def reload(self, actor: Actor) -> Outcome:
         """Index the folder again and serve it; what changed in it is recorded as a reload's.
@@ -368,6 +376,44 @@ class CorpusFolder:
             differences=differences,
             recorded=found,  # written by _record
         )
+
+    def _ask_again(self, outcome: Outcome) -> Outcome:
+        """Ask the log's open questions again against the new index; those whose answer now
+        quotes the article just added or restored are marked answered by it."""
+        if self.questions is None or not self.questions.enabled or outcome.file is None:
+            return outcome
+        engine, file = self._served(), outcome.file
+        started = time.perf_counter()
+        # One ask per wording as the engine searches for it (chat cleaned, typos respelt):
+        # the quotes depend on nothing else.
+        quotes_it: dict[tuple[str, str | None], bool] = {}
+        found = []
+        questions = self.questions.open_questions()
+        for question in questions:
+            after = engine.searched_for(question.after) if question.after else None
+            key = (engine.searched_for(question.question), after)
+            if key not in quotes_it:
+                try:
+                    answer = engine.ask(question.question, DEFAULT_QUOTES, question.after)
+                except ValueError:  # logged by an older bot with other limits
+                    answer = None
+                quotes_it[key] = answer is not None and any(
+                    place.article.path.name == file
+                    for quote in answer.quotes
+                    for place in quote.locations
+                )
+            if quotes_it[key]:
+                found.append(question)
+        marked = set(self.questions.resolve([question.id for question in found], file))
+        log.info(
+            "asked %d open questions again (%d wordings) in %.2f s: %s answers %d",
+            len(questions),
+            len(quotes_it),
+            time.perf_counter() - started,
+            file,
+            len(marked),
+        )
+        return replace(outcome, answers=tuple(q for q in found if q.id in marked))
 
     def _record(self, outcome: Outcome, *changes: history.Change) -> Outcome:
         """Append the outcome's reload changes and `changes` to the history, in that order."""

@@ -248,19 +248,21 @@ async def test_removing_the_last_article_is_undone(world, simcord_env) -> None:
 
 async def test_only_the_owner_syncs_slash_commands(world, simcord_env) -> None:
     """The slash commands are there from the start; !sync is the owner's alone."""
-    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "forgetme"}
     await world.mod.send(world.channel, "!sync")
     assert world.channel.last_message.content == "Only the bot's owner can do that."
     await world.owner.send(world.channel, "!sync")
     assert world.channel.last_message.content == (
-        "Synced 7 slash commands: /ask, /sources, /reload, /addarticle, /removearticle, "
-        "/restore, /history."
+        "Synced 9 slash commands: /ask, /sources, /forgetme, /unanswered, /reload, /addarticle, "
+        "/removearticle, /restore, /history."
     )
     # The moderator commands are offered to members with Manage Server only.
-    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "forgetme"}
     assert set(world.mod.available_commands(world.channel)) == {
         "ask",
         "sources",
+        "forgetme",
+        "unanswered",
         "reload",
         "addarticle",
         "removearticle",

@@ -60,7 +60,14 @@ async def test_headline_question_gets_a_cited_embed_reply(world, caplog) -> None
     assert all(b.rstrip().endswith("]") for b in blocks)
     assert embed.fields[0].name == "Sources" and embed.fields[0].value.startswith("`[1]`")
     assert "Quotes 1–5 of" in embed.footer.text
-    assert buttons(reply) == {"Back": False, "More": True, "Context": True}
+    assert buttons(reply) == {
+        "Back": False,
+        "More": True,
+        "Context": True,
+        "Follow up": True,
+        "Helpful": True,
+        "Not helpful": True,
+    }
 
 
 async def test_more_shows_the_next_quotes_of_the_same_answer(world) -> None:
@@ -163,10 +170,12 @@ async def test_a_quote_two_articles_carry_shows_both_citation_marks(world) -> No
 
 
 async def test_nothing_relevant_suggests_sources(world) -> None:
-    """A question the articles do not touch gets one sentence pointing at !sources."""
+    """A question the articles do not touch gets one sentence pointing at !sources, and
+    the buttons to follow it up or to be told when an article answers it."""
     await world.alice.send(world.channel, "!ask what is the airspeed of an unladen swallow")
     reply = world.channel.last_message
-    assert reply.embeds == [] and reply.components == []
+    assert reply.embeds == []
+    assert buttons(reply) == {"Follow up": True, "Tell me if this gets answered": True}
     assert reply.content.startswith("I found nothing relevant") and "`!sources`" in reply.content
     assert reply.content.count(".") == 1
 
@@ -205,12 +214,22 @@ async def test_cooldown_says_when_to_try_again(world, simcord_env) -> None:
 
 
 async def test_buttons_expire_and_say_so(world, simcord_env) -> None:
-    """After the timeout the buttons are disabled and the answer says they expired."""
+    """After the timeout the paging buttons are disabled and the answer says they expired;
+    Follow up and the votes go on working."""
     await world.alice.send(world.channel, f"!ask {HEADLINE}")
     await simcord_env.advance_time(181)
     reply = world.channel.last_message
-    assert not any(buttons(reply).values())
-    assert reply.embeds[0].footer.text == "These buttons have expired; ask again to see more."
+    assert buttons(reply) == {
+        "Back": False,
+        "More": False,
+        "Context": False,
+        "Follow up": True,
+        "Helpful": True,
+        "Not helpful": True,
+    }
+    assert reply.embeds[0].footer.text == (
+        "Back, More and Context have expired; ask again to page through the quotes."
+    )
 
 
 async def test_slash_answer_buttons_expire_too(world, simcord_env) -> None:
@@ -219,7 +238,8 @@ async def test_slash_answer_buttons_expire_too(world, simcord_env) -> None:
     result = await world.alice.slash(world.channel, "ask", question=HEADLINE)
     await simcord_env.advance_time(181)
     message = world.channel.history()[-1]
-    assert message.id == result.response.id and not any(buttons(message).values())
+    assert message.id == result.response.id
+    assert not any(buttons(message)[label] for label in ("Back", "More", "Context"))
     assert "expired" in message.embeds[0].footer.text
 
 

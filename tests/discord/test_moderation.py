@@ -8,7 +8,6 @@ import json
 import logging
 from pathlib import Path
 
-import discord
 import pytest
 from simcord import SetupError
 
@@ -16,6 +15,7 @@ from bot.discord.app import Refusal
 from bot.engine.answer import Engine
 from bot.engine.changes import Actor, CorpusFolder
 from bot.engine.history import HISTORY_FILE
+from tests.conftest import OtherServer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.bot_settings(copy_corpus=True)]
 
@@ -40,18 +40,6 @@ OTHER_SERVER = (
     "server it is in shares them."
 )
 MODERATOR_COMMANDS = {"reload", "addarticle", "removearticle", "restore", "history"}
-
-
-class OtherServer:
-    """A second server with its own admin (Manage Server), who is not in the first server."""
-
-    def __init__(self, env) -> None:
-        self.guild = env.create_guild("Server B")
-        self.channel = self.guild.create_text_channel("lobby")
-        admins = self.guild.create_role(
-            "Admins", permissions=discord.Permissions(manage_guild=True)
-        )
-        self.admin = self.guild.add_member(env.create_user("planter"), roles=[admins])
 
 
 def folder_of(env) -> Path:
@@ -158,11 +146,12 @@ async def test_unset_home_in_two_servers_refuses_everyone_but_the_owner(
 
 
 async def test_moderator_slash_commands_are_hidden_from_members(world, simcord_env) -> None:
-    """Members see only /ask and /sources; Manage Server sees the moderator commands too."""
+    """Members see only /ask, /sources and /forgetme; Manage Server sees the moderator
+    commands too."""
     await world.sync()
-    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources"}
-    assert set(world.mod.available_commands(world.channel)) == {"ask", "sources"} | (
-        MODERATOR_COMMANDS
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "forgetme"}
+    assert set(world.mod.available_commands(world.channel)) == {"ask", "sources", "forgetme"} | (
+        MODERATOR_COMMANDS | {"unanswered"}
     )
     with pytest.raises(SetupError, match="default-member-permissions"):
         await world.alice.slash(world.channel, "reload")
@@ -350,7 +339,7 @@ async def test_moderator_commands_work_only_in_servers(world, simcord_env) -> No
     owner = world.owner.user
     await owner.send_dm("!reload")
     assert owner.dm_channel.last_message.content == "That command only works in a server channel."
-    assert set(owner.available_commands()) == {"ask", "sources"}
+    assert set(owner.available_commands()) == {"ask", "sources", "forgetme"}
     assert [type(e).__name__ for e in simcord_env.errors] == ["NoPrivateMessage"]
 
 

@@ -101,7 +101,7 @@ async def test_the_owners_sync_is_remembered(simcord_env) -> None:
     owner = channel.guild.add_member(simcord_env.create_user("owner"))
     simcord_env.bot.owner_ids = {owner.id}
     await owner.send(channel, "!sync")
-    assert channel.last_message.content.startswith("Synced 8 slash commands: /about, /ask")
+    assert channel.last_message.content.startswith("Synced 10 slash commands: /about, /ask")
     uploads = publishes(simcord_env)
     await simcord_env.restart_bot(newer_bot(simcord_env))
     assert publishes(simcord_env) == uploads

@@ -34,6 +34,7 @@ from bot.engine.changes import (
 from bot.engine.corpus import article_files, describe_source
 from bot.engine.extract import ExtractError, draft_from_link
 from bot.engine.fetch import FetchError
+from bot.render import answered_header, answered_line
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,19 @@ def change_report(outcome: Outcome) -> str:
     return f"{outcome.done(name)}.\n{text}"
 
 
+def answered_report(outcome: Outcome, guild_id: int | None, room: int) -> str:
+    """Which open questions of the log the article now answers, in `room` characters: those
+    asked in this server word for word, those asked elsewhere only counted."""
+    if not outcome.answers:
+        return ""
+    here = [q for q in outcome.answers if q.guild_id is not None and q.guild_id == guild_id]
+    head = answered_header(len(outcome.answers), len(outcome.answers) - len(here))
+    if not here:
+        return head + "."
+    lines = [f"- {answered_line(question, discord.utils.escape_markdown)}" for question in here]
+    return head + ":\n" + fit_lines(lines, max(room - len(head) - 2, 50))
+
+
 def refusal(error: ChangeRefused, ctx: commands.Context) -> Refusal:
     """The sentence a moderator sees for a change that was refused (nothing changed)."""
     if isinstance(error, NoSuchArticle):
@@ -121,12 +135,19 @@ def refusal(error: ChangeRefused, ctx: commands.Context) -> Refusal:
 async def changing(
     ctx: commands.Context, call: Callable[P, Outcome], *args: P.args, **kwargs: P.kwargs
 ) -> str:
-    """Make a change off the event loop; the report, or the refusal as a sentence."""
+    """Make a change off the event loop; the report, or the refusal as a sentence.
+
+    Once the change stands, members waiting for an answer to a question are told."""
     try:
         outcome = await asyncio.to_thread(call, *args, **kwargs)
     except ChangeRefused as error:
         raise refusal(error, ctx) from None
-    return change_report(outcome)
+    if outcome.loaded:
+        ctx.bot.dispatch("questions_answered")
+    text = change_report(outcome)
+    guild_id = ctx.guild.id if ctx.guild is not None else None
+    answered = answered_report(outcome, guild_id, MESSAGE_CONTENT - len(text) - 1)
+    return f"{text}\n{answered}" if answered else text
 
 
 async def respond(ctx: commands.Context, text: str) -> None:
