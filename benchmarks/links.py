@@ -276,7 +276,7 @@ def _version() -> str:
 
 
 def table(results: dict) -> str:
-    """The README's table: pages added, "with" strings kept, "without" strings leaked."""
+    """docs/links.md's table: pages added, "with" strings kept, "without" strings leaked."""
     bot, theirs, size = results["bot"], results["trafilatura"], results["sample"]["pages"]
     refused = f"{len(bot['wrongly_refused'])} wrongly refused"
     if bot["duplicates"]:

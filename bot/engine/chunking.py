@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.engine.corpus import Article, CorpusError
 from bot.engine.text import sentence_spans, tokenize
 
-# Chosen by `python -m bot eval --sweep` (see the README): three-sentence windows
+# Chosen by `python -m bot eval --sweep` (docs/evaluation.md): three-sentence windows
 # that step one sentence at a time keep a quote's context without diluting BM25.
 WINDOW = 3
 STRIDE = 1

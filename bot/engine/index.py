@@ -12,7 +12,8 @@ from bot.engine.corpus import Article
 from bot.engine.scoring import Okapi, TermMatrix
 
 # rank-bm25's usual k1 and b sit on the plateau `python -m bot eval --sweep` measures on
-# the eval set: b 0.5 loses a question at every k1, b 0.9 loses some at k1 1.5+ (README).
+# the eval set: b 0.5 loses a question at every k1, b 0.9 loses some at k1 1.5+
+# (docs/evaluation.md).
 K1 = 1.2
 B = 0.75
 EPSILON = 0.25

@@ -197,7 +197,7 @@ TRADED = {"garcetti-fear", "lightfoot-ice-leadership", "operation-name"}
 
 def test_eval_set_passes_but_for_the_named_trades(engine):
     """Every question in the project's eval set passes by the shared eval rules, except the
-    few the README names as traded for real pages."""
+    few docs/evaluation.md names as traded for real pages."""
     failed = {v.id for v in evaluate(engine, QUESTIONS) if not v.passed}
     assert failed <= TRADED
     assert len(failed) <= len(TRADED)

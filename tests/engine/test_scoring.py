@@ -28,7 +28,7 @@ class Doc:
     terms: list[str]
 
 
-# Okapi BM25 as the README documents it: rank-bm25's usual k1 1.2 and b 0.75, epsilon 0.25.
+# Okapi BM25 as docs/scale.md documents it: rank-bm25's usual k1 1.2 and b 0.75, epsilon 0.25.
 # Written as numbers: a reference that read the index's own constants would follow a slip in
 # them (k1 2.0 re-ranks 11 of the eval set's 77 answers, and every test here still agreed).
 K1, B, EPSILON = 1.2, 0.75, 0.25
