@@ -10,10 +10,11 @@ eval's rules at every floor. The floor with the most held-out passes is the one 
 with the model refitted on every set. The features it trained on are logged to
 eval/judge/features.csv and the held-out precision/recall curve to eval/judge/curve.csv.
 
-    .venv/bin/python scripts/fit_judge.py            # fit, report, write judge.json
-    .venv/bin/python scripts/fit_judge.py --dry-run  # report only
+    python3 -m uv run --group fit python scripts/fit_judge.py            # fit, write judge.json
+    python3 -m uv run --group fit python scripts/fit_judge.py --dry-run  # report only
 
-Needs the dev install (scikit-learn) and the real pages rebuilt (docs/evaluation.md).
+Needs the fit group (scikit-learn; `uv sync` alone does not install it) and the real pages
+rebuilt (docs/evaluation.md).
 """
 
 from __future__ import annotations
