@@ -343,6 +343,3 @@ def _name_terms(word: str) -> tuple[str, ...]:
     """The index terms of a capitalised word, none for a day or a month: names recur."""
     return () if TIME.fullmatch(word) else tuple(tokenize(word))
 
-
-# The result types, for the front doors (`from bot.engine.answer import Answer, Quote`).
-_ = (Answer, Location, Quote)
