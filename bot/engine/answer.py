@@ -342,4 +342,3 @@ def _english(word: str) -> bool:
 def _name_terms(word: str) -> tuple[str, ...]:
     """The index terms of a capitalised word, none for a day or a month: names recur."""
     return () if TIME.fullmatch(word) else tuple(tokenize(word))
-
