@@ -291,8 +291,10 @@ def main() -> int:
         print(f"{len(asked)} questions, {len(y)} candidates, {int(y.sum())} that answer")
         quote_p = held_out_trees(x, y, candidate_groups) if args.trees else None
         tried = []  # (passes, C, quote floor, answer floor, held-out answerability)
+        rated = {}  # C -> each candidate's held-out rating
         for c in C_VALUES:
-            rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
+            rated[c] = quote_p if args.trees else held_out(x, y, candidate_groups, c)
+            rate(asked, rated[c])
             xq = question_matrix(asked)
             for quote_floor in QUOTE_FLOORS:
                 yq, train = answerable_labels(asked, quote_floor)
@@ -319,7 +321,7 @@ def main() -> int:
             f"answer floor {best[3]}, relative {best[5]})"
         )
         passes, c, quote_floor, floor, pq, relative = best
-        rate(asked, quote_p if args.trees else held_out(x, y, candidate_groups, c))
+        rate(asked, rated[c])
         OUT.mkdir(parents=True, exist_ok=True)
         write_curve(asked, pq, quote_floor, relative)
         report = per_set(outcomes(asked, pq, floor, quote_floor, relative), sets)

@@ -231,7 +231,6 @@ class Engine:
 
         reading = Reading(
             wanted,
-            self._sentence_score,
             names,
             self.features.context,
             meaning.vectors() if self.features.meaning else None,

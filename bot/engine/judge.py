@@ -27,7 +27,6 @@ from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
     Candidate,
-    Term,
     counts_what_is_asked,
     holds,
 )
@@ -264,7 +263,6 @@ class Reading:
     """What describing a question's candidates needs from the engine."""
 
     asked: Asked
-    sentence_score: Callable[[Asked, tuple[Term, ...]], float]  # BM25 of one sentence
     names: Callable[[Candidate], set[str]]  # the uncommon names a quote gives
     context: bool  # whether whom pronouns stand for, and headlines, count
     meaning: Vectors | None = None  # word vectors, when closeness in meaning counts
