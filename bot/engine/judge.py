@@ -23,10 +23,12 @@ from itertools import pairwise
 import numpy as np
 
 from bot.engine.meaning import Vectors, comparable, plain_words
+from bot.engine.query import Coverage
 from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
     Candidate,
+    Term,
     counts_what_is_asked,
     holds,
 )
@@ -271,14 +273,12 @@ class Reading:
 def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:
     """The features of each candidate of one question, in `FEATURES` order.
 
-    Each candidate's coverage of each question word is worked out once, by its own words,
-    with its context, with its headline, and by its passage (once per passage), and every
-    coverage feature is read from those."""
+    Every candidate's coverage of every question word is worked out at once (`_coverage`),
+    by its own words, with its context, with its headline, and by its passage, and every
+    coverage feature is read from those, as columns over the candidates."""
     asked = reading.asked
     if not found:
         return []
-    rows = []
-    top_passage = max(c.passage_score for c in found) or 1.0
     weighed = asked.weighed
     weights = [w for _, _, w in weighed]
     total = asked.total or 1.0
@@ -288,123 +288,125 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
     pairs = asked.pairs
     named = [place[n] for n in asked.named + _names_in_lower_case(asked, found) if n in place]
     times = [place[n] for n in asked.times if n in place]
-    soft = _closeness(reading, found, [weighed[k][0] for k in named])
-    listing = float(asked.listing)
+    quote, context, headed, around = _coverage(reading, found)
+    close = _closeness(reading, found, [weighed[k][0] for k in named], context)
+    count = len(found)
     kind = asked.kind
-    few_words = 1.0 / len(weighed) if weighed else 1.0
-    passages: dict[int, list[float]] = {}
+    listing = float(asked.listing)
+    nothing = np.zeros(count)
+    names_missing = names_missing_quote = nothing
+    if named:
+        names_missing = (around[:, named] == 0).sum(axis=1) / len(named)
+        names_missing_quote = (headed[:, named] == 0).sum(axis=1) / len(named)
+    cover_context = _shares(weights, headed, total)
+    soft_cover = _shares(weights, close, total)
+    top_passage = max(c.passage_score for c in found) or 1.0
+    best_sentence = max(c.bm25 for c in found) or 1.0
+    kind_held = [float(kind is not None and holds(kind, c)) for c in found]
+    named_quote = (names_missing_quote < 1.0).tolist() if named else [False] * count
+    columns = {
+        "cover_quote": _shares(weights, quote, total),
+        "cover_context": cover_context,
+        "cover_passage": _shares(weights, around, total),
+        "cover_gap": cover_context - cover_context.max(),
+        "bm25_sentence": [c.bm25 / best_sentence for c in found],
+        "bm25_passage": [c.passage_score / top_passage for c in found],
+        "passage_rank": [math.log1p(c.rank) / math.log1p(PASSAGE_POOL) for c in found],
+        "kind_asked": [float(kind is not None)] * count,
+        "kind_held": kind_held,
+        "pairs_together": [_together(pairs, c) for c in found],
+        "crux_covered": context[:, crux] if crux >= 0 else nothing,
+        "missing_most": np.where(headed == 0, weights, 0.0).max(axis=1, initial=0.0) / heaviest,
+        "names_missing": names_missing,
+        "listing": [listing] * count,
+        "list_new_names": [min(len(reading.names(c)), 3) / 3 if listing else 0.0 for c in found],
+        "list_cover": listing * cover_context,
+        "length": [math.log1p(c.end - c.start) / math.log1p(300) for c in found],
+        "few_words": [1.0 / len(weighed) if weighed else 1.0] * count,
+        "names_missing_quote": names_missing_quote,
+        "name_missing_any": (names_missing > 0).astype(float),
+        "time_missing": (around[:, times] == 0).any(axis=1).astype(float),
+        "unknown_words": [asked.unknown] * count,
+        "named_speaks": [
+            float(kind == "statement" and quoted and bool(SHAPES["statement"].search(fold(c.text))))
+            for c, quoted in zip(found, named_quote, strict=True)
+        ],
+        "position": [c.start / max(len(c.source.text), 1) for c in found],
+        "counts_asked": [
+            float(kind == "number" and held == 1.0 and counts_what_is_asked(asked, c))
+            for c, held in zip(found, kind_held, strict=True)
+        ],
+        "soft_cover": soft_cover,
+        "soft_crux": close[:, crux] if crux >= 0 else nothing,
+        "soft_gap": soft_cover - soft_cover.max(),
+    }
+    values = [_floats(columns[name]) for name in FEATURES]
+    return [dict(zip(FEATURES, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _floats(column: np.ndarray | list[float]) -> list[float]:
+    return column.tolist() if isinstance(column, np.ndarray) else column
+
+
+def _coverage(
+    reading: Reading, found: Sequence[Candidate]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate's coverage of each weighed concept (candidates, concepts): by the
+    quote's own words; with whom its pronouns and surnames stand for (its context); that with
+    its headline's words counting HEADLINE_CREDIT of a match (headed); and by its whole
+    passage, the sentence before it and whom they refer to, with the headline (around)."""
+    coverage = Coverage([concept for _, concept, _ in reading.asked.weighed])
+    present = coverage.present
+    windows: dict[int, int] = {}  # id(window) -> its row in `passages`
+    passages: list[frozenset] = []
+    window_of = []
     for c in found:
-        own = c.terms
-        weak: frozenset = frozenset()
-        quote = _covered(weighed, own)
-        in_context, context = own, quote
-        if reading.context:
-            weak = c.context.headline
-            referents = c.context.referents(c.start, c.end)
-            if referents:
-                in_context = own | referents
-                context = _covered(weighed, in_context, quote)
-        headed = _headed(weighed, context, in_context, weak)
-        key = id(c.window)
-        around = passages.get(key)
-        if around is None:
+        at = windows.get(id(c.window))
+        if at is None:
+            at = windows[id(c.window)] = len(passages)
             window = c.window
             terms = frozenset(window.before).union(*window.terms)
             if reading.context:
                 terms |= c.context.referents(window.start, window.end)
-            around = passages[key] = _headed(weighed, _covered(weighed, terms), terms, weak)
-        sentence = c.bm25
-        names_missing = names_missing_quote = 0.0
-        if named:
-            names_missing = sum(around[k] == 0 for k in named) / len(named)
-            names_missing_quote = sum(headed[k] == 0 for k in named) / len(named)
-        together = 0.0
-        if pairs and any(a in own and b in own for a, b in pairs):
-            sequence = [t for s in c.sentences for t in s]
-            together = len(set(pairwise(sequence)) & pairs) / len(pairs)
-        kind_held = float(kind is not None and holds(kind, c))
-        cover_context = _share(weights, headed, total)
-        close = soft(len(rows), context)
-        rows.append(
-            {
-                "cover_quote": _share(weights, quote, total),
-                "cover_context": cover_context,
-                "cover_passage": _share(weights, around, total),
-                "cover_gap": 0.0,  # set below, once the best is known
-                "bm25_sentence": sentence,  # divided by the best below
-                "bm25_passage": c.passage_score / top_passage,
-                "passage_rank": math.log1p(c.rank) / math.log1p(PASSAGE_POOL),
-                "kind_asked": float(kind is not None),
-                "kind_held": kind_held,
-                "pairs_together": together,
-                "crux_covered": context[crux] if crux >= 0 else 0.0,
-                "missing_most": max(
-                    (w for w, h in zip(weights, headed, strict=True) if h == 0), default=0.0
-                )
-                / heaviest,
-                "names_missing": names_missing,
-                "listing": listing,
-                "list_new_names": min(len(reading.names(c)), 3) / 3 if listing else 0.0,
-                "list_cover": listing * cover_context,
-                "length": math.log1p(c.end - c.start) / math.log1p(300),
-                "few_words": few_words,
-                "names_missing_quote": names_missing_quote,
-                "named_speaks": float(
-                    kind == "statement"
-                    and bool(named)
-                    and names_missing_quote < 1.0
-                    and SHAPES["statement"].search(fold(c.text))
-                ),
-                "position": c.start / max(len(c.source.text), 1),
-                "name_missing_any": float(names_missing > 0),
-                "time_missing": float(any(around[k] == 0 for k in times)),
-                "unknown_words": asked.unknown,
-                "counts_asked": float(
-                    kind == "number" and kind_held and counts_what_is_asked(asked, c)
-                ),
-                "soft_cover": _share(weights, close, total),
-                "soft_crux": close[crux] if crux >= 0 else 0.0,
-                "soft_gap": 0.0,
-            }
-        )
-    best_sentence = max(r["bm25_sentence"] for r in rows) or 1.0
-    best_cover = max(r["cover_context"] for r in rows)
-    best_soft = max(r["soft_cover"] for r in rows)
-    for row in rows:
-        row["bm25_sentence"] /= best_sentence
-        row["cover_gap"] = row["cover_context"] - best_cover
-        row["soft_gap"] = row["soft_cover"] - best_soft
-    return rows
+            passages.append(terms)
+        window_of.append(at)
+    own = present([c.terms for c in found])
+    passage = present(passages)[window_of]
+    context, headline = own, np.zeros_like(own)
+    if reading.context:
+        context = own | present([c.context.referents(c.start, c.end) for c in found])
+        headline = present([c.context.headline for c in found])
+    both = np.concatenate([own, context, context | headline, passage, passage | headline])
+    quote, context, context_headed, passage, passage_headed = np.split(coverage.of(both), 5)
+    return (
+        quote,
+        context,
+        _headed(context, context_headed),
+        _headed(passage, passage_headed),
+    )
 
 
-def _covered(weighed, terms, already: list[float] | None = None) -> list[float]:
-    """How well `terms` cover each weighed concept (1 its own word, less a synonym ...);
-    `already` holds what a subset of `terms` covers, which can only grow."""
-    found = []
-    for k, (_, concept, _) in enumerate(weighed):
-        if (already is not None and already[k] == 1.0) or concept.term in terms:
-            found.append(1.0)
-        else:
-            found.append(concept.covered_by(terms))
-    return found
+def _headed(covered: np.ndarray, with_headline: np.ndarray) -> np.ndarray:
+    """`covered`, where a concept not fully covered also counts the headline's words for
+    HEADLINE_CREDIT of a match (`with_headline`: the coverage with them)."""
+    return np.where(covered < 1.0, np.maximum(covered, HEADLINE_CREDIT * with_headline), covered)
 
 
-def _headed(weighed, covered: list[float], terms, weak: frozenset) -> list[float]:
-    """`covered`, where a concept not fully covered also counts the headline's words
-    (`weak`) for HEADLINE_CREDIT of a match."""
-    if not weak:
-        return covered
-    both = terms | weak
-    found = []
-    for (_, concept, _), value in zip(weighed, covered, strict=True):
-        if value < 1.0:
-            value = max(value, HEADLINE_CREDIT * concept.covered_by(both))
-        found.append(value)
-    return found
+def _shares(weights: list[float], covered: np.ndarray, total: float) -> np.ndarray:
+    """Each row's share of the question's weight covered: the weights summed in order."""
+    found = np.zeros(len(covered))
+    for k, weight in enumerate(weights):
+        found = found + weight * covered[:, k]
+    return found / total
 
 
-def _share(weights: list[float], covered: list[float], total: float) -> float:
-    return sum(w * v for w, v in zip(weights, covered, strict=True)) / total
+def _together(pairs: set[tuple[Term, Term]], c: Candidate) -> float:
+    """The share of the question's word pairs that stand side by side in the quote."""
+    own = c.terms
+    if not pairs or not any(a in own and b in own for a, b in pairs):
+        return 0.0
+    sequence = [t for s in c.sentences for t in s]
+    return len(set(pairwise(sequence)) & pairs) / len(pairs)
 
 
 def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
@@ -422,35 +424,29 @@ def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
 
 
 def _closeness(
-    reading: Reading, found: Sequence[Candidate], named: list[int]
-) -> Callable[[int, list[float]], list[float]]:
-    """For candidate `i` and its concepts' word coverage, each concept's coverage counting a
-    word close in meaning as far as it is close (names, numbers and days by their letters)."""
+    reading: Reading, found: Sequence[Candidate], named: list[int], hard: np.ndarray
+) -> np.ndarray:
+    """Each candidate's concept coverage `hard` (candidates, concepts), where a word close in
+    meaning counts as far as it is close (names, numbers and days by their letters only)."""
     asked, meaning = reading.asked, reading.meaning
     eligible = [
-        (k, concept.word)
+        k
         for k, (number, concept, _) in enumerate(asked.weighed)
         if meaning is not None and number not in named and comparable(concept.word)
     ]
     if not eligible:
-        return lambda i, hard: hard
+        return hard
     words: dict[str, int] = {}
     rows = []
     for c in found:
         rows.append([words.setdefault(w, len(words)) for w in plain_words(c.text)])
     if not words:
-        return lambda i, hard: hard
-    question = meaning.matrix(w for _, w in eligible)
+        return hard
+    question = meaning.matrix(asked.weighed[k][1].word for k in eligible)
     similar = np.clip(meaning.matrix(words) @ question.T, 0.0, 1.0)
-
-    def close(i: int, hard: list[float]) -> list[float]:
-        if not rows[i]:
-            return hard
-        best = similar[rows[i]].max(axis=0)
-        found_hard = list(hard)
-        for (k, _), value in zip(eligible, best.tolist(), strict=True):
-            if value > found_hard[k]:
-                found_hard[k] = value
-        return found_hard
-
-    return close
+    some = [i for i, row in enumerate(rows) if row]  # candidates with a word to compare
+    starts = np.cumsum([0] + [len(rows[i]) for i in some[:-1]])
+    nearest = np.maximum.reduceat(similar[[w for i in some for w in rows[i]]], starts, axis=0)
+    found_close = hard.copy()
+    found_close[np.ix_(some, eligible)] = np.maximum(hard[np.ix_(some, eligible)], nearest)
+    return found_close

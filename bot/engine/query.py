@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
+
+import numpy as np
 
 from bot.engine.text import stem, tokenize, words
 
@@ -113,37 +116,73 @@ class Concept:
     word: str = ""  # the question's own word for it, lower-cased ("cops" for "polic")
     scale: float = 1.0  # what it weighs against the question's own: less if carried over
 
-    def covered_by(self, present: set[str] | frozenset[str]) -> float:
-        """1 when `present` has the question's own word, less for a synonym, else 0.
-
-        A synonym of several words counts only when all of them are there: "citi" alone
-        does not stand for "New York City".
-        """
-        if self.term in present:
-            return 1.0
-        if not self._synonyms.isdisjoint(present) or _has_phrase(self.phrases, present):
-            return EXPANSION_CREDIT
-        if not self.related.isdisjoint(present) or _has_phrase(self.related_phrases, present):
-            return RELATED_CREDIT
-        return 0.0
-
     @cached_property
-    def _synonyms(self) -> frozenset[str]:
+    def synonyms(self) -> frozenset[str]:
         """The other terms that stand for the concept on their own (a synonym's weight)."""
         return frozenset(
             t for t, w in self.weights.items() if w >= EXPANSION_WEIGHT and t != self.term
         )
 
 
-def _has_phrase(phrases: tuple[tuple[str, ...], ...], present: set[str] | frozenset[str]) -> bool:
-    """Whether every term of one of the `phrases` is `present`."""
-    for phrase in phrases:
-        for term in phrase:
-            if term not in present:
-                break
-        else:
-            return True
-    return False
+class Coverage:
+    """How well sets of terms cover some concepts, every set and concept at once.
+
+    A set covers a concept fully (1) with the question's own word, for EXPANSION_CREDIT with
+    a synonym, for RELATED_CREDIT with one of WordNet's related words, else not (0). A
+    synonym of several words counts only when all of them are there: "citi" alone does not
+    stand for "New York City". Only the terms that can cover a concept are looked at: sets
+    are read as which of those they hold (`present`).
+    """
+
+    def __init__(self, concepts: Sequence[Concept]) -> None:
+        columns: dict = {}  # term -> its column
+        members: list[list[int]] = []  # per way of covering: its terms' columns
+        credits: list[float] = []
+        starts: list[int] = []  # where each concept's ways begin
+        for concept in concepts:
+            starts.append(len(members))
+            ways = [((concept.term,), 1.0)]
+            ways += [((t,), EXPANSION_CREDIT) for t in concept.synonyms]
+            ways += [(phrase, EXPANSION_CREDIT) for phrase in concept.phrases]
+            ways += [((t,), RELATED_CREDIT) for t in concept.related]
+            ways += [(phrase, RELATED_CREDIT) for phrase in concept.related_phrases]
+            for terms, credit in ways:
+                members.append(sorted({columns.setdefault(t, len(columns)) for t in terms}))
+                credits.append(credit)
+        self.columns = columns
+        self._keys = frozenset(columns)
+        self._ways = np.zeros((len(columns), len(members)), dtype=np.uint8)
+        for way, found in enumerate(members):
+            self._ways[found, way] = 1
+        self._needed = np.array([len(found) for found in members], dtype=np.uint8)
+        self._credits = np.array(credits)
+        self._starts = np.array(starts, dtype=np.intp)
+
+    def present(self, sets: Sequence[frozenset]) -> np.ndarray:
+        """Which of the terms that can cover a concept each set holds: (sets, terms)."""
+        found = np.zeros((len(sets), len(self.columns)), dtype=np.uint8)
+        rows: list[int] = []
+        columns: list[int] = []
+        at = self.columns
+        keys = self._keys
+        for row, terms in enumerate(sets):
+            held = keys.intersection(terms)
+            rows.extend([row] * len(held))
+            columns.extend(at[t] for t in held)
+        found[rows, columns] = 1
+        return found
+
+    def of(self, present: np.ndarray) -> np.ndarray:
+        """Each set's coverage of each concept (sets, concepts), from `present`: the best
+        credit among the ways of covering it that the set holds every term of."""
+        if not len(self._starts) or not len(present):
+            return np.zeros((len(present), len(self._starts)))
+        held = (present @ self._ways) == self._needed
+        return np.maximum.reduceat(held * self._credits, self._starts, axis=1)
+
+    def covered(self, sets: Sequence[frozenset]) -> np.ndarray:
+        """Each set's coverage of each concept: (sets, concepts)."""
+        return self.of(self.present(sets))
 
 
 @dataclass(frozen=True)

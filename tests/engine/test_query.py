@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.engine.query import EXPANSION_CREDIT, analyse, answer_kind
+from bot.engine.query import EXPANSION_CREDIT, Coverage, analyse, answer_kind
 
 
 def concept(question: str, term: str):
@@ -34,10 +34,9 @@ def test_framing_words_are_marked():
 
 def test_a_several_word_synonym_covers_only_when_all_its_words_are_there():
     """ "citi" alone does not stand for "New York City"; "new york city" does."""
-    nyc = concept("what did nyc do", "nyc")
-    assert nyc.covered_by({"citi"}) == 0.0
-    assert nyc.covered_by({"new", "york", "citi"}) == EXPANSION_CREDIT
-    assert nyc.covered_by({"nyc"}) == 1.0
+    coverage = Coverage([concept("what did nyc do", "nyc")])
+    sets = [frozenset({"citi"}), frozenset({"new", "york", "citi"}), frozenset({"nyc"})]
+    assert coverage.covered(sets)[:, 0].tolist() == [0.0, EXPANSION_CREDIT, 1.0]
 
 
 def test_names_are_told_from_the_first_word():
