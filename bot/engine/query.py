@@ -134,51 +134,56 @@ class Coverage:
     are read as which of those they hold (`present`).
     """
 
+    # What a way of covering a concept counts for, the best first.
+    CREDITS = (1.0, EXPANSION_CREDIT, RELATED_CREDIT)
+
     def __init__(self, concepts: Sequence[Concept]) -> None:
         columns: dict = {}  # term -> its column
-        members: list[list[int]] = []  # per way of covering: its terms' columns
-        credits: list[float] = []
-        starts: list[int] = []  # where each concept's ways begin
-        for concept in concepts:
-            starts.append(len(members))
-            ways = [((concept.term,), 1.0)]
-            ways += [((t,), EXPANSION_CREDIT) for t in concept.synonyms]
-            ways += [(phrase, EXPANSION_CREDIT) for phrase in concept.phrases]
-            ways += [((t,), RELATED_CREDIT) for t in concept.related]
-            ways += [(phrase, RELATED_CREDIT) for phrase in concept.related_phrases]
+        members: list[list[int]] = []  # per way of covering a concept: its terms' columns
+        credited: list[int] = []  # per way: the column of (its credit, its concept)
+        count = len(concepts)
+        for k, concept in enumerate(concepts):
+            ways = [((concept.term,), 0)]
+            ways += [((t,), 1) for t in concept.synonyms]
+            ways += [(phrase, 1) for phrase in concept.phrases]
+            ways += [((t,), 2) for t in concept.related]
+            ways += [(phrase, 2) for phrase in concept.related_phrases]
             for terms, credit in ways:
                 members.append(sorted({columns.setdefault(t, len(columns)) for t in terms}))
-                credits.append(credit)
+                credited.append(credit * count + k)
         self.columns = columns
         self._keys = frozenset(columns)
-        self._ways = np.zeros((len(columns), len(members)), dtype=np.uint8)
+        self._count = count
+        # Counted with float32 matrix products (exact for counts this small, and far
+        # quicker than integer ones): the terms of each way, and the ways of each credit.
+        self._ways = np.zeros((len(columns), len(members)), dtype=np.float32)
         for way, found in enumerate(members):
-            self._ways[found, way] = 1
-        self._needed = np.array([len(found) for found in members], dtype=np.uint8)
-        self._credits = np.array(credits)
-        self._starts = np.array(starts, dtype=np.intp)
+            self._ways[found, way] = 1.0
+        self._needed = np.array([len(found) for found in members], dtype=np.float32)
+        self._credited = np.zeros((len(members), len(self.CREDITS) * count), dtype=np.float32)
+        self._credited[np.arange(len(members)), credited] = 1.0
 
     def present(self, sets: Sequence[frozenset]) -> np.ndarray:
         """Which of the terms that can cover a concept each set holds: (sets, terms)."""
-        found = np.zeros((len(sets), len(self.columns)), dtype=np.uint8)
-        rows: list[int] = []
-        columns: list[int] = []
+        held = list(map(self._keys.intersection, sets))
         at = self.columns
-        keys = self._keys
-        for row, terms in enumerate(sets):
-            held = keys.intersection(terms)
-            rows.extend([row] * len(held))
-            columns.extend(at[t] for t in held)
-        found[rows, columns] = 1
+        found = np.zeros((len(sets), len(at)), dtype=bool)
+        found[
+            np.repeat(np.arange(len(sets)), list(map(len, held))), [at[t] for h in held for t in h]
+        ] = True
         return found
 
     def of(self, present: np.ndarray) -> np.ndarray:
         """Each set's coverage of each concept (sets, concepts), from `present`: the best
         credit among the ways of covering it that the set holds every term of."""
-        if not len(self._starts) or not len(present):
-            return np.zeros((len(present), len(self._starts)))
-        held = (present @ self._ways) == self._needed
-        return np.maximum.reduceat(held * self._credits, self._starts, axis=1)
+        found = np.zeros((len(present), self._count))
+        if not self._count or not len(present):
+            return found
+        held = (present.astype(np.float32) @ self._ways) == self._needed
+        by_credit = np.split(held.astype(np.float32) @ self._credited > 0, len(self.CREDITS), 1)
+        for credit, covered in reversed(list(zip(self.CREDITS, by_credit, strict=True))):
+            found = np.where(covered, credit, found)
+        return found
 
     def covered(self, sets: Sequence[frozenset]) -> np.ndarray:
         """Each set's coverage of each concept: (sets, concepts)."""
