@@ -298,6 +298,7 @@ class ArticleContext:
         self._person_ends = list(accumulate(structure[2 : 2 + n_persons], initial=n_headline))
         self._persons: dict[int, frozenset[str]] = {}
         self.headline = frozenset(terms[:n_headline])
+        self.referable = frozenset(terms[n_headline:])  # every term `referents` can give
 
     @classmethod
     def of(cls, article: Article) -> ArticleContext:

@@ -357,16 +357,19 @@ def _coverage(
     passage, the sentence before it and whom they refer to, with the headline (around)."""
     coverage = Coverage([concept for _, concept, _ in reading.asked.weighed])
     present = coverage.present
+    # Whom a span refers to counts only in an article whose people's names and roles hold
+    # a term that covers a concept.
+    refers = [reading.context and not coverage.terms.isdisjoint(c.context.referable) for c in found]
     windows: dict[int, int] = {}  # id(window) -> its row in `passages`
     passages: list[frozenset] = []
     window_of = []
-    for c in found:
+    for c, referring in zip(found, refers, strict=True):
         at = windows.get(id(c.window))
         if at is None:
             at = windows[id(c.window)] = len(passages)
             window = c.window
             terms = frozenset(window.before).union(*window.terms)
-            if reading.context:
+            if referring:
                 terms |= c.context.referents(window.start, window.end)
             passages.append(terms)
         window_of.append(at)
@@ -374,7 +377,11 @@ def _coverage(
     passage = present(passages)[window_of]
     context, headline = own, np.zeros_like(own)
     if reading.context:
-        context = own | present([c.context.referents(c.start, c.end) for c in found])
+        referred = [
+            c.context.referents(c.start, c.end) if referring else frozenset()
+            for c, referring in zip(found, refers, strict=True)
+        ]
+        context = own | present(referred)
         headline = present([c.context.headline for c in found])
     both = np.concatenate([own, context, context | headline, passage, passage | headline])
     quote, context, context_headed, passage, passage_headed = np.split(coverage.of(both), 5)

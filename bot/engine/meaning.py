@@ -66,7 +66,7 @@ class Vectors:
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of `words`, one row each."""
         rows = [self.vector(w) for w in words]
-        return np.vstack(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
+        return np.array(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
 
 
 @cache

@@ -152,7 +152,7 @@ class Coverage:
                 members.append(sorted({columns.setdefault(t, len(columns)) for t in terms}))
                 credited.append(credit * count + k)
         self.columns = columns
-        self._keys = frozenset(columns)
+        self.terms = frozenset(columns)
         self._count = count
         # Counted with float32 matrix products (exact for counts this small, and far
         # quicker than integer ones): the terms of each way, and the ways of each credit.
@@ -165,7 +165,7 @@ class Coverage:
 
     def present(self, sets: Sequence[frozenset]) -> np.ndarray:
         """Which of the terms that can cover a concept each set holds: (sets, terms)."""
-        held = list(map(self._keys.intersection, sets))
+        held = list(map(self.terms.intersection, sets))
         at = self.columns
         found = np.zeros((len(sets), len(at)), dtype=bool)
         found[

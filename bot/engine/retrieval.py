@@ -87,6 +87,7 @@ class Candidate:
     start: int  # the quote's offsets in the article's text
     end: int
     sentences: list[tuple[Term, ...]]  # the terms of its sentences
+    terms: frozenset[Term]  # ... each once
     near: tuple[int, int]  # it with a sentence either side, inside its passage
     window: Window  # the passage it was read in
     context: ArticleContext  # its article's: whom its surnames and pronouns stand for
@@ -94,10 +95,6 @@ class Candidate:
     passage_score: float  # its passage's BM25 score
     bm25: float = 0.0  # its sentences' own BM25 score (the first phase's)
     score: float = 0.0  # what the judge rates it: the probability that it answers
-
-    @cached_property
-    def terms(self) -> frozenset[Term]:
-        return frozenset().union(*self.sentences)
 
     @cached_property
     def folded(self) -> str:
@@ -214,12 +211,14 @@ def candidates(
                 continue
             seen.add(key)
             start_at, end_at = _without_stray_quote_marks(article.text, span_start, span_end)
+            sentences = terms[first : last + 1]
             found.append(
                 Candidate(
                     article,
                     start_at,
                     end_at,
-                    terms[first : last + 1],
+                    sentences,
+                    frozenset().union(*sentences),
                     near,
                     window,
                     read,
