@@ -200,11 +200,14 @@ def _jaccard(a: frozenset[Term], b: frozenset[Term]) -> float:
 
 
 def _same_quote(a: Candidate, b: Candidate) -> bool:
-    """Whether two candidates from different articles carry the same words (a shared tweet)."""
+    """Whether two candidates from different articles carry the same words (a shared tweet):
+    most of their words shared, or one's text inside the other's."""
     if a.source.id == b.source.id:
         return False
-    shorter, longer = sorted((a.folded, b.folded), key=len)
-    return shorter in longer or _jaccard(a.terms, b.terms) >= SAME_QUOTE_JACCARD
+    if _jaccard(a.terms, b.terms) >= SAME_QUOTE_JACCARD:
+        return True
+    one, other = a.folded, b.folded
+    return one in other if len(one) <= len(other) else other in one
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

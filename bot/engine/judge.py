@@ -123,13 +123,18 @@ class Model:
 
     def probability(self, described: dict[str, float]) -> float:
         """The probability that what is so described is what the model was fitted to find."""
-        z = self.bias
-        for name, weight in zip(self.features, self.weights, strict=True):
-            z += weight * described[name]
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return self.probabilities([described])[0]
 
     def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
-        return [self.probability(row) for row in rows]
+        """Each row's probability; the weighted features are added in order, all rows at
+        once."""
+        if not rows:
+            return []
+        x = np.array([[row[name] for name in self.features] for row in rows], dtype=float)
+        z = np.full(len(rows), self.bias)
+        for k, weight in enumerate(self.weights):
+            z = z + weight * x[:, k]
+        return [1.0 / (1.0 + math.exp(-v)) if v > -700 else 0.0 for v in z.tolist()]
 
 
 @dataclass(frozen=True, eq=False)

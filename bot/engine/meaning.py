@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import struct
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -50,23 +51,46 @@ class Vectors:
             raise ValueError(f"unexpected WordLlama weights ({info['dtype']})")
         table = np.frombuffer(raw[8 + size + begin : 8 + size + end], dtype=np.float16)
         self._table = table.reshape(info["shape"]).astype(np.float32)
-        self.vector = lru_cache(maxsize=WORDS_KEPT)(self._vector)
-
-    def _vector(self, word: str) -> np.ndarray:
-        """A lower-case word's unit vector: the mean of its tokens'."""
-        ids = self._tokenizer.encode(word, add_special_tokens=False).ids
-        found = self._table[ids].mean(axis=0) if ids else np.zeros(self._table.shape[1])
-        norm = float(np.linalg.norm(found))
-        return (found / norm if norm else found).astype(np.float32)
+        self._known: OrderedDict[str, np.ndarray] = OrderedDict()  # the words used last
 
     def whole_word(self, word: str) -> bool:
         """Whether the vocabulary holds `word` as one token (a common word, spelt right)."""
         return len(self._tokenizer.encode(word, add_special_tokens=False).ids) == 1
 
     def matrix(self, words: Iterable[str]) -> np.ndarray:
-        """The unit vectors of `words`, one row each."""
-        rows = [self.vector(w) for w in words]
+        """The unit vectors of lower-case `words`, one row each: each word's the mean of its
+        tokens' (kept for the WORDS_KEPT words used last)."""
+        words = list(words)
+        known = self._known
+        new = [w for w in dict.fromkeys(words) if w not in known]
+        if new:
+            known.update(zip(new, self._vectors(new), strict=True))
+        rows = []
+        for word in words:
+            known.move_to_end(word)
+            rows.append(known[word])
+        while len(known) > WORDS_KEPT:
+            known.popitem(last=False)
         return np.array(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
+
+    def _vectors(self, words: list[str]) -> np.ndarray:
+        """The words' unit vectors, all at once: each row what `np.mean` over its tokens'
+        vectors and `np.linalg.norm` give, bit for bit (the words of as many tokens summed
+        together, the mean worked out in float64, each norm by its own dot product)."""
+        tokens = [self._tokenizer.encode(w, add_special_tokens=False).ids for w in words]
+        found = np.zeros((len(words), self._table.shape[1]), np.float32)
+        alike: dict[int, list[int]] = {}  # number of tokens -> the words with that many
+        for k, ids in enumerate(tokens):
+            if ids:
+                alike.setdefault(len(ids), []).append(k)
+        for count, rows in alike.items():
+            sums = np.add.reduce(self._table[[tokens[k] for k in rows]], axis=1)
+            found[rows] = np.true_divide(sums, np.intp(count), out=sums, casting="unsafe")
+        for row in found:
+            norm = np.sqrt(row.dot(row))
+            if norm:
+                row /= norm
+        return found
 
 
 @cache
