@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,7 +31,7 @@ from bot.engine.retrieval import (
     counts_what_is_asked,
     holds,
 )
-from bot.engine.shapes import SHAPES
+from bot.engine.shapes import SHAPES, whole_words
 from bot.engine.text import fold
 
 # What each feature says of a candidate, in the order the model's weights are kept.
@@ -424,12 +423,15 @@ def _together(pairs: set[tuple[Term, Term]], c: Candidate) -> float:
 def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
     """The question's words typed in lower case that the candidates write as names
     ("atlanta", "lightfoot"): chat rarely capitalises, articles always do."""
-    texts = " ".join(c.text for c in found[:60])
+    words = {
+        number: concept.word
+        for number, concept, _ in asked.weighed
+        if number not in asked.named and not concept.capitalised and concept.word.isalpha()
+    }
+    written = whole_words(words.values(), " ".join(c.text for c in found[:60]))
     names = []
-    for number, concept, _ in asked.weighed:
-        if number in asked.named or concept.capitalised or not concept.word.isalpha():
-            continue
-        seen = re.findall(rf"\b{re.escape(concept.word)}\b", texts, re.I)
+    for number, word in words.items():
+        seen = written[word]
         if seen and sum(w[0].isupper() for w in seen) * 4 >= 3 * len(seen):
             names.append(number)
     return names

@@ -116,4 +116,4 @@ def comparable(word: str) -> bool:
 def plain_words(text: str) -> tuple[str, ...]:
     """The words of `text` written in lower case (capitalised ones are names, or begin a
     sentence), that may be compared by meaning."""
-    return tuple(w for w in _PLAIN_WORD.findall(text) if comparable(w))
+    return tuple(filter(comparable, _PLAIN_WORD.findall(text)))

@@ -38,13 +38,44 @@ class Shape:
     def search(self, text: str) -> bool:
         """Whether `text` shows the shape: as `\\b(word)\\b` with re.IGNORECASE finds a word
         (it is one of the text's `\\w+` runs, lower-cased), or the pattern is found."""
-        if self.words:
-            plain = text
-            if not plain.isascii() and any(c in plain for c in _ODD_LETTERS):
-                plain = plain.translate(_CASELESS)
-            if not self.words.isdisjoint(_WORD.findall(plain.lower())):
-                return True
+        if self.words and not self.words.isdisjoint(_WORD.findall(caseless(text))):
+            return True
         return self.pattern is not None and self.pattern.search(text) is not None
+
+
+def caseless(text: str) -> str:
+    """`text` lower-cased, each character that re.IGNORECASE matches to an ASCII letter made
+    that letter: the same length (İ, whose lower case is two characters, becomes i first)."""
+    if not text.isascii() and any(c in text for c in _ODD_LETTERS):
+        text = text.translate(_CASELESS)
+    return text.lower()
+
+
+def whole_words(words: Iterable[str], text: str) -> dict[str, list[str]]:
+    """Per word, what `re.findall(rf"\\b{word}\\b", text, re.I)` finds, in order: an ASCII
+    word is looked for in the `caseless` text and kept where a word starts and ends (in
+    Unicode: `\\w` is a letter, a digit or _), many times faster than Python's `re`."""
+    plain = caseless(text)
+    found = {}
+    for word in words:
+        if not (word.isascii() and word.isalpha()) or len(plain) != len(text):
+            found[word] = re.findall(rf"\b{re.escape(word)}\b", text, re.I)
+            continue
+        seen = []
+        end = len(word)
+        at = plain.find(word.lower())
+        while at >= 0:
+            if (at == 0 or not _is_word(text[at - 1])) and (
+                at + end == len(text) or not _is_word(text[at + end])
+            ):
+                seen.append(text[at : at + end])
+            at = plain.find(word.lower(), at + 1)
+        found[word] = seen
+    return found
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 _TIME_FORMS = r"\d{4}-\d{2}-\d{2}|\d{1,2}(:\d{2})?\s?[ap]\.?m\.?"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.corpus import load_corpus
-from bot.engine.shapes import SHAPES, TIME
+from bot.engine.shapes import SHAPES, TIME, whole_words
 from bot.engine.text import fold, sentence_spans
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +104,20 @@ def test_each_kind_is_found_where_its_regular_expression_finds_it(kind):
     agree = [shape.search(fold(t)) == bool(reference.search(fold(t))) for t in texts]
     assert all(agree), [t for t, same in zip(texts, agree, strict=True) if not same][:5]
     assert 0 < sum(shape.search(fold(t)) for t in texts) < len(texts)  # it tells them apart
+
+
+def test_whole_words_are_found_where_their_regular_expression_finds_them():
+    """A question's word typed in lower case is found in the quotes exactly where
+    `\\bword\\b` in any case finds it: each occurrence, as written, on real and odd text."""
+    texts = real_sentences() + odd_sentences(2000)
+    words = sorted({w for shape in SHAPES.values() for w in shape.words})
+    words += ["atlanta", "ice", "ſun", "é", "raid", "raids", "x"]
+    for text in texts:
+        found = whole_words(words, text)
+        for word in words:
+            assert found[word] == re.findall(rf"\b{re.escape(word)}\b", text, re.I), (word, text)
+    joined = " ".join(texts)
+    assert sum(map(len, whole_words(words, joined).values())) > 1000  # not all empty
 
 
 def test_a_time_word_is_recognised_as_a_whole_name():
