@@ -8,7 +8,6 @@ quote citing each of them, and only articles that hold its exact words are cited
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -220,6 +219,26 @@ def _locate(head: Candidate, other: Candidate, article: Article) -> tuple[int, i
     if other is head:
         return head.start, head.end
     words = head.source.text[head.start : head.end].split()
-    pattern = re.compile(r"\s+".join(map(re.escape, words)))
-    found = pattern.search(other.source.text, article.body_start)
-    return found.span() if found else None
+    text = other.source.text
+    if not words:
+        return article.body_start, article.body_start
+    at = text.find(words[0], article.body_start)
+    while at >= 0:
+        end = _spaced(text, at + len(words[0]), words[1:])
+        if end is not None:
+            return at, end
+        at = text.find(words[0], at + 1)
+    return None
+
+
+def _spaced(text: str, at: int, words: list[str]) -> int | None:
+    """Where `words` end in `text` when each follows white space from `at` on, or None (what
+    `re.match(r"\\s+w1\\s+w2...")` finds: the words hold no white space)."""
+    for word in words:
+        start = at
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == start or not text.startswith(word, at):
+            return None
+        at += len(word)
+    return at

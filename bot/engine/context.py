@@ -298,7 +298,7 @@ class ArticleContext:
         self._person_ends = list(accumulate(structure[2 : 2 + n_persons], initial=n_headline))
         self._persons: dict[int, frozenset[str]] = {}
         self.headline = frozenset(terms[:n_headline])
-        self.referable = frozenset(terms[n_headline:])  # every term `referents` can give
+        self._referable: frozenset[str] | None = None
 
     @classmethod
     def of(cls, article: Article) -> ArticleContext:
@@ -310,6 +310,13 @@ class ArticleContext:
         ]
         structure, terms = encode(read(article, spans), str)
         return cls(structure, terms, [start for start, _ in spans])
+
+    def referable(self) -> frozenset[str]:
+        """Every term `referents` can give: the names and roles of the article's people."""
+        found = self._referable
+        if found is None:
+            found = self._referable = frozenset(self._terms[self._person_ends[0] :])
+        return found
 
     def _person(self, number: int) -> frozenset[str]:
         found = self._persons.get(number)

@@ -363,7 +363,9 @@ def _coverage(
     present = coverage.present
     # Whom a span refers to counts only in an article whose people's names and roles hold
     # a term that covers a concept.
-    refers = [reading.context and not coverage.terms.isdisjoint(c.context.referable) for c in found]
+    refers = [
+        reading.context and not coverage.terms.isdisjoint(c.context.referable()) for c in found
+    ]
     windows: dict[int, int] = {}  # id(window) -> its row in `passages`
     passages: list[frozenset] = []
     window_of = []

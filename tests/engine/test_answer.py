@@ -321,3 +321,28 @@ def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
     for quote in answer.quotes:
         for location in quote.locations:
             assert quote.text in " ".join(location.article.text.split())
+
+
+def test_a_quote_carried_with_other_line_breaks_cites_both_at_its_words():
+    """The same statement wrapped differently in two articles is one quote citing both, each
+    location the statement's own words (not an earlier sentence that begins like it)."""
+    from bot.engine.chunking import make_passages
+
+    said = "The raids will go ahead in two weeks unless Congress acts on asylum"
+    wrapped = said.replace("go ahead ", "go\nahead  ").replace(" unless", "\n unless")
+    texts = {
+        "wire.txt": f"Trump posted on Saturday.\n\n{said}. — Donald J. Trump (@realDonaldTrump)\n",
+        "tv.txt": "The raids will go on, aides said.\n\n"
+        f"{wrapped}. — Donald J. Trump (@realDonaldTrump)\n",
+        "a.txt": "The school board met on Tuesday to discuss the budget for next year.\n",
+        "b.txt": "A storm closed the coastal highway and crews cleared fallen trees.\n",
+        "c.txt": "The county fair returns in August with rides, livestock and music.\n",
+        "d.txt": "Volunteers planted two hundred trees along the river trail.\n",
+    }
+    articles = [parse_article(t.encode(), Path(n)) for n, t in texts.items()]
+    engine = Engine(articles, [p for a in articles for p in make_passages(a)])
+    answer = engine.ask("what did Trump post about the raids going ahead unless Congress acts")
+    quote = next(q for q in answer.quotes if said in q.text)
+    assert sorted(location.article.id for location in quote.locations) == ["tv", "wire"]
+    for location in quote.locations:
+        assert " ".join(location.text.split()) == quote.text

@@ -112,6 +112,7 @@ def test_the_store_keeps_what_reading_the_article_again_gives(corpus, tmp_path):
         for start, end in spans:
             kept = stored(passage.article)
             assert kept.referents(start, end) == afresh.referents(start, end)
+            assert kept.referents(start, end) <= kept.referable()  # whom any span can mean
             assert kept.names_person(start, end) == afresh.names_person(start, end)
             checked += 1
         assert stored(passage.article).headline == afresh.headline
@@ -206,6 +207,7 @@ def test_reading_odd_articles_never_fails(seed):
         referents, names = context.referents(start, end), context.names_person(start, end)
         assert isinstance(names, bool) and all(isinstance(t, str) for t in referents)
         assert (referents, names) == (afresh.referents(start, end), afresh.names_person(start, end))
+        assert referents <= context.referable()
         piece = a.text[start:end]
         if not any(c.isupper() for c in piece):
             assert not names, piece
