@@ -297,14 +297,16 @@ class Engine:
     def _sentence_score(self, asked: Asked, terms: tuple[Term, ...]) -> float:
         """BM25 of one sentence against the concepts (idf from the passage index): per
         concept, its best term's, the framing ones lightly."""
+        by_term = asked.by_term
+        matched = [term for term in terms if term in by_term]
+        if not matched:
+            return 0.0
         k1, b = self.index.bm25.k1, self.index.bm25.b
         norm = k1 * (1 - b + b * len(terms) / self._avg_sentence_terms)
         best = [0.0] * len(asked.factors)
-        by_term = asked.by_term
         counts: dict[Term, int] = {}
-        for term in terms:
-            if term in by_term:
-                counts[term] = counts.get(term, 0) + 1
+        for term in matched:
+            counts[term] = counts.get(term, 0) + 1
         for term, tf in counts.items():
             for number, weighted_idf in by_term[term]:
                 value = weighted_idf * tf * (k1 + 1) / (tf + norm)

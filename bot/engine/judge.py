@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import pairwise
+from operator import itemgetter
 
 import numpy as np
 
@@ -129,7 +130,9 @@ class Model:
         once."""
         if not rows:
             return []
-        x = np.array([[row[name] for name in self.features] for row in rows], dtype=float)
+        x = np.array(list(map(itemgetter(*self.features), rows)), dtype=float).reshape(
+            len(rows), len(self.features)
+        )
         z = np.full(len(rows), self.bias)
         for k, weight in enumerate(self.weights):
             z = z + weight * x[:, k]
