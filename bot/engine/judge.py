@@ -393,7 +393,10 @@ def _coverage(
         context = own | present(referred)
         headline = present([c.context.headline for c in found])
     both = np.concatenate([own, context, context | headline, passage, passage | headline])
-    quote, context, context_headed, passage, passage_headed = np.split(coverage.of(both), 5)
+    count = len(found)
+    quote, context, context_headed, passage, passage_headed = (
+        coverage.of(both)[k * count : (k + 1) * count] for k in range(5)
+    )
     return (
         quote,
         context,

@@ -180,9 +180,11 @@ class Coverage:
         if not self._count or not len(present):
             return found
         held = (present.astype(np.float32) @ self._ways) == self._needed
-        by_credit = np.split(held.astype(np.float32) @ self._credited > 0, len(self.CREDITS), 1)
-        for credit, covered in reversed(list(zip(self.CREDITS, by_credit, strict=True))):
-            found = np.where(covered, credit, found)
+        by_credit = held.astype(np.float32) @ self._credited > 0
+        count = self._count
+        for level in reversed(range(len(self.CREDITS))):
+            covered = by_credit[:, level * count : (level + 1) * count]
+            found = np.where(covered, self.CREDITS[level], found)
         return found
 
     def covered(self, sets: Sequence[frozenset]) -> np.ndarray:
