@@ -1,8 +1,10 @@
 """Reading a question: its own words, everyday synonyms, phrasal verbs and framing words."""
 
+import random
+
 import pytest
 
-from bot.engine.query import EXPANSION_CREDIT, Coverage, analyse, answer_kind
+from bot.engine.query import EXPANSION_CREDIT, RELATED_CREDIT, Coverage, analyse, answer_kind
 
 
 def concept(question: str, term: str):
@@ -75,3 +77,40 @@ def test_the_measure_in_how_big_only_says_an_amount_is_wanted():
     assert concepts["big"].framing and not concepts["fire"].framing
     concepts = {c.term: c for c in analyse("how did the city find out")}
     assert not concepts["find"].framing
+
+
+def _credit(concept, present: frozenset) -> float:
+    """The coverage rule spelt out for one set: the reference `Coverage` must agree with."""
+    if concept.term in present:
+        return 1.0
+    if concept.synonyms & present or any(set(p) <= present for p in concept.phrases):
+        return EXPANSION_CREDIT
+    if concept.related & present or any(set(p) <= present for p in concept.related_phrases):
+        return RELATED_CREDIT
+    return 0.0
+
+
+def test_coverage_credits_each_set_as_the_rule_says():
+    """Every set of words covers every concept as the rule says (own word 1, synonym or a
+    whole several-word synonym less, WordNet relative less again), all sets at once."""
+    rng = random.Random(5)
+    credits = set()
+    for question in (
+        "what did nyc do",
+        "why were the raids called off",
+        "how many cops pushed back on the ICE raids in los angeles",
+        "which mayors spoke out against the deportation plan",
+        "how did officials react when ICE postponed",  # a relative of several words
+        "did the sheriff refuse to cooperate",
+        "did the governor criticize trump",
+    ):
+        concepts = analyse(question)
+        words = sorted({t for c in concepts for t in c.weights} | {"citi", "unrelated"})
+        sets = [
+            frozenset(rng.sample(words, rng.randint(0, min(6, len(words))))) for _ in range(300)
+        ]
+        found = Coverage(concepts).covered(sets)
+        expected = [[_credit(c, s) for c in concepts] for s in sets]
+        assert found.tolist() == expected
+        credits |= set(found.ravel().tolist())
+    assert credits == {0.0, RELATED_CREDIT, EXPANSION_CREDIT, 1.0}  # every rule was tried

@@ -1,0 +1,37 @@
+"""Words to vectors: a word's vector is its tokens' mean, at unit length, however it is read."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.engine.meaning import Vectors, plain_words
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def folder() -> Path:
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("wordllama is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def test_a_word_means_the_same_whichever_question_reads_it_first(folder):
+    """A word's vector is the mean of its tokens' vectors at unit length, to the bit, whether
+    a question reads it alone or among the hundreds of words of its quotes."""
+    text = " ".join(p.read_text("utf-8") for p in sorted((ROOT / "corpus").glob("*.md")))
+    words = [*sorted(set(plain_words(text)))[:400], "x", "naïve", "raids", "raids", ""]
+    batch = Vectors(folder)
+    together = batch.matrix(words)
+    alone = Vectors(folder)
+    for word, row in zip(words, together, strict=True):
+        assert np.array_equal(alone.matrix([word])[0], row), word
+        ids = batch._tokenizer.encode(word, add_special_tokens=False).ids
+        mean = batch._table[ids].mean(axis=0) if ids else np.zeros(len(row), np.float32)
+        norm = float(np.linalg.norm(mean))
+        assert np.array_equal((mean / norm if norm else mean).astype(np.float32), row), word
+    lengths = np.linalg.norm(together[:-1], axis=1)
+    assert np.allclose(lengths, 1.0, atol=1e-5) and len({len(r) for r in together}) == 1
