@@ -63,6 +63,8 @@ FEATURES = {
     "soft_cover": "coverage where a word close in meaning counts as far as it is close",
     "soft_crux": "how close in meaning its nearest word is to the question's heaviest word",
     "soft_gap": "its soft coverage less the best candidate's (0 for the best)",
+    "dense": "cosine of the question's and the quote's text vectors (mean word pieces)",
+    "dense_gap": "its dense closeness less the best candidate's (0 for the best)",
 }
 # A headline word counts for this share of a match. Kept typed: the judge weighs the
 # coverage features it feeds, so what matters is that the headline counts less.
@@ -81,6 +83,7 @@ QUESTION_FEATURES = {
     "five lacks (a share)",
     "best_cover": "the best candidate's context coverage",
     "best_soft_cover": "the best candidate's soft coverage",
+    "best_dense": "the best candidate's closeness to the question as whole texts",
     "best_kind_held": "the best candidate holds the kind of answer asked for",
     "best_counts_asked": "the best candidate's number counts what the question counts",
     "any_counts_asked": "one of the best five candidates' numbers counts what is asked",
@@ -239,6 +242,7 @@ def question_features(
         "names_missing_all": min(rows[i]["names_missing"] for i in order[:5]),
         "best_cover": best["cover_context"],
         "best_soft_cover": best["soft_cover"],
+        "best_dense": best["dense"],
         "best_kind_held": best["kind_held"],
         "best_counts_asked": best["counts_asked"],
         "any_counts_asked": max(rows[i]["counts_asked"] for i in order[:5]),
@@ -266,6 +270,7 @@ class Reading:
     names: Callable[[Candidate], set[str]]  # the uncommon names a quote gives
     context: bool  # whether whom pronouns stand for, and headlines, count
     meaning: Vectors | None = None  # word vectors, when closeness in meaning counts
+    question: str = ""  # the question's words as searched for (with what it follows)
 
 
 def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:
@@ -367,6 +372,11 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
                 "soft_gap": 0.0,
             }
         )
+    dense = _dense(reading, found)
+    best_dense = max(dense)
+    for row, value in zip(rows, dense, strict=True):
+        row["dense"] = value
+        row["dense_gap"] = value - best_dense
     best_sentence = max(r["bm25_sentence"] for r in rows) or 1.0
     best_cover = max(r["cover_context"] for r in rows)
     best_soft = max(r["soft_cover"] for r in rows)
@@ -375,6 +385,14 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
         row["cover_gap"] = row["cover_context"] - best_cover
         row["soft_gap"] = row["soft_cover"] - best_soft
     return rows
+
+
+def _dense(reading: Reading, found: Sequence[Candidate]) -> list[float]:
+    """Each candidate's closeness to the question as whole texts (0 without vectors)."""
+    if reading.meaning is None or not reading.question:
+        return [0.0] * len(found)
+    vectors = reading.meaning.texts([reading.question] + [c.text for c in found])
+    return np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).tolist()
 
 
 def _covered(weighed, terms, already: list[float] | None = None) -> list[float]:
