@@ -40,7 +40,7 @@ from bot.engine.retrieval import (
     requirement,
 )
 from bot.engine.shapes import TIME
-from bot.engine.text import normalize_word, tokenize
+from bot.engine.text import normalize_word, tokenize, words
 
 __all__ = [
     "DEFAULT_QUOTES",
@@ -241,7 +241,7 @@ class Engine:
             names,
             self.features.context,
             meaning.vectors() if self.features.meaning else None,
-            f"{earlier} {text}" if earlier else text,
+            " ".join(w[3] for w in words(f"{earlier} {text}" if earlier else text)),
         )
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):

@@ -66,6 +66,25 @@ FEATURES = {
     "dense": "cosine of the question's and the quote's text vectors (mean word pieces)",
     "dense_gap": "its dense closeness less the best candidate's (0 for the best)",
 }
+# Which way each feature may move the rating when the model is fitted (scripts/fit_judge.py
+# bounds the weights' signs): more of the question covered never makes a quote less likely
+# to answer, a name or day missing never more. Features not named here are free.
+RISES = {
+    **dict.fromkeys(
+        "cover_quote cover_context cover_passage cover_gap bm25_sentence bm25_passage "
+        "kind_held pairs_together crux_covered list_new_names list_cover named_speaks "
+        "counts_asked soft_cover soft_crux soft_gap dense dense_gap best second top_mean "
+        "best_cover best_soft_cover best_dense best_kind_held best_counts_asked "
+        "any_counts_asked any_named_speaks".split(),
+        1,
+    ),
+    **dict.fromkeys(
+        "passage_rank missing_most names_missing names_missing_quote name_missing_any "
+        "time_missing unknown_words best_names_missing best_time_missing "
+        "names_missing_all".split(),
+        -1,
+    ),
+}
 # A headline word counts for this share of a match. Kept typed: the judge weighs the
 # coverage features it feeds, so what matters is that the headline counts less.
 HEADLINE_CREDIT = 0.5
@@ -270,7 +289,7 @@ class Reading:
     names: Callable[[Candidate], set[str]]  # the uncommon names a quote gives
     context: bool  # whether whom pronouns stand for, and headlines, count
     meaning: Vectors | None = None  # word vectors, when closeness in meaning counts
-    question: str = ""  # the question's words as searched for (with what it follows)
+    question: str = ""  # the question's words (after what it follows), lower case
 
 
 def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:

@@ -334,9 +334,7 @@ def points_back(question: str) -> bool:
     return bool(_POINTS_BACK.search(question))
 
 
-def follow_up(
-    earlier: list[Concept], later: list[Concept], refers: bool = False
-) -> list[Concept]:
+def follow_up(earlier: list[Concept], later: list[Concept], refers: bool = False) -> list[Concept]:
     """A follow-up's concepts in the context of the question it follows ("what about
     atlanta?" after "which mayors spoke out against the raids").
 
