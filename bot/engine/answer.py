@@ -26,7 +26,7 @@ from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.index import Hit, Index, Window
 from bot.engine.judge import Judge, Reading, describe, fitted
-from bot.engine.query import analyse, follow_up
+from bot.engine.query import analyse, follow_up, points_back
 from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
@@ -40,7 +40,7 @@ from bot.engine.retrieval import (
     requirement,
 )
 from bot.engine.shapes import TIME
-from bot.engine.text import normalize_word, tokenize
+from bot.engine.text import normalize_word, tokenize, words
 
 __all__ = [
     "DEFAULT_QUOTES",
@@ -58,6 +58,10 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 RANKED_QUOTES = 15  # enough for three pages of five
+# A follow-up also reads this many passages, best first, of the articles the earlier answer
+# quoted, from the best CONVERSATION_POOL for its words.
+CONVERSATION_PASSAGES = 10
+CONVERSATION_POOL = 400
 # Articles whose context (`bot.engine.context`) is kept between questions.
 CONTEXTS_KEPT = 512
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'.-]+")
@@ -179,12 +183,7 @@ class Engine:
         with store.paused_gc():
             question = validate_question(question)
             judged = self._judge(question, after)
-            if not self.judge.answers(judged.candidates, judged.rows):
-                return Answer(question, (), ())
-            listing = judged.asked is not None and judged.asked.listing
-            floor = self.judge.quote.floor
-            chosen = pick(judged.candidates, floor, limit, listing, judged.names, judged.required)
-            return answer(question, chosen, self._article)
+            return answer(question, self._chosen(judged, limit), self._article)
 
     def judged(self, question: str, after: str | None = None) -> Judged:
         """The question's candidates, described and rated: what `scripts/fit_judge.py` logs."""
@@ -206,24 +205,32 @@ class Engine:
         earlier = None
         if after and after.strip():
             earlier = self.searched_for(" ".join(after.split())[:MAX_QUESTION_CHARS])
-            concepts = follow_up(analyse(earlier, self.features.word_knowledge), concepts)
+            concepts = follow_up(
+                analyse(earlier, self.features.word_knowledge), concepts, points_back(text)
+            )
         if not concepts:
             return Judged(None, [], [])
         wanted = asked(
             text, concepts, self.index, self._term_key, self.features.answer_types, earlier
         )
-        hits = self.index.search(flat_weights(concepts), PASSAGE_POOL)
+        weights = flat_weights(concepts)
+        hits = self.index.search(weights, PASSAGE_POOL)
         if not hits:
             return Judged(wanted, [], [])
+        windows = self._windows(hits)
+        talked_about: frozenset[int] = frozenset()
+        if earlier is not None:
+            talked_about = self._quoted_articles(after or "")
+            hits, windows = self._in_conversation(weights, hits, windows, talked_about)
         sources: dict[int, Source] = {}
         found = candidates(
-            self._windows(hits),
+            windows,
             [hit.score for hit in hits],
             lambda number: self._source(number, sources),
             self._context,
             wanted.kind,
         )
-        found = first_phase(found, wanted, self._sentence_score)
+        found = first_phase(found, wanted, self._sentence_score, talked_about=talked_about)
         own = {t for c in concepts for t in c.weights}
 
         def names(candidate: Candidate) -> set[str]:
@@ -234,11 +241,53 @@ class Engine:
             names,
             self.features.context,
             meaning.vectors() if self.features.meaning else None,
+            " ".join(w[3] for w in words(f"{earlier} {text}" if earlier else text)),
         )
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
             candidate.score = score
         return Judged(wanted, found, rows, names, requirement(wanted.kind))
+
+    def _in_conversation(
+        self,
+        weights: dict[str, float],
+        hits: list[Hit],
+        windows: list[Window],
+        talked_about: frozenset[int],
+    ) -> tuple[list[Hit], list[Window]]:
+        """A follow-up's passages, with the best CONVERSATION_PASSAGES more of the articles the
+        earlier question's answer quoted (`talked_about`): what the follow-up talks about
+        ("what did she blame ice for?" is asked of the article that quoted her)."""
+        if not talked_about:
+            return hits, windows
+        more = self.index.search(weights, CONVERSATION_POOL)[len(hits) :]
+        there = [
+            (hit, window)
+            for hit, window in zip(more, self._windows(more), strict=True)
+            if window.article in talked_about
+        ][:CONVERSATION_PASSAGES]
+        return hits + [hit for hit, _ in there], windows + [window for _, window in there]
+
+    def _quoted_articles(self, question: str) -> frozenset[int]:
+        """The numbers of the articles the answer to `question` quotes (none if unanswered)."""
+        judged = self._judge(" ".join(question.split())[:MAX_QUESTION_CHARS])
+        return frozenset(group[0].source.number for group in self._chosen(judged, DEFAULT_QUOTES))
+
+    def _chosen(self, judged: Judged, limit: int) -> list[list[Candidate]]:
+        """The quotes the judge passes, picked and grouped (`compose.pick`); none when it
+        finds the question unanswered."""
+        if not self.judge.answers(judged.candidates, judged.rows):
+            return []
+        listing = judged.asked is not None and judged.asked.listing
+        return pick(
+            judged.candidates,
+            self.judge.quote.floor,
+            limit,
+            listing,
+            judged.names,
+            judged.required,
+            self.judge.relative,
+        )
 
     # -- reading the store ------------------------------------------------------------
 

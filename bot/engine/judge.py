@@ -65,6 +65,27 @@ FEATURES = {
     "soft_cover": "coverage where a word close in meaning counts as far as it is close",
     "soft_crux": "how close in meaning its nearest word is to the question's heaviest word",
     "soft_gap": "its soft coverage less the best candidate's (0 for the best)",
+    "dense": "cosine of the question's and the quote's text vectors (mean word pieces)",
+    "dense_gap": "its dense closeness less the best candidate's (0 for the best)",
+}
+# Which way each feature may move the rating when the model is fitted (scripts/fit_judge.py
+# bounds the weights' signs): more of the question covered never makes a quote less likely
+# to answer, a name or day missing never more. Features not named here are free.
+RISES = {
+    **dict.fromkeys(
+        "cover_quote cover_context cover_passage cover_gap bm25_sentence bm25_passage "
+        "kind_held pairs_together crux_covered list_new_names list_cover named_speaks "
+        "counts_asked soft_cover soft_crux soft_gap dense dense_gap best second top_mean "
+        "best_cover best_soft_cover best_dense best_kind_held best_counts_asked "
+        "any_counts_asked any_named_speaks".split(),
+        1,
+    ),
+    **dict.fromkeys(
+        "passage_rank missing_most names_missing names_missing_quote name_missing_any "
+        "time_missing unknown_words best_names_missing best_time_missing "
+        "names_missing_all".split(),
+        -1,
+    ),
 }
 # A headline word counts for this share of a match. Kept typed: the judge weighs the
 # coverage features it feeds, so what matters is that the headline counts less.
@@ -83,6 +104,7 @@ QUESTION_FEATURES = {
     "five lacks (a share)",
     "best_cover": "the best candidate's context coverage",
     "best_soft_cover": "the best candidate's soft coverage",
+    "best_dense": "the best candidate's closeness to the question as whole texts",
     "best_kind_held": "the best candidate holds the kind of answer asked for",
     "best_counts_asked": "the best candidate's number counts what the question counts",
     "any_counts_asked": "one of the best five candidates' numbers counts what is asked",
@@ -248,6 +270,7 @@ def question_features(
         "names_missing_all": min(rows[i]["names_missing"] for i in order[:5]),
         "best_cover": best["cover_context"],
         "best_soft_cover": best["soft_cover"],
+        "best_dense": best["dense"],
         "best_kind_held": best["kind_held"],
         "best_counts_asked": best["counts_asked"],
         "any_counts_asked": max(rows[i]["counts_asked"] for i in order[:5]),
@@ -275,6 +298,7 @@ class Reading:
     names: Callable[[Candidate], set[str]]  # the uncommon names a quote gives
     context: bool  # whether whom pronouns stand for, and headlines, count
     meaning: Vectors | None = None  # word vectors, when closeness in meaning counts
+    question: str = ""  # the question's words (after what it follows), lower case
 
 
 def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:
@@ -307,6 +331,7 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
         names_missing_quote = (headed[:, named] == 0).sum(axis=1) / len(named)
     cover_context = _shares(weights, headed, total)
     soft_cover = _shares(weights, close, total)
+    dense = np.array(_dense(reading, found))
     top_passage = max(c.passage_score for c in found) or 1.0
     best_sentence = max(c.bm25 for c in found) or 1.0
     kind_held = [float(kind is not None and holds(kind, c)) for c in found]
@@ -346,6 +371,8 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
         "soft_cover": soft_cover,
         "soft_crux": close[:, crux] if crux >= 0 else nothing,
         "soft_gap": soft_cover - soft_cover.max(),
+        "dense": dense,
+        "dense_gap": dense - dense.max(),
     }
     values = [_floats(columns[name]) for name in FEATURES]
     return [dict(zip(FEATURES, row, strict=True)) for row in zip(*values, strict=True)]
@@ -409,6 +436,14 @@ def _headed(covered: np.ndarray, with_headline: np.ndarray) -> np.ndarray:
     """`covered`, where a concept not fully covered also counts the headline's words for
     HEADLINE_CREDIT of a match (`with_headline`: the coverage with them)."""
     return np.where(covered < 1.0, np.maximum(covered, HEADLINE_CREDIT * with_headline), covered)
+
+
+def _dense(reading: Reading, found: Sequence[Candidate]) -> list[float]:
+    """Each candidate's closeness to the question as whole texts (0 without vectors)."""
+    if reading.meaning is None or not reading.question:
+        return [0.0] * len(found)
+    vectors = reading.meaning.texts([reading.question] + [c.text for c in found])
+    return np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).tolist()
 
 
 def _shares(weights: list[float], covered: np.ndarray, total: float) -> np.ndarray:

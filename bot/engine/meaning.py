@@ -57,6 +57,19 @@ class Vectors:
         """Whether the vocabulary holds `word` as one token (a common word, spelt right)."""
         return len(self._tokenizer.encode(word, add_special_tokens=False).ids) == 1
 
+    def texts(self, texts: list[str]) -> np.ndarray:
+        """Each text's unit vector, one row each: the mean of its tokens' vectors, as
+        WordLlama embeds a text (its tokeniser, no special tokens, average pooling)."""
+        rows = np.zeros((len(texts), self._table.shape[1]), np.float32)
+        for row, encoded in enumerate(
+            self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        ):
+            if encoded.ids:
+                found = self._table[encoded.ids].mean(axis=0)
+                norm = float(np.linalg.norm(found))
+                rows[row] = found / norm if norm else found
+        return rows
+
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of lower-case `words`, one row each: each word's the mean of its
         tokens' (kept for the WORDS_KEPT words used last)."""

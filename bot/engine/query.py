@@ -365,12 +365,28 @@ def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str
 CARRIED_WEIGHT = 0.5
 
 
-def follow_up(earlier: list[Concept], later: list[Concept]) -> list[Concept]:
+# Words by which a follow-up points back at what the question it follows was about ("what
+# did she blame ice for?", "how long for?", "do the cops there ..."): they drop out of its
+# concepts, so the earlier question's words stand in for them in full.
+_POINTS_BACK = re.compile(
+    r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|that|those|these|this|"
+    r"there|then)\b",
+    re.I,
+)
+
+
+def points_back(question: str) -> bool:
+    """Whether a follow-up refers to what came before by a pronoun or "there", "then"."""
+    return bool(_POINTS_BACK.search(question))
+
+
+def follow_up(earlier: list[Concept], later: list[Concept], refers: bool = False) -> list[Concept]:
     """A follow-up's concepts in the context of the question it follows ("what about
     atlanta?" after "which mayors spoke out against the raids").
 
     The follow-up's own words count fully. The earlier question's words it leaves out come
-    along at CARRIED_WEIGHT, except its names when the follow-up names someone or somewhere
+    along at CARRIED_WEIGHT (in full when the follow-up `refers` back by a pronoun: they
+    are what it points at), except its names when the follow-up names someone or somewhere
     itself: those it replaces ("atlanta" for "denver").
     """
     from bot.engine.wordnet import base_forms  # the table loads once
@@ -381,7 +397,7 @@ def follow_up(earlier: list[Concept], later: list[Concept]) -> list[Concept]:
     own = {c.term for c in later}
     replaces = any(named(c) and not c.framing for c in later)
     carried = [
-        replace(c, scale=CARRIED_WEIGHT)
+        replace(c, scale=c.scale if refers else CARRIED_WEIGHT)
         for c in earlier
         if c.term not in own and not (replaces and named(c))
     ]

@@ -26,6 +26,9 @@ PASSAGE_POOL = 40
 # On the labelled candidates of scripts/fit_judge.py, the best 30 hold an answering quote for
 # 182 of the 187 questions that have one (all of them: 185; the best 20: 176).
 JUDGED = 30
+# A follow-up's judge also reads this many candidates of the articles the earlier answer
+# quoted, wherever they rank: the conversation is about them.
+CONVERSATION_KEPT = 5
 # A sentence shorter than this reads better with its neighbour ("We have no choice.").
 SHORT_SENTENCE = 60
 # Framing words ("say", "going") still search, at this share of their weight. Typed, not
@@ -255,9 +258,12 @@ def first_phase(
     asked: Asked,
     sentence_score: Callable[[Asked, tuple[Term, ...]], float],
     keep: int = JUDGED,
+    talked_about: frozenset[int] = frozenset(),
 ) -> list[Candidate]:
     """The `keep` candidates the judge reads: best by their sentences' BM25 score over the
-    best one's, plus a third of their passage's over the best passage's."""
+    best one's, plus a third of their passage's over the best passage's; and, for a
+    follow-up, the best CONVERSATION_KEPT more of the articles `talked_about` (those the
+    earlier answer quoted), wherever they rank."""
     for c in found:
         c.bm25 = sum(sentence_score(asked, s) for s in c.sentences)
     if len(found) <= keep:
@@ -265,7 +271,8 @@ def first_phase(
     best = max(c.bm25 for c in found) or 1.0
     top = max(c.passage_score for c in found) or 1.0
     ranked = sorted(found, key=lambda c: -(c.bm25 / best + 0.3 * c.passage_score / top))
-    return ranked[:keep]
+    there = [c for c in ranked[keep:] if c.source.number in talked_about]
+    return ranked[:keep] + there[:CONVERSATION_KEPT]
 
 
 # The kinds of answer a quote must hold to be shown at all: a "how many" answer states an

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.answer import Engine
-from bot.engine.query import CARRIED_WEIGHT, analyse, follow_up
+from bot.engine.query import CARRIED_WEIGHT, analyse, follow_up, points_back
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,3 +43,36 @@ def test_a_chain_of_follow_ups_keeps_the_first_question(engine):
     answer = engine.ask("and denver?", after=f"{first} what about los angeles")
     assert answer.answered
     assert "Denver" in answer.quotes[0].text
+
+
+def test_a_pronoun_points_back_at_the_whole_earlier_question():
+    """'what did she blame ice for?' after a question about Atlanta's mayor is about that
+    mayor as much as about blame: the earlier words count in full, not at a reduced weight."""
+    earlier = analyse("what did atlanta's mayor tell immigrants to do on sunday")
+    later = "what did she blame ice for?"
+    combined = {c.word: c for c in follow_up(earlier, analyse(later), points_back(later))}
+    assert combined["mayor"].scale == 1.0
+    assert not points_back("and denver?")
+
+
+def test_a_follow_up_reads_the_article_the_earlier_answer_quoted(tmp_path):
+    """A follow-up whose own words rank its article low still finds the answer there: the
+    article the earlier answer quoted is where the conversation is."""
+    (tmp_path / "mayor.md").write_text(
+        "Mayor Dana Quill of Ogdenville told immigrants to stay home on Sunday.\n\n"
+        + "".join(f"The harbor festival drew crowds on day {n}.\n\n" for n in range(60))
+        + "Quill faulted the federal agency for not sharing its plans with the mayor.\n"
+    )
+    for n in range(50):  # pages that say "blame" and "ICE" more than the mayor's does
+        (tmp_path / f"other-{n:02}.md").write_text(
+            f"Critics blame ICE and the mayor for delays at crossing {n}. They blame ICE again.\n"
+        )
+    engine = Engine.load(tmp_path)
+    earlier = "what did ogdenville's mayor tell immigrants to do on sunday"
+    assert "Quill" in engine.ask(earlier).quotes[0].text
+
+    def found(judged) -> bool:
+        return any("faulted the federal agency" in c.text for c in judged.candidates)
+
+    assert found(engine.judged("what did she blame ice for?", after=earlier))
+    assert not found(engine.judged("what did she blame ice for?"))
