@@ -60,15 +60,8 @@ class Vectors:
     def texts(self, texts: list[str]) -> np.ndarray:
         """Each text's unit vector, one row each: the mean of its tokens' vectors, as
         WordLlama embeds a text (its tokeniser, no special tokens, average pooling)."""
-        rows = np.zeros((len(texts), self._table.shape[1]), np.float32)
-        for row, encoded in enumerate(
-            self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        ):
-            if encoded.ids:
-                found = self._table[encoded.ids].mean(axis=0)
-                norm = float(np.linalg.norm(found))
-                rows[row] = found / norm if norm else found
-        return rows
+        encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        return self._unit_means([e.ids for e in encoded])
 
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of lower-case `words`, one row each: each word's the mean of its
@@ -87,12 +80,18 @@ class Vectors:
         return np.array(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
 
     def _vectors(self, words: list[str]) -> np.ndarray:
-        """The words' unit vectors, all at once: each row what `np.mean` over its tokens'
-        vectors and `np.linalg.norm` give, bit for bit (the words of as many tokens summed
-        together, the mean worked out in float64, each norm by its own dot product)."""
-        tokens = [self._tokenizer.encode(w, add_special_tokens=False).ids for w in words]
-        found = np.zeros((len(words), self._table.shape[1]), np.float32)
-        alike: dict[int, list[int]] = {}  # number of tokens -> the words with that many
+        """The words' unit vectors, all at once."""
+        return self._unit_means(
+            [self._tokenizer.encode(w, add_special_tokens=False).ids for w in words]
+        )
+
+    def _unit_means(self, tokens: list[list[int]]) -> np.ndarray:
+        """Per row of token ids, the mean of their vectors at unit length (0 for none): what
+        `np.mean` and `np.linalg.norm` give, bit for bit, without their overhead per row
+        (rows of as many tokens summed together, the mean worked out in float64 as np.mean
+        does, each norm by its own dot product)."""
+        found = np.zeros((len(tokens), self._table.shape[1]), np.float32)
+        alike: dict[int, list[int]] = {}  # number of tokens -> the rows with that many
         for k, ids in enumerate(tokens):
             if ids:
                 alike.setdefault(len(ids), []).append(k)

@@ -35,3 +35,17 @@ def test_a_word_means_the_same_whichever_question_reads_it_first(folder):
         assert np.array_equal((mean / norm if norm else mean).astype(np.float32), row), word
     lengths = np.linalg.norm(together[:-1], axis=1)
     assert np.allclose(lengths, 1.0, atol=1e-5) and len({len(r) for r in together}) == 1
+
+
+def test_a_quote_reads_as_the_mean_of_its_tokens(folder):
+    """A whole quote's vector is the mean of its tokens' vectors at unit length, to the bit,
+    as WordLlama pools a text."""
+    text = (ROOT / "corpus" / "cities-vow-to-resist-ice-raids.md").read_text("utf-8")
+    quotes = [*text.split(". ")[:80], "", "x"]
+    vectors = Vectors(folder)
+    found = vectors.texts(quotes)
+    for quote, row in zip(quotes, found, strict=True):
+        ids = vectors._tokenizer.encode(quote, add_special_tokens=False).ids
+        mean = vectors._table[ids].mean(axis=0) if ids else np.zeros(len(row), np.float32)
+        norm = float(np.linalg.norm(mean))
+        assert np.array_equal((mean / norm if norm else mean).astype(np.float32), row), quote
