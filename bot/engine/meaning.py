@@ -30,6 +30,7 @@ from bot.engine.text import stopwords
 
 log = logging.getLogger(__name__)
 
+_SPACED_WORD = re.compile("▁+[^▁]*")  # a word as the tokeniser sees it, its spaces first
 _PLAIN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*[a-z](?![\w'’-])")
 WORDS_KEPT = 200_000
 
@@ -52,6 +53,21 @@ class Vectors:
         table = np.frombuffer(raw[8 + size + begin : 8 + size + end], dtype=np.float16)
         self._table = table.reshape(info["shape"]).astype(np.float32)
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()  # the words used last
+        # The tokeniser writes a space as "▁" and prepends one, and no token holds a "▁" after
+        # anything else: no token spans the start of a word, so a text's tokens are its
+        # words' (with their spaces before them), one word after the other, and a word seen
+        # before need not be tokenised again. Its special tokens are matched before that.
+        vocabulary = self._tokenizer.get_vocab()
+        self._special = [t.content for t in self._tokenizer.get_added_tokens_decoder().values()]
+        tokenizer, sample = self._tokenizer, " a  b\tc "
+        self._by_word = (
+            tokenizer.pre_tokenizer is None
+            and tokenizer.normalizer is not None
+            and tokenizer.normalizer.normalize_str(sample) == "▁" + sample.replace(" ", "▁")
+            and all("▁" not in token.lstrip("▁") for token in vocabulary)
+        )
+        self._words_tokens: dict[str, list[int]] = {}
+        self._model = self._tokenizer.model
 
     def whole_word(self, word: str) -> bool:
         """Whether the vocabulary holds `word` as one token (a common word, spelt right)."""
@@ -60,8 +76,22 @@ class Vectors:
     def texts(self, texts: list[str]) -> np.ndarray:
         """Each text's unit vector, one row each: the mean of its tokens' vectors, as
         WordLlama embeds a text (its tokeniser, no special tokens, average pooling)."""
-        encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        return self._unit_means([e.ids for e in encoded])
+        return self._unit_means([self._tokens(text) for text in texts])
+
+    def _tokens(self, text: str) -> list[int]:
+        """The token ids of `text`, as the tokeniser gives them (see `__init__`)."""
+        if not self._by_word or not text or any(t in text for t in self._special):
+            return self._tokenizer.encode(text, add_special_tokens=False).ids
+        known = self._words_tokens
+        if len(known) > WORDS_KEPT:
+            known.clear()
+        found = []
+        for word in _SPACED_WORD.findall("▁" + text.replace(" ", "▁")):
+            ids = known.get(word)
+            if ids is None:
+                ids = known[word] = [token.id for token in self._model.tokenize(word)]
+            found += ids
+        return found
 
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of lower-case `words`, one row each: each word's the mean of its
@@ -81,9 +111,7 @@ class Vectors:
 
     def _vectors(self, words: list[str]) -> np.ndarray:
         """The words' unit vectors, all at once."""
-        return self._unit_means(
-            [self._tokenizer.encode(w, add_special_tokens=False).ids for w in words]
-        )
+        return self._unit_means([self._tokens(word) for word in words])
 
     def _unit_means(self, tokens: list[list[int]]) -> np.ndarray:
         """Per row of token ids, the mean of their vectors at unit length (0 for none): what

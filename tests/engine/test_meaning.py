@@ -41,7 +41,8 @@ def test_a_quote_reads_as_the_mean_of_its_tokens(folder):
     """A whole quote's vector is the mean of its tokens' vectors at unit length, to the bit,
     as WordLlama pools a text."""
     text = (ROOT / "corpus" / "cities-vow-to-resist-ice-raids.md").read_text("utf-8")
-    quotes = [*text.split(". ")[:80], "", "x"]
+    quotes = [*text.split(". ")[:80], text, "", " ", "x", "trailing ", "  two  spaces "]
+    quotes += ["a <s> special </s> token", "▁marks▁▁", "tab\tand\nline", "emoji 😀 and ſ İ é"]
     vectors = Vectors(folder)
     found = vectors.texts(quotes)
     for quote, row in zip(quotes, found, strict=True):
