@@ -300,22 +300,30 @@ def test_json_render_locates_each_quote_in_each_source(engine, question):
     assert shared or "director" in question
 
 
-def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
-    """A sentence embedding a tweet cites only its own article, not one carrying the tweet alone;
-    the tweet quoted alone cites both."""
+def _with_other_news(texts: dict[str, str]) -> Engine:
+    """An engine over `texts` (file name -> text) and four articles about other things."""
     from bot.engine.chunking import make_passages
 
-    tweet = "The raids will go ahead in two weeks unless Congress acts on asylum"
     texts = {
-        "wire.txt": f"In a tweet on Saturday, Trump wrote that {tweet.lower()}, aides said.\n",
-        "tv.txt": f"Trump posted on Saturday.\n\n{tweet}. — Donald J. Trump (@realDonaldTrump)\n",
+        **texts,
         "a.txt": "The school board met on Tuesday to discuss the budget for next year.\n",
         "b.txt": "A storm closed the coastal highway and crews cleared fallen trees.\n",
         "c.txt": "The county fair returns in August with rides, livestock and music.\n",
         "d.txt": "Volunteers planted two hundred trees along the river trail.\n",
     }
     articles = [parse_article(t.encode(), Path(n)) for n, t in texts.items()]
-    engine = Engine(articles, [p for a in articles for p in make_passages(a)])
+    return Engine(articles, [p for a in articles for p in make_passages(a)])
+
+
+def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
+    """A sentence embedding a tweet cites only its own article, not one carrying the tweet alone;
+    the tweet quoted alone cites both."""
+    tweet = "The raids will go ahead in two weeks unless Congress acts on asylum"
+    texts = {
+        "wire.txt": f"In a tweet on Saturday, Trump wrote that {tweet.lower()}, aides said.\n",
+        "tv.txt": f"Trump posted on Saturday.\n\n{tweet}. — Donald J. Trump (@realDonaldTrump)\n",
+    }
+    engine = _with_other_news(texts)
     answer = engine.ask("what did Trump write about the raids going ahead unless Congress acts")
     assert answer.quotes
     for quote in answer.quotes:
@@ -326,21 +334,14 @@ def test_a_source_that_holds_only_part_of_a_quote_is_not_cited():
 def test_a_quote_carried_with_other_line_breaks_cites_both_at_its_words():
     """The same statement wrapped differently in two articles is one quote citing both, each
     location the statement's own words (not an earlier sentence that begins like it)."""
-    from bot.engine.chunking import make_passages
-
     said = "The raids will go ahead in two weeks unless Congress acts on asylum"
     wrapped = said.replace("go ahead ", "go\nahead  ").replace(" unless", "\n unless")
     texts = {
         "wire.txt": f"Trump posted on Saturday.\n\n{said}. — Donald J. Trump (@realDonaldTrump)\n",
         "tv.txt": "The raids will go on, aides said.\n\n"
         f"{wrapped}. — Donald J. Trump (@realDonaldTrump)\n",
-        "a.txt": "The school board met on Tuesday to discuss the budget for next year.\n",
-        "b.txt": "A storm closed the coastal highway and crews cleared fallen trees.\n",
-        "c.txt": "The county fair returns in August with rides, livestock and music.\n",
-        "d.txt": "Volunteers planted two hundred trees along the river trail.\n",
     }
-    articles = [parse_article(t.encode(), Path(n)) for n, t in texts.items()]
-    engine = Engine(articles, [p for a in articles for p in make_passages(a)])
+    engine = _with_other_news(texts)
     answer = engine.ask("what did Trump post about the raids going ahead unless Congress acts")
     quote = next(q for q in answer.quotes if said in q.text)
     assert sorted(location.article.id for location in quote.locations) == ["tv", "wire"]
