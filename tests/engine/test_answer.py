@@ -192,7 +192,7 @@ def test_a_question_with_nothing_to_look_for_finds_nothing(engine, question):
 
 # The eval questions the fitted judge gives up for its gains on real pages and casual
 # questions; docs/evaluation.md names each and says why. Any other failure is a regression.
-TRADED = {"garcetti-fear", "trump-wrong", "operation-name"}
+TRADED = {"operation-name"}
 
 
 def test_eval_set_passes_but_for_the_named_trades(engine):

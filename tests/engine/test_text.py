@@ -265,3 +265,22 @@ def test_punkt_without_the_time_limit_splits_as_with_it():
     for paragraph in real_shaped_paragraphs():
         piece = text_module.fold(paragraph)
         assert list(trusted.span_tokenize(piece)) == list(timed.span_tokenize(piece)), paragraph
+
+
+def test_importing_the_engine_does_not_load_scipy_or_scikit_learn_for_nltk():
+    """nltk reaches for scipy.stats and scikit-learn when they are installed (the benchmark
+    and fitting environments), which made every start 0.8 s slower: the engine imports it
+    with them hidden, and they still import normally afterwards."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("scipy") is None:
+        pytest.skip("scipy is not installed here: nothing to hide")
+    code = (
+        "import sys, bot.engine.text\n"
+        "assert 'scipy.stats' not in sys.modules and 'sklearn' not in sys.modules\n"
+        "import scipy.stats\n"
+        "assert scipy.stats.fisher_exact\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
