@@ -38,11 +38,16 @@ def test_a_model_with_an_unknown_feature_is_refused():
 
 
 def test_every_shown_quote_is_one_the_judge_passed(engine):
-    """A quote is shown only if the judge rates it at or above its floor."""
+    """A quote is shown only if the judge rates it at or above its floor, and at least the
+    fitted share of the best quote's rating: no weak quotes padding out a strong answer
+    (the fit composed its held-out answers that way, so the bot must too)."""
+    assert engine.judge.relative > 0
     for question in ("which police departments refused", "who leaked the plans"):
         answer = engine.ask(question)
         assert answer.answered
+        best = max(q.score for q in answer.quotes)
         assert all(q.score >= engine.judge.quote.floor for q in answer.quotes)
+        assert all(q.score >= engine.judge.relative * best for q in answer.quotes)
 
 
 @pytest.mark.parametrize(
