@@ -213,15 +213,19 @@ class Engine:
         wanted = asked(
             text, concepts, self.index, self._term_key, self.features.answer_types, earlier
         )
-        weights = flat_weights(concepts)
-        hits = self.index.search(weights, PASSAGE_POOL)
+        # A follow-up also reads the articles the earlier answer quoted, further down.
+        talked_about = self._quoted_articles(after or "") if earlier is not None else frozenset()
+        searched = self.index.search(
+            flat_weights(concepts), CONVERSATION_POOL if talked_about else PASSAGE_POOL
+        )
+        hits = searched[:PASSAGE_POOL]
         if not hits:
             return Judged(wanted, [], [])
         windows = self._windows(hits)
-        talked_about: frozenset[int] = frozenset()
-        if earlier is not None:
-            talked_about = self._quoted_articles(after or "")
-            hits, windows = self._in_conversation(weights, hits, windows, talked_about)
+        if talked_about:
+            hits, windows = self._in_conversation(
+                searched[PASSAGE_POOL:], hits, windows, talked_about
+            )
         sources: dict[int, Source] = {}
         found = candidates(
             windows,
@@ -250,17 +254,15 @@ class Engine:
 
     def _in_conversation(
         self,
-        weights: dict[str, float],
+        more: list[Hit],
         hits: list[Hit],
         windows: list[Window],
         talked_about: frozenset[int],
     ) -> tuple[list[Hit], list[Window]]:
-        """A follow-up's passages, with the best CONVERSATION_PASSAGES more of the articles the
-        earlier question's answer quoted (`talked_about`): what the follow-up talks about
-        ("what did she blame ice for?" is asked of the article that quoted her)."""
-        if not talked_about:
-            return hits, windows
-        more = self.index.search(weights, CONVERSATION_POOL)[len(hits) :]
+        """A follow-up's passages, with the best CONVERSATION_PASSAGES of those ranked `more`
+        from the articles the earlier question's answer quoted (`talked_about`): what the
+        follow-up talks about ("what did she blame ice for?" is asked of the article that
+        quoted her)."""
         there = [
             (hit, window)
             for hit, window in zip(more, self._windows(more), strict=True)
