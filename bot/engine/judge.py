@@ -365,7 +365,7 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
         ],
         "position": [c.start / max(len(c.source.text), 1) for c in found],
         "counts_asked": [
-            float(kind == "number" and held == 1.0 and counts_what_is_asked(asked, c))
+            float(kind in ("number", "money") and held == 1.0 and counts_what_is_asked(asked, c))
             for c, held in zip(found, kind_held, strict=True)
         ],
         "soft_cover": soft_cover,

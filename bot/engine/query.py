@@ -48,6 +48,18 @@ ANSWER_CUES = (
     ),
     ("reason", re.compile(r"^\s*(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
+    # A sum of money: "how much did it cost", "how much $", "what was the valuation".
+    (
+        "money",
+        re.compile(
+            r"\bhow much\b.*(\$|\b(cost|costs|costing|pay|paid|pays|spend|spent|price|priced|"
+            r"worth|money|dollars?|cash|budget|fund|funds|funding|salary|earn|earned|make|made|"
+            r"take home|lose|lost|raise|raised|fine|fined|bail|owe|owed)\b)|"
+            r"\bwhat (was |is |were )?(the )?(cost|price|valuation|budget|salary|fine|bail)\b",
+            re.I,
+        ),
+    ),
+    ("age", re.compile(r"\bhow old\b|\bwhat age\b", re.I)),
     (
         "number",
         re.compile(
@@ -94,7 +106,7 @@ def is_list_question(question: str) -> bool:
 
 def answer_kind(question: str) -> str | None:
     """What the question asks for: "statement" (what someone said), "reason", "duration",
-    "number", "time", "place", "person" or None."""
+    "money", "age", "number", "time", "place", "person" or None."""
     for kind, cue in ANSWER_CUES:
         if cue.search(question):
             return kind

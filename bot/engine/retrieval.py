@@ -278,14 +278,16 @@ def first_phase(
 
 # The kinds of answer a quote must hold to be shown at all: a "how many" answer states an
 # amount, a "how long" one a duration; a quote without one cannot answer, however it rates.
-MUST_HOLD = frozenset({"number", "duration"})
+# A sum of money or an age is a number too: the quote must hold a number, and the judge
+# reads whether it holds the narrower kind.
+MUST_HOLD = {"number": "number", "duration": "duration", "money": "number", "age": "number"}
 
 
 def requirement(kind: str | None) -> Callable[[Candidate], bool] | None:
     """What every quote must hold for a question asking for `kind`, or None."""
     if kind not in MUST_HOLD:
         return None
-    return lambda candidate: holds(kind, candidate)
+    return lambda candidate: holds(MUST_HOLD[kind], candidate)
 
 
 def holds(kind: str, candidate: Candidate) -> bool:

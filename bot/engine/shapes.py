@@ -95,6 +95,18 @@ SHAPES = {
         "third percent none nobody handful several single".split(),
         r"\d|\bno one\b",
     ),
+    # A sum of money: a currency sign or name by a figure ("$2.9 billion", "5 million euros").
+    "money": Shape.of(
+        (),
+        r"[$€£¥]\s?\d|\d\s?((hundred|thousand|million|billion|trillion)\s)?(dollars?|euros?|pounds?|pesos?|yuan|rupees?|francs?|bucks)\b|"
+        r"\b(usd|eur|gbp)\s?\d|\d\s?(usd|eur|gbp)\b",
+    ),
+    # Someone's age: "25-year-old", "aged 69", "Martinez, 25, and ...".
+    "age": Shape.of(
+        (),
+        r"\b\d{1,3}[- ](years?|months?)[- ]old\b|\baged? \d{1,3}\b|\b(age|ages) of \d|"
+        r"\w, \d{1,3},|\b\d{1,3}s\b|\bteen(age|ager|agers|s)?\b",
+    ),
     "time": Shape.of(_TIME_WORDS, rf"\b({_TIME_FORMS})\b"),
     "duration": Shape.of(
         (),

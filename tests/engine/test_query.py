@@ -54,6 +54,11 @@ def test_names_are_told_from_the_first_word():
         ("how many families were targeted", "number"),
         ("how big is the fire", "number"),
         ("how long did trump push back the raids", "duration"),
+        ("how much did the whole operation cost taxpayers?", "money"),
+        ("how much $ did tiger take home", "money"),
+        ("what was the valuation in the ipo", "money"),
+        ("how much aid did they send", "number"),
+        ("how old was the girl", "age"),
         ("When did the raids start?", "time"),
         ("what day did they start", "time"),
         ("where can evacuees go", "place"),
@@ -66,8 +71,9 @@ def test_names_are_told_from_the_first_word():
     ],
 )
 def test_answer_kind_reads_the_wh_phrase(question, kind):
-    """How many/long ask for an amount or a duration, when for a time, where for a place,
-    who and which officials for a person."""
+    """How many/long ask for an amount or a duration, how much it cost for a sum of money,
+    how old for an age, when for a time, where for a place, who and which officials for a
+    person."""
     assert answer_kind(question) == kind
 
 

@@ -138,3 +138,22 @@ def test_the_caseless_letters_are_all_the_ones_regular_expressions_match():
         if letter.fullmatch(c) and c.lower() not in "abcdefghijklmnopqrstuvwxyz"
     }
     assert special == {"\u0130", "\u0131", "\u017f"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "held"),
+    [
+        ("money", "Boeing announced a loss of $2.9 billion in the second quarter.", True),
+        ("money", "The fine was 5 million euros.", True),
+        ("money", "Agents went after roughly 2,000 families.", False),
+        ("money", "An estimated 13,000 homes were damaged or destroyed.", False),
+        ("age", "Óscar Alberto Martínez Ramírez, 25, and his daughter were found.", True),
+        ("age", "A 69-year-old man was killed after attacking the jail.", True),
+        ("age", "The raids were set for June 23, 2019, in ten cities.", False),
+        ("age", "Some children have been held for weeks.", False),
+    ],
+)
+def test_a_sum_of_money_and_an_age_are_told_from_other_numbers(kind, sentence, held):
+    """"How much did it cost" is not answered by a count of homes, nor "how old" by a date:
+    only a currency by a figure holds a sum, only "25-year-old" or "Name, 25," an age."""
+    assert SHAPES[kind].search(fold(sentence)) is held
