@@ -154,6 +154,6 @@ def test_the_caseless_letters_are_all_the_ones_regular_expressions_match():
     ],
 )
 def test_a_sum_of_money_and_an_age_are_told_from_other_numbers(kind, sentence, held):
-    """"How much did it cost" is not answered by a count of homes, nor "how old" by a date:
+    """ "How much did it cost" is not answered by a count of homes, nor "how old" by a date:
     only a currency by a figure holds a sum, only "25-year-old" or "Name, 25," an age."""
     assert SHAPES[kind].search(fold(sentence)) is held
