@@ -83,3 +83,30 @@ def test_exported_trees_rate_as_scikit_learn_does():
     theirs = HistGradientBoostingClassifier(random_state=0, **fit_judge.TREES).fit(x, y)
     rows = [dict(zip(FEATURES, row, strict=True)) for row in x[:50]]
     assert np.allclose(ours.probabilities(rows), theirs.predict_proba(x[:50])[:, 1], atol=1e-4)
+
+
+def test_a_question_about_cost_reads_which_quotes_hold_a_sum_not_just_a_number(tmp_path):
+    """Asked what a bridge cost, the judge sees that "$40 million" answers in kind and
+    "1,200 workers" does not; asked how many workers, both hold a number. (Articles are
+    named by their file names without the suffix.)"""
+    docs = {
+        "a.md": "The Springfield bridge cost $40 million to build, the city said.",
+        "b.md": "About 1,200 workers built the Springfield bridge over two years.",
+        "c.md": "The county fair returns in August with rides, livestock and music.",
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+        "f.md": "Police in Ogdenville arrested two men for stealing bicycles.",
+    }
+    for name, text in docs.items():
+        (tmp_path / name).write_text(text)
+    engine = Engine.load(tmp_path)
+
+    def held(question: str) -> dict[str, float]:
+        judged = engine.judged(question)
+        pairs = zip(judged.candidates, judged.rows, strict=True)
+        return {candidate.source.id: row["kind_held"] for candidate, row in pairs}
+
+    cost = held("how much did the springfield bridge cost")
+    assert cost["a"] == 1.0 and cost["b"] == 0.0
+    workers = held("how many workers built the springfield bridge")
+    assert workers["a"] == 1.0 and workers["b"] == 1.0
