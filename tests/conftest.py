@@ -91,6 +91,13 @@ class OtherServer:
         self.admin = self.guild.add_member(env.create_user("planter"), roles=[admins])
 
 
+def engine_of(folder: Path, articles: dict[str, str]) -> Engine:
+    """An engine over `articles` (file name -> text), written into `folder`."""
+    for name, text in articles.items():
+        (folder / name).write_text(text)
+    return Engine.load(folder)
+
+
 def long_articles(count: int = 6) -> dict[str, str]:
     """Articles whose paragraphs are single sentences of thousands of characters.
 

@@ -10,6 +10,7 @@ import pytest
 from bot.engine.answer import Engine, QuestionError
 from bot.engine.corpus import parse_article
 from bot.evaluation import evaluate, load_questions
+from tests.conftest import engine_of
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = load_questions(ROOT / "eval" / "questions.json")
@@ -220,9 +221,7 @@ def test_small_hand_written_corpus(tmp_path):
         "d.md": "A new library opened downtown with ten thousand books.",
         "e.md": "Police in Ogdenville arrested two men for stealing bicycles.",
     }
-    for name, text in docs.items():
-        (tmp_path / name).write_text(text)
-    engine = Engine.load(tmp_path)
+    engine = engine_of(tmp_path, docs)
     answer = engine.ask("who closed the harbor")
     assert answer.quotes[0].text == docs["a.md"]
     assert not engine.ask("what did the senator say about tariffs").answered

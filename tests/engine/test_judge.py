@@ -10,6 +10,7 @@ import pytest
 
 from bot.engine.answer import Engine
 from bot.engine.judge import FEATURES, QUESTION_FEATURES, Judge, Trees, fitted
+from tests.conftest import engine_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,9 +98,7 @@ def test_a_question_about_cost_reads_which_quotes_hold_a_sum_not_just_a_number(t
         "e.md": "The school board met on Tuesday to discuss next year's timetable.",
         "f.md": "Police in Ogdenville arrested two men for stealing bicycles.",
     }
-    for name, text in docs.items():
-        (tmp_path / name).write_text(text)
-    engine = Engine.load(tmp_path)
+    engine = engine_of(tmp_path, docs)
 
     def held(question: str) -> dict[str, float]:
         judged = engine.judged(question)
