@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 # Discord's mention and emoji markup (<@123>, <@!123>, <@&123>, <#123>, <:name:123>,
 # <a:name:123>), the two mass mentions, and :shortcode: emoji.
 _MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b|:[a-z0-9_+-]{2,32}:", re.I)
+# Emoticons typed as text: ":)", ";-P", ":'(", "<3", "^^", "-_-".
+_EMOTICON = re.compile(r"(?<![\w:;=])[:;=][-']?[)(\]\[dpo/|*3]+(?![\w])|<3+|\^\^|-_-", re.I)
 # Symbols and pictographs that are emoji (So: "Symbol, other"), their modifiers and joiners.
 _EMOJI_JOINERS = "\u200d\ufe0f\ufe0e"
 _REPEATED_MARKS = re.compile(r"([?!.])[?!.]+")
@@ -26,26 +29,47 @@ MIN_RESPELL = 5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+@dataclass(frozen=True)
+class Table:
+    """`data/chat.txt` as read: fillers and slang as one pattern (with what each becomes),
+    and the words that are chat only where the question starts or ends."""
+
+    pattern: re.Pattern
+    plain: dict[str, str]  # filler -> "", slang -> plain words
+    lead: re.Pattern
+    tail: re.Pattern
+
+
+def _words(words: list[str]) -> str:
+    """Whole words or phrases, the longest first."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
 @cache
-def _table() -> tuple[re.Pattern, dict[str, str]]:
-    """The fillers as one pattern, and slang -> plain words, from `data/chat.txt`."""
+def _table() -> Table:
+    """The fillers, slang and chat at either end of a question, from `data/chat.txt`."""
     text = resources.files("bot.engine").joinpath("data/chat.txt").read_text("utf-8")
-    drops: list[str] = []
+    listed: dict[str, list[str]] = {"drop": [], "lead": [], "tail": []}
     plain: dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("drop:"):
-            drops += [d.strip().lower() for d in line[5:].split(",") if d.strip()]
+        kind, colon, rest = line.partition(":")
+        if colon and kind in listed:
+            listed[kind] += [d.strip().lower() for d in rest.split(",") if d.strip()]
         elif "=" in line:
             short, _, words = line.partition("=")
             plain[short.strip().lower()] = words.strip()
-    everything = sorted({*drops, *plain}, key=len, reverse=True)  # longest phrase first
     pattern = re.compile(
-        r"(?<![\w'/-])(" + "|".join(re.escape(w) for w in everything) + r")(?![\w'/-])", re.I
+        r"(?<![\w'/-])(" + _words([*listed["drop"], *plain]) + r")(?![\w'/-])", re.I
     )
-    return pattern, {**dict.fromkeys(drops, ""), **plain}
+    return Table(
+        pattern,
+        {**dict.fromkeys(listed["drop"], ""), **plain},
+        re.compile(rf"^(?:(?:{_words(listed['lead'])})\b[\s,:;!.?-]*)+", re.I),
+        re.compile(rf"(?:[\s,;-]+(?:{_words(listed['tail'])}))+(?=[?!.\s]*$)", re.I),
+    )
 
 
 def _is_emoji(char: str) -> bool:
@@ -63,13 +87,20 @@ def clean(question: str) -> str:
 
     "@everyone ok so which cops refused?? lol 😂" -> "which police refused?"
     """
-    text = _MARKUP.sub(" ", question)
+    text = _EMOTICON.sub(" ", _MARKUP.sub(" ", question))
     if not text.isascii():
         text = "".join(" " if _is_emoji(c) else c for c in text)
-    pattern, plain = _table()
-    text = pattern.sub(lambda m: f" {plain[m.group(1).lower()]} ", text)
+    if text.isupper():  # typed in capitals: a shout, not a row of names
+        text = text.lower()
+    table = _table()
+    text = table.pattern.sub(lambda m: f" {table.plain[m.group(1).lower()]} ", text)
     text = _REPEATED_MARKS.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip(" ,;")
+    text = _SPACES.sub(" ", text).strip(" ,;:!.-")
+    while True:  # "so wait which ...", "... exactly?? tho"
+        bare = _REPEATED_MARKS.sub(r"\1", table.tail.sub("", table.lead.sub("", text)))
+        if bare == text:
+            return text.strip(" ,;:-")
+        text = bare
 
 
 def respell(

@@ -28,10 +28,18 @@ def _texts(engine: Engine, question: str) -> list[str]:
         "ok so which police departments refused 😂😂",
         "which police departments refused <:kekw:123456789012345678> lmao",
         "hey guys which police departments refused??!",
+        "WHICH POLICE DEPARTMENTS REFUSED",
+        "hey bot, which police departments refused :)",
+        "so wait which police departments refused tho",
+        "umm which police departments refused",
+        "quick q: which police departments refused asap",
+        "hi! can u tell me which police departments refused <3",
     ],
 )
 def test_chat_noise_does_not_change_the_answer(engine, noisy):
-    """Mentions, emoji, 'lol', 'pls', '??' and 'ok so' are not what a question is about."""
+    """Mentions, emoji and emoticons, 'lol', 'pls', '??', 'ok so', 'hey bot', 'quick q:',
+    a leading 'so wait' or 'umm', a trailing 'tho', and a question shouted in capitals are
+    not what a question is about."""
     plain = _texts(engine, "which police departments refused")
     assert plain
     assert _texts(engine, noisy) == plain
@@ -44,6 +52,17 @@ def test_slang_reads_as_the_words_articles_use():
         "how many people did the federal agents nab, did the police help?"
     )
     assert clean("what happens to the kids rn") == "what happens to the children now"
+
+
+def test_chat_at_either_end_goes_but_the_same_word_inside_stays():
+    """'so', 'wait' and 'tho' are chat where a question starts or ends, and words of the
+    question inside it: "so" in "why so few" and "though" in "even though" stay."""
+    assert clean("so wait, why did ICE arrest so few tho??") == "why did ICE arrest so few?"
+    assert clean("why did they go even though the storm came") == (
+        "why did they go even though the storm came"
+    )
+    assert clean("what happened then?") == "what happened then?"  # a follow-up's "then"
+    assert clean("which cities did ICE target") == "which cities did ICE target"
 
 
 def test_a_question_of_only_chat_finds_nothing(engine):
