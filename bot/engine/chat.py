@@ -67,7 +67,7 @@ def _table() -> Table:
     return Table(
         pattern,
         {**dict.fromkeys(listed["drop"], ""), **plain},
-        re.compile(rf"^(?:(?:{_words(listed['lead'])})\b[\s,:;!.?-]*)+", re.I),
+        re.compile(rf"^(?:(?:{_words(listed['lead'])})(?![\w'’-])[\s,:;!.?]*)+", re.I),
         re.compile(rf"(?:[\s,;-]+(?:{_words(listed['tail'])}))+(?=[?!.\s]*$)", re.I),
     )
 

@@ -63,6 +63,9 @@ def test_chat_at_either_end_goes_but_the_same_word_inside_stays():
     )
     assert clean("what happened then?") == "what happened then?"  # a follow-up's "then"
     assert clean("which cities did ICE target") == "which cities did ICE target"
+    assert clean("so-called sanctuary cities, which refused") == (
+        "so-called sanctuary cities, which refused"
+    )
 
 
 def test_a_question_of_only_chat_finds_nothing(engine):
