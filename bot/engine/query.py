@@ -37,6 +37,12 @@ FRAMING = frozenset(
     )
 )
 # What kind of answer a question wants, by its wh-phrase; the first that matches wins.
+# A word between "which" and what it asks for ("which bay area cities"), not a verb or a
+# preposition that ends the phrase ("what did Atlanta's mayor do", "what happened to people").
+_MODIFIER = (
+    r"(?!(?:did|does|do|is|are|was|were|has|have|had|should|would|will|can|could|might|must|"
+    r"to|from|by|with|about|for|in|on|at|after|before|[\w'-]+(?:ed|ing))\b)[\w'-]+ "
+)
 ANSWER_CUES = (
     (
         "statement",
@@ -63,8 +69,8 @@ ANSWER_CUES = (
     (
         "number",
         re.compile(
-            r"\bhow (many|much|big|large|high|far|old|close)\b|\bnumber of\b|"
-            r"\bwhat (size|amount|percentage|share)\b",
+            r"\bhow (many|much|big|large|high|far|old|close|strong|fast|tall|deep|heavy|hot|"
+            r"wide|often)\b|\bnumber of\b|\bwhat (size|amount|percent|percentage|share)\b",
             re.I,
         ),
     ),
@@ -72,20 +78,25 @@ ANSWER_CUES = (
         "time",
         re.compile(r"^\s*when\b|\b(what|which) (day|date|time|month|year)\b|\bhow soon\b", re.I),
     ),
+    # a person before a place: "which houston area lawmen" asks for people
     (
-        "place",
+        "person",
         re.compile(
-            r"^\s*where\b|\b(which|what) (cities|city|states?|places?|towns?|countries|country|"
-            r"neighbou?rhoods?|areas?)\b",
+            rf"^\s*who\b|\b(which|what) ({_MODIFIER}){{0,2}}?(mayors?|officials?|people|persons?|"
+            r"leaders?|politicians?|democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|"
+            r"judges?|governors?|senators?|spokesm[ae]n|advocates?|activists?|boss|bosses|hosts?|"
+            r"lawm[ae]n|reporters?|journalists?|anchors?|players?|executives?|ceos?|ministers?|"
+            r"guys?|wom[ae]n|m[ae]n)\b|\bnames? of (the |that |this |those )?([\w'-]+ )?"
+            r"(guy|man|woman|dad|mom|mother|father|officers?|agents?|person|kid|"
+            r"child|girl|boy|victims?|judge|reporter|shooter|suspects?|lawyer|attorney)\b",
             re.I,
         ),
     ),
     (
-        "person",
+        "place",
         re.compile(
-            r"^\s*who\b|\b(which|what) (mayors?|officials?|people|persons?|leaders?|politicians?|"
-            r"democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|judges?|governors?|"
-            r"senators?|spokesm[ae]n|advocates?|activists?)\b",
+            rf"^\s*where\b|\b(which|what) ({_MODIFIER}){{0,2}}?(cities|city|states?|places?|towns?|"
+            r"countries|country|neighbou?rhoods?|areas?)\b",
             re.I,
         ),
     ),
