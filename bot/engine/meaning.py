@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import struct
-from collections import OrderedDict
+import threading
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -51,8 +51,13 @@ class Vectors:
         if info["dtype"] != "F16":
             raise ValueError(f"unexpected WordLlama weights ({info['dtype']})")
         table = np.frombuffer(raw[8 + size + begin : 8 + size + end], dtype=np.float16)
-        self._table = table.reshape(info["shape"]).astype(np.float32)
-        self._known: OrderedDict[str, np.ndarray] = OrderedDict()  # the words used last
+        rows, width = info["shape"]
+        # Each token's vector, then a zero row that pads a short text's tokens (`_unit_means`).
+        self._table = np.zeros((rows + 1, width), np.float32)
+        self._table[:rows] = table.reshape(rows, width)
+        self._rows: dict[str, int] = {}  # a word -> its row of `_kept`, its unit vector
+        self._kept = np.zeros((0, width), np.float32)
+        self._lock = threading.Lock()
         # The tokeniser writes a space as "▁" and prepends one, and no token holds a "▁" after
         # anything else: no token spans the start of a word, so a text's tokens are its
         # words' (with their spaces before them), one word after the other, and a word seen
@@ -95,19 +100,24 @@ class Vectors:
 
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of lower-case `words`, one row each: each word's the mean of its
-        tokens' (kept for the WORDS_KEPT words used last)."""
+        tokens' (kept, as rows of one array, until WORDS_KEPT words are: then forgotten)."""
         words = list(words)
-        known = self._known
-        new = [w for w in dict.fromkeys(words) if w not in known]
-        if new:
-            known.update(zip(new, self._vectors(new), strict=True))
-        rows = []
-        for word in words:
-            known.move_to_end(word)
-            rows.append(known[word])
-        while len(known) > WORDS_KEPT:
-            known.popitem(last=False)
-        return np.array(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
+        with self._lock:  # questions may be answered on several threads
+            at = self._rows
+            new = [w for w in dict.fromkeys(words) if w not in at]
+            if new:
+                if len(at) + len(new) > WORDS_KEPT:
+                    at.clear()
+                size = len(at)
+                kept = self._kept
+                if size + len(new) > len(kept):
+                    grown = max(size + len(new), min(2 * len(kept), WORDS_KEPT), 1024)
+                    kept = self._kept = np.concatenate(
+                        (kept[:size], np.zeros((grown - size, kept.shape[1]), np.float32))
+                    )
+                kept[size : size + len(new)] = self._vectors(new)
+                at.update(zip(new, range(size, size + len(new)), strict=True))
+            return self._kept[[at[w] for w in words]]
 
     def _vectors(self, words: list[str]) -> np.ndarray:
         """The words' unit vectors, all at once."""
@@ -115,21 +125,28 @@ class Vectors:
 
     def _unit_means(self, tokens: list[list[int]]) -> np.ndarray:
         """Per row of token ids, the mean of their vectors at unit length (0 for none): what
-        `np.mean` and `np.linalg.norm` give, bit for bit, without their overhead per row
-        (rows of as many tokens summed together, the mean worked out in float64 as np.mean
-        does, each norm by its own dot product)."""
-        found = np.zeros((len(tokens), self._table.shape[1]), np.float32)
-        alike: dict[int, list[int]] = {}  # number of tokens -> the rows with that many
+        `np.mean` and `np.linalg.norm` give, bit for bit, without their overhead per row.
+
+        Rows of up to twice as many tokens are summed together, the shorter ones padded
+        with the zero row (adding zero changes no sum), token after token as `np.mean`
+        adds them; the mean is worked out in float64 as np.mean does; each norm is the dot
+        product `np.linalg.norm` takes, all rows in one `np.matmul`."""
+        table, zero = self._table, len(self._table) - 1
+        found = np.zeros((len(tokens), table.shape[1]), np.float32)
+        alike: dict[int, list[int]] = {}  # bit length of the number of tokens -> its rows
         for k, ids in enumerate(tokens):
             if ids:
-                alike.setdefault(len(ids), []).append(k)
-        for count, rows in alike.items():
-            sums = np.add.reduce(self._table[[tokens[k] for k in rows]], axis=1)
-            found[rows] = np.true_divide(sums, np.intp(count), out=sums, casting="unsafe")
-        for row in found:
-            norm = np.sqrt(row.dot(row))
-            if norm:
-                row /= norm
+                alike.setdefault(len(ids).bit_length(), []).append(k)
+        for rows in alike.values():
+            counts = [len(tokens[k]) for k in rows]
+            width = max(counts)
+            ids = np.array([tokens[k] + [zero] * (width - len(tokens[k])) for k in rows])
+            sums = np.add.reduce(table[ids], axis=1)
+            found[rows] = np.true_divide(
+                sums, np.array(counts, dtype=np.intp)[:, None], out=sums, casting="unsafe"
+            )
+        norms = np.sqrt(np.matmul(found[:, None, :], found[:, :, None]))[:, :, 0]
+        np.divide(found, norms, out=found, where=norms != 0)
         return found
 
 
