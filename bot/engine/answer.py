@@ -114,7 +114,7 @@ class Judged:
 
     asked: Asked | None
     candidates: list[Candidate]
-    rows: list[dict[str, float]]
+    rows: Sequence[dict[str, float]]  # per candidate, its features (`judge.Rows`)
     names: Callable[[Candidate], set[str]] = set  # the names a quote gives the question not
     required: Callable[[Candidate], bool] | None = None  # what every quote must hold
 
