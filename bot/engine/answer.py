@@ -37,6 +37,7 @@ from bot.engine.retrieval import (
     candidates,
     first_phase,
     flat_weights,
+    quote_spans,
     requirement,
 )
 from bot.engine.shapes import TIME
@@ -226,15 +227,19 @@ class Engine:
             hits, windows = self._in_conversation(
                 searched[PASSAGE_POOL:], hits, windows, talked_about
             )
+        scores = [hit.score for hit in hits]
+        chosen = first_phase(
+            quote_spans(windows, wanted.kind),
+            windows,
+            scores,
+            wanted,
+            self._sentence_score,
+            talked_about=talked_about,
+        )
         sources: dict[int, Source] = {}
         found = candidates(
-            windows,
-            [hit.score for hit in hits],
-            lambda number: self._source(number, sources),
-            self._context,
-            wanted.kind,
+            chosen, windows, scores, lambda number: self._source(number, sources), self._context
         )
-        found = first_phase(found, wanted, self._sentence_score, talked_about=talked_about)
         own = {t for c in concepts for t in c.weights}
 
         def names(candidate: Candidate) -> set[str]:
