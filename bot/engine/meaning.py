@@ -19,6 +19,7 @@ import logging
 import re
 import struct
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _SPACED_WORD = re.compile("▁+[^▁]*")  # a word as the tokeniser sees it, its spaces first
 _PLAIN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*[a-z](?![\w'’-])")
 WORDS_KEPT = 200_000
+# Text vectors kept (a kilobyte each).
+TEXTS_KEPT = 8192
 
 
 class Vectors:
@@ -58,6 +61,7 @@ class Vectors:
         self._rows: dict[str, int] = {}  # a word -> its row of `_kept`, its unit vector
         self._kept = np.zeros((0, width), np.float32)
         self._lock = threading.Lock()
+        self._texts: OrderedDict[str, np.ndarray] = OrderedDict()  # the texts used last
         # The tokeniser writes a space as "▁" and prepends one, and no token holds a "▁" after
         # anything else: no token spans the start of a word, so a text's tokens are its
         # words' (with their spaces before them), one word after the other, and a word seen
@@ -80,8 +84,21 @@ class Vectors:
 
     def texts(self, texts: list[str]) -> np.ndarray:
         """Each text's unit vector, one row each: the mean of its tokens' vectors, as
-        WordLlama embeds a text (its tokeniser, no special tokens, average pooling)."""
-        return self._unit_means([self._tokens(text) for text in texts])
+        WordLlama embeds a text (its tokeniser, no special tokens, average pooling). The
+        TEXTS_KEPT texts used last are kept: quotes recur from one question to the next."""
+        kept = self._texts
+        with self._lock:
+            new = [text for text in dict.fromkeys(texts) if text not in kept]
+        made = self._unit_means([self._tokens(text) for text in new])
+        with self._lock:
+            kept.update(zip(new, map(np.copy, made), strict=True))  # not views of `made`
+            found = []
+            for text in texts:
+                kept.move_to_end(text)
+                found.append(kept[text])
+            while len(kept) > TEXTS_KEPT:
+                kept.popitem(last=False)
+        return np.array(found) if found else made
 
     def _tokens(self, text: str) -> list[int]:
         """The token ids of `text`, as the tokeniser gives them (see `__init__`)."""
