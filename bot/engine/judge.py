@@ -256,7 +256,8 @@ def question_features(
     """What the answerability model reads: the best ratings, and the best one's features."""
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
     scores = [candidates[i].score for i in order[:5]]
-    best = rows[order[0]]
+    read = {i: rows[i] for i in order[:5]}  # each row read once
+    best = read[order[0]]
     return {
         "best": _log_odds(scores[0]),
         # a corpus so small that one candidate is all there is has no runner-up to weigh
@@ -264,14 +265,14 @@ def question_features(
         "top_mean": sum(map(_log_odds, scores)) / len(scores),
         "best_names_missing": best["names_missing"],
         "best_time_missing": best["time_missing"],
-        "names_missing_all": min(rows[i]["names_missing"] for i in order[:5]),
+        "names_missing_all": min(read[i]["names_missing"] for i in order[:5]),
         "best_cover": best["cover_context"],
         "best_soft_cover": best["soft_cover"],
         "best_dense": best["dense"],
         "best_kind_held": best["kind_held"],
         "best_counts_asked": best["counts_asked"],
-        "any_counts_asked": max(rows[i]["counts_asked"] for i in order[:5]),
-        "any_named_speaks": max(rows[i]["named_speaks"] for i in order[:5]),
+        "any_counts_asked": max(read[i]["counts_asked"] for i in order[:5]),
+        "any_named_speaks": max(read[i]["named_speaks"] for i in order[:5]),
         "best_position": best["position"],
         "unknown_words": best["unknown_words"],
         "kind_asked": best["kind_asked"],
