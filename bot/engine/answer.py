@@ -180,11 +180,14 @@ class Engine:
         (`bot.engine.query.follow_up`)."""
         # A question makes thousands of short-lived objects, all freed as it ends; cyclic
         # collections in between found nothing to free and made the slowest questions
-        # twice as slow (`python -m bot bench`).
+        # twice as slow (`python -m bot bench`). They are freed before collections resume
+        # (`_answer` has returned): the first collection then has nothing of them to scan.
         with store.paused_gc():
-            question = validate_question(question)
-            judged = self._judge(question, after)
-            return answer(question, self._chosen(judged, limit), self._article)
+            return self._answer(validate_question(question), limit, after)
+
+    def _answer(self, question: str, limit: int, after: str | None) -> Answer:
+        judged = self._judge(question, after)
+        return answer(question, self._chosen(judged, limit), self._article)
 
     def judged(self, question: str, after: str | None = None) -> Judged:
         """The question's candidates, described and rated: what `scripts/fit_judge.py` logs."""
