@@ -149,21 +149,21 @@ class Vectors:
         adds them; the mean is worked out in float64 as np.mean does; each norm is the dot
         product `np.linalg.norm` takes, all rows in one `np.matmul`."""
         table, zero = self._table, len(self._table) - 1
+        counts = list(map(len, tokens))
         found = np.zeros((len(tokens), table.shape[1]), np.float32)
         alike: dict[int, list[int]] = {}  # bit length of the number of tokens -> its rows
-        for k, ids in enumerate(tokens):
-            if ids:
-                alike.setdefault(len(ids).bit_length(), []).append(k)
+        for k, count in enumerate(counts):
+            if count:
+                alike.setdefault(count.bit_length(), []).append(k)
         for rows in alike.values():
-            counts = [len(tokens[k]) for k in rows]
-            width = max(counts)
-            ids = np.array([tokens[k] + [zero] * (width - len(tokens[k])) for k in rows])
-            sums = np.add.reduce(table[ids], axis=1)
-            found[rows] = np.true_divide(
-                sums, np.array(counts, dtype=np.intp)[:, None], out=sums, casting="unsafe"
-            )
+            width = max(counts[k] for k in rows)
+            ids = np.array([tokens[k] + [zero] * (width - counts[k]) for k in rows])
+            found[rows] = np.add.reduce(table[ids], axis=1)
+        divisors = np.maximum(np.array(counts, dtype=np.intp), 1)[:, None]  # no tokens: 0 / 1
+        np.true_divide(found, divisors, out=found, casting="unsafe")
         norms = np.sqrt(np.matmul(found[:, None, :], found[:, :, None]))[:, :, 0]
-        np.divide(found, norms, out=found, where=norms != 0)
+        norms[norms == 0] = 1.0  # a row of zeros stays one
+        found /= norms
         return found
 
 
