@@ -37,6 +37,7 @@ from bot.engine.retrieval import (
     candidates,
     first_phase,
     flat_weights,
+    quote_spans,
     requirement,
 )
 from bot.engine.shapes import TIME
@@ -114,7 +115,7 @@ class Judged:
 
     asked: Asked | None
     candidates: list[Candidate]
-    rows: list[dict[str, float]]
+    rows: Sequence[dict[str, float]]  # per candidate, its features (`judge.Rows`)
     names: Callable[[Candidate], set[str]] = set  # the names a quote gives the question not
     required: Callable[[Candidate], bool] | None = None  # what every quote must hold
 
@@ -179,11 +180,14 @@ class Engine:
         (`bot.engine.query.follow_up`)."""
         # A question makes thousands of short-lived objects, all freed as it ends; cyclic
         # collections in between found nothing to free and made the slowest questions
-        # twice as slow (`python -m bot bench`).
+        # twice as slow (`python -m bot bench`). They are freed before collections resume
+        # (`_answer` has returned): the first collection then has nothing of them to scan.
         with store.paused_gc():
-            question = validate_question(question)
-            judged = self._judge(question, after)
-            return answer(question, self._chosen(judged, limit), self._article)
+            return self._answer(validate_question(question), limit, after)
+
+    def _answer(self, question: str, limit: int, after: str | None) -> Answer:
+        judged = self._judge(question, after)
+        return answer(question, self._chosen(judged, limit), self._article)
 
     def judged(self, question: str, after: str | None = None) -> Judged:
         """The question's candidates, described and rated: what `scripts/fit_judge.py` logs."""
@@ -226,15 +230,19 @@ class Engine:
             hits, windows = self._in_conversation(
                 searched[PASSAGE_POOL:], hits, windows, talked_about
             )
+        scores = [hit.score for hit in hits]
+        chosen = first_phase(
+            quote_spans(windows, wanted.kind),
+            windows,
+            scores,
+            wanted,
+            self._sentence_score,
+            talked_about=talked_about,
+        )
         sources: dict[int, Source] = {}
         found = candidates(
-            windows,
-            [hit.score for hit in hits],
-            lambda number: self._source(number, sources),
-            self._context,
-            wanted.kind,
+            chosen, windows, scores, lambda number: self._source(number, sources), self._context
         )
-        found = first_phase(found, wanted, self._sentence_score, talked_about=talked_about)
         own = {t for c in concepts for t in c.weights}
 
         def names(candidate: Candidate) -> set[str]:

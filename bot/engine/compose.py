@@ -125,11 +125,15 @@ def pick(
         return score
 
     ranked = [adjusted(i) for i in range(len(pool))]
+    # Each candidate's words, how many, and its article, read once.
+    terms = [c.terms for c in pool]
+    sizes = [len(own) for own in terms]
+    ids = [c.source.id for c in pool]
     while pool and len(chosen) < limit:
         at = ranked.index(max(ranked))
         chosen_one = pool.pop(at)
         own = owns.pop(at) if listing else set()
-        for column in (overlap, same_article, ranked, fresh):
+        for column in (overlap, same_article, ranked, fresh, terms, sizes, ids):
             if column:
                 del column[at]
         twin = next((g for g in chosen if _same_quote(chosen_one, g[0])), None)
@@ -147,13 +151,13 @@ def pick(
             len(chosen_one.terms),
             chosen_one.source.id,
         )
-        for i, c in enumerate(pool):
-            changed = c.source.id == picked_id
+        for i, words in enumerate(terms):
+            changed = ids[i] == picked_id
             if changed:
                 same_article[i] += 1
-            shared = len(c.terms & picked)
+            shared = len(words & picked)
             if shared:
-                value = shared / (len(c.terms) + picked_size - shared)
+                value = shared / (sizes[i] + picked_size - shared)
                 if value > overlap[i]:
                     overlap[i] = value
                     changed = True

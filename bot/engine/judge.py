@@ -152,9 +152,7 @@ class Model:
         once."""
         if not rows:
             return []
-        x = np.array(list(map(itemgetter(*self.features), rows)), dtype=float).reshape(
-            len(rows), len(self.features)
-        )
+        x = _matrix(rows, self.features)
         z = np.full(len(rows), self.bias)
         for k, weight in enumerate(self.weights):
             z = z + weight * x[:, k]
@@ -214,8 +212,7 @@ class Trees:
     def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
         if not rows:
             return []
-        x = np.array([[row[name] for name in self.features] for row in rows], dtype=float)
-        z = np.clip(self.raw(x), -700, 700)
+        z = np.clip(self.raw(_matrix(rows, self.features)), -700, 700)
         return (1.0 / (1.0 + np.exp(-z))).tolist()
 
     def probability(self, described: dict[str, float]) -> float:
@@ -259,7 +256,8 @@ def question_features(
     """What the answerability model reads: the best ratings, and the best one's features."""
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
     scores = [candidates[i].score for i in order[:5]]
-    best = rows[order[0]]
+    read = {i: rows[i] for i in order[:5]}  # each row read once
+    best = read[order[0]]
     return {
         "best": _log_odds(scores[0]),
         # a corpus so small that one candidate is all there is has no runner-up to weigh
@@ -267,14 +265,14 @@ def question_features(
         "top_mean": sum(map(_log_odds, scores)) / len(scores),
         "best_names_missing": best["names_missing"],
         "best_time_missing": best["time_missing"],
-        "names_missing_all": min(rows[i]["names_missing"] for i in order[:5]),
+        "names_missing_all": min(read[i]["names_missing"] for i in order[:5]),
         "best_cover": best["cover_context"],
         "best_soft_cover": best["soft_cover"],
         "best_dense": best["dense"],
         "best_kind_held": best["kind_held"],
         "best_counts_asked": best["counts_asked"],
-        "any_counts_asked": max(rows[i]["counts_asked"] for i in order[:5]),
-        "any_named_speaks": max(rows[i]["named_speaks"] for i in order[:5]),
+        "any_counts_asked": max(read[i]["counts_asked"] for i in order[:5]),
+        "any_named_speaks": max(read[i]["named_speaks"] for i in order[:5]),
         "best_position": best["position"],
         "unknown_words": best["unknown_words"],
         "kind_asked": best["kind_asked"],
@@ -301,7 +299,7 @@ class Reading:
     question: str = ""  # the question's words (after what it follows), lower case
 
 
-def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, float]]:
+def describe(reading: Reading, found: Sequence[Candidate]) -> Rows:
     """The features of each candidate of one question, in `FEATURES` order.
 
     Every candidate's coverage of every question word is worked out at once (`_coverage`),
@@ -309,7 +307,7 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
     coverage feature is read from those, as columns over the candidates."""
     asked = reading.asked
     if not found:
-        return []
+        return Rows(np.empty((0, len(FEATURES))))
     weighed = asked.weighed
     weights = [w for _, _, w in weighed]
     total = asked.total or 1.0
@@ -374,12 +372,39 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> list[dict[str, flo
         "dense": dense,
         "dense_gap": dense - dense.max(),
     }
-    values = [_floats(columns[name]) for name in FEATURES]
-    return [dict(zip(FEATURES, row, strict=True)) for row in zip(*values, strict=True)]
+    matrix = np.empty((count, len(FEATURES)))
+    for k, name in enumerate(FEATURES):
+        matrix[:, k] = columns[name]
+    return Rows(matrix)
 
 
-def _floats(column: np.ndarray | list[float]) -> list[float]:
-    return column.tolist() if isinstance(column, np.ndarray) else column
+class Rows(Sequence[dict[str, float]]):
+    """The candidates' features as one matrix (candidates, `FEATURES`): the quote model
+    reads its columns, and each row reads as a dict of the features (for fitting, and
+    for what the answerability model reads of the best)."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def __len__(self) -> int:
+        return len(self.matrix)
+
+    def __getitem__(self, k):  # an int gives a dict, a slice a list of them
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return dict(zip(FEATURES, self.matrix[k].tolist(), strict=True))
+
+
+def _matrix(rows: Sequence[dict[str, float]], features: tuple[str, ...]) -> np.ndarray:
+    """The rows' `features` as a matrix (rows, features)."""
+    if isinstance(rows, Rows):
+        return rows.matrix[:, [_FEATURE_AT[name] for name in features]]
+    return np.array(list(map(itemgetter(*features), rows)), dtype=float).reshape(
+        len(rows), len(features)
+    )
+
+
+_FEATURE_AT = {name: k for k, name in enumerate(FEATURES)}
 
 
 def _coverage(

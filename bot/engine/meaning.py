@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import struct
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _SPACED_WORD = re.compile("▁+[^▁]*")  # a word as the tokeniser sees it, its spaces first
 _PLAIN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*[a-z](?![\w'’-])")
 WORDS_KEPT = 200_000
+# Text vectors kept (a kilobyte each).
+TEXTS_KEPT = 8192
 
 
 class Vectors:
@@ -51,8 +54,14 @@ class Vectors:
         if info["dtype"] != "F16":
             raise ValueError(f"unexpected WordLlama weights ({info['dtype']})")
         table = np.frombuffer(raw[8 + size + begin : 8 + size + end], dtype=np.float16)
-        self._table = table.reshape(info["shape"]).astype(np.float32)
-        self._known: OrderedDict[str, np.ndarray] = OrderedDict()  # the words used last
+        rows, width = info["shape"]
+        # Each token's vector, then a zero row that pads a short text's tokens (`_unit_means`).
+        self._table = np.zeros((rows + 1, width), np.float32)
+        self._table[:rows] = table.reshape(rows, width)
+        self._rows: dict[str, int] = {}  # a word -> its row of `_kept`, its unit vector
+        self._kept = np.zeros((0, width), np.float32)
+        self._lock = threading.Lock()
+        self._texts: OrderedDict[str, np.ndarray] = OrderedDict()  # the texts used last
         # The tokeniser writes a space as "▁" and prepends one, and no token holds a "▁" after
         # anything else: no token spans the start of a word, so a text's tokens are its
         # words' (with their spaces before them), one word after the other, and a word seen
@@ -75,8 +84,21 @@ class Vectors:
 
     def texts(self, texts: list[str]) -> np.ndarray:
         """Each text's unit vector, one row each: the mean of its tokens' vectors, as
-        WordLlama embeds a text (its tokeniser, no special tokens, average pooling)."""
-        return self._unit_means([self._tokens(text) for text in texts])
+        WordLlama embeds a text (its tokeniser, no special tokens, average pooling). The
+        TEXTS_KEPT texts used last are kept: quotes recur from one question to the next."""
+        kept = self._texts
+        with self._lock:
+            new = [text for text in dict.fromkeys(texts) if text not in kept]
+        made = self._unit_means([self._tokens(text) for text in new])
+        with self._lock:
+            kept.update(zip(new, map(np.copy, made), strict=True))  # not views of `made`
+            found = []
+            for text in texts:
+                kept.move_to_end(text)
+                found.append(kept[text])
+            while len(kept) > TEXTS_KEPT:
+                kept.popitem(last=False)
+        return np.array(found) if found else made
 
     def _tokens(self, text: str) -> list[int]:
         """The token ids of `text`, as the tokeniser gives them (see `__init__`)."""
@@ -95,19 +117,24 @@ class Vectors:
 
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of lower-case `words`, one row each: each word's the mean of its
-        tokens' (kept for the WORDS_KEPT words used last)."""
+        tokens' (kept, as rows of one array, until WORDS_KEPT words are: then forgotten)."""
         words = list(words)
-        known = self._known
-        new = [w for w in dict.fromkeys(words) if w not in known]
-        if new:
-            known.update(zip(new, self._vectors(new), strict=True))
-        rows = []
-        for word in words:
-            known.move_to_end(word)
-            rows.append(known[word])
-        while len(known) > WORDS_KEPT:
-            known.popitem(last=False)
-        return np.array(rows) if rows else np.zeros((0, self._table.shape[1]), np.float32)
+        with self._lock:  # questions may be answered on several threads
+            at = self._rows
+            new = [w for w in dict.fromkeys(words) if w not in at]
+            if new:
+                if len(at) + len(new) > WORDS_KEPT:
+                    at.clear()
+                size = len(at)
+                kept = self._kept
+                if size + len(new) > len(kept):
+                    grown = max(size + len(new), min(2 * len(kept), WORDS_KEPT), 1024)
+                    kept = self._kept = np.concatenate(
+                        (kept[:size], np.zeros((grown - size, kept.shape[1]), np.float32))
+                    )
+                kept[size : size + len(new)] = self._vectors(new)
+                at.update(zip(new, range(size, size + len(new)), strict=True))
+            return self._kept[[at[w] for w in words]]
 
     def _vectors(self, words: list[str]) -> np.ndarray:
         """The words' unit vectors, all at once."""
@@ -115,21 +142,28 @@ class Vectors:
 
     def _unit_means(self, tokens: list[list[int]]) -> np.ndarray:
         """Per row of token ids, the mean of their vectors at unit length (0 for none): what
-        `np.mean` and `np.linalg.norm` give, bit for bit, without their overhead per row
-        (rows of as many tokens summed together, the mean worked out in float64 as np.mean
-        does, each norm by its own dot product)."""
-        found = np.zeros((len(tokens), self._table.shape[1]), np.float32)
-        alike: dict[int, list[int]] = {}  # number of tokens -> the rows with that many
-        for k, ids in enumerate(tokens):
-            if ids:
-                alike.setdefault(len(ids), []).append(k)
-        for count, rows in alike.items():
-            sums = np.add.reduce(self._table[[tokens[k] for k in rows]], axis=1)
-            found[rows] = np.true_divide(sums, np.intp(count), out=sums, casting="unsafe")
-        for row in found:
-            norm = np.sqrt(row.dot(row))
-            if norm:
-                row /= norm
+        `np.mean` and `np.linalg.norm` give, bit for bit, without their overhead per row.
+
+        Rows of up to twice as many tokens are summed together, the shorter ones padded
+        with the zero row (adding zero changes no sum), token after token as `np.mean`
+        adds them; the mean is worked out in float64 as np.mean does; each norm is the dot
+        product `np.linalg.norm` takes, all rows in one `np.matmul`."""
+        table, zero = self._table, len(self._table) - 1
+        counts = list(map(len, tokens))
+        found = np.zeros((len(tokens), table.shape[1]), np.float32)
+        alike: dict[int, list[int]] = {}  # bit length of the number of tokens -> its rows
+        for k, count in enumerate(counts):
+            if count:
+                alike.setdefault(count.bit_length(), []).append(k)
+        for rows in alike.values():
+            width = max(counts[k] for k in rows)
+            ids = np.array([tokens[k] + [zero] * (width - counts[k]) for k in rows])
+            found[rows] = np.add.reduce(table[ids], axis=1)
+        divisors = np.maximum(np.array(counts, dtype=np.intp), 1)[:, None]  # no tokens: 0 / 1
+        np.true_divide(found, divisors, out=found, casting="unsafe")
+        norms = np.sqrt(np.matmul(found[:, None, :], found[:, :, None]))[:, :, 0]
+        norms[norms == 0] = 1.0  # a row of zeros stays one
+        found /= norms
         return found
 
 

@@ -184,21 +184,19 @@ def flat_weights(concepts: list[Concept]) -> dict[str, float]:
     return weights
 
 
-def candidates(
-    windows: list[Window],
-    scores: list[float],
-    source: Callable[[int], Source],
-    context: Callable[[int], ArticleContext],
-    kind: str | None,
-) -> list[Candidate]:
+# A quote a passage could give, before it is read from its article: its window's rank,
+# its first and last sentence there, and its offsets with a sentence either side.
+Span = tuple[int, int, int, tuple[int, int]]
+
+
+def quote_spans(windows: list[Window], kind: str | None) -> list[Span]:
     """Every quote the passages could give, each span once (windows overlap: a span is
     read in the highest-ranked window that holds it)."""
     seen: set[tuple] = set()
     found = []
-    for rank, (window, score) in enumerate(zip(windows, scores, strict=True)):
-        article = source(window.article)
-        read = context(window.article)
-        spans, terms = window.spans, window.terms
+    statement = kind == "statement"
+    for rank, window in enumerate(windows):
+        spans = window.spans
         for number, (start, end) in enumerate(spans):
             first = last = number
             if end - start < SHORT_SENTENCE and len(spans) > 1:
@@ -209,27 +207,45 @@ def candidates(
             # Who speaks is often in the sentence before (or a tweet's signature in the one
             # after): a statement looks one sentence either way inside the passage.
             near = (spans[max(first - 1, 0)][0], spans[min(last + 1, len(spans) - 1)][1])
-            span_start, span_end = spans[first][0], spans[last][1]
-            key = (article.number, span_start, span_end, near if kind == "statement" else None)
+            key = (window.article, spans[first][0], spans[last][1], near if statement else None)
             if key in seen:
                 continue
             seen.add(key)
-            start_at, end_at = _without_stray_quote_marks(article.text, span_start, span_end)
-            sentences = terms[first : last + 1]
-            found.append(
-                Candidate(
-                    article,
-                    start_at,
-                    end_at,
-                    sentences,
-                    frozenset().union(*sentences),
-                    near,
-                    window,
-                    read,
-                    rank,
-                    score,
-                )
+            found.append((rank, first, last, near))
+    return found
+
+
+def candidates(
+    chosen: list[tuple[Span, float]],
+    windows: list[Window],
+    scores: list[float],
+    source: Callable[[int], Source],
+    context: Callable[[int], ArticleContext],
+) -> list[Candidate]:
+    """The `chosen` spans (with their sentences' BM25 score) read as candidate quotes from
+    their articles: only the articles of the quotes the judge reads are read."""
+    found = []
+    for (rank, first, last, near), bm25 in chosen:
+        window = windows[rank]
+        article = source(window.article)
+        spans = window.spans
+        start_at, end_at = _without_stray_quote_marks(article.text, spans[first][0], spans[last][1])
+        sentences = window.terms[first : last + 1]
+        found.append(
+            Candidate(
+                article,
+                start_at,
+                end_at,
+                sentences,
+                frozenset().union(*sentences),
+                near,
+                window,
+                context(window.article),
+                rank,
+                scores[rank],
+                bm25,
             )
+        )
     return found
 
 
@@ -255,25 +271,31 @@ def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
 
 
 def first_phase(
-    found: list[Candidate],
+    found: list[Span],
+    windows: list[Window],
+    scores: list[float],
     asked: Asked,
     sentence_score: Callable[[Asked, tuple[Term, ...]], float],
     keep: int = JUDGED,
     talked_about: frozenset[int] = frozenset(),
-) -> list[Candidate]:
-    """The `keep` candidates the judge reads: best by their sentences' BM25 score over the
-    best one's, plus a third of their passage's over the best passage's; and, for a
-    follow-up, the best CONVERSATION_KEPT more of the articles `talked_about` (those the
+) -> list[tuple[Span, float]]:
+    """The `keep` spans the judge reads, each with its sentences' BM25 score: best by that
+    over the best one's, plus a third of their passage's over the best passage's; and, for
+    a follow-up, the best CONVERSATION_KEPT more of the articles `talked_about` (those the
     earlier answer quoted), wherever they rank."""
-    for c in found:
-        c.bm25 = sum(sentence_score(asked, s) for s in c.sentences)
+    bm25 = [
+        sum(sentence_score(asked, s) for s in windows[rank].terms[first : last + 1])
+        for rank, first, last, _ in found
+    ]
     if len(found) <= keep:
-        return found
-    best = max(c.bm25 for c in found) or 1.0
-    top = max(c.passage_score for c in found) or 1.0
-    ranked = sorted(found, key=lambda c: -(c.bm25 / best + 0.3 * c.passage_score / top))
-    there = [c for c in ranked[keep:] if c.source.number in talked_about]
-    return ranked[:keep] + there[:CONVERSATION_KEPT]
+        return list(zip(found, bm25, strict=True))
+    best = max(bm25) or 1.0
+    top = max(scores[span[0]] for span in found) or 1.0
+    ranked = sorted(
+        range(len(found)), key=lambda i: -(bm25[i] / best + 0.3 * scores[found[i][0]] / top)
+    )
+    there = [i for i in ranked[keep:] if windows[found[i][0]].article in talked_about]
+    return [(found[i], bm25[i]) for i in ranked[:keep] + there[:CONVERSATION_KEPT]]
 
 
 # The kinds of answer a quote must hold to be shown at all: a "how many" answer states an

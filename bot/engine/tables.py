@@ -145,7 +145,7 @@ class ArticleTable(_Table):
         """The text of the article at `number`, without building the article."""
         segment, local = self._opened.where_article(number)
         start, end = segment.pointers["text_ptr"][local : local + 2]
-        return str(memoryview(segment.a["text"][start:end]), "utf-8")
+        return segment.a["text"][start:end].tobytes().decode("utf-8")
 
     def _context(self, number: int, vocab: Sequence[str] | None = None) -> ArticleContext:
         """The stored context, over the terms' numbers or, given the `vocab`, words."""

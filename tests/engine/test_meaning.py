@@ -50,3 +50,18 @@ def test_a_quote_reads_as_the_mean_of_its_tokens(folder):
         mean = vectors._table[ids].mean(axis=0) if ids else np.zeros(len(row), np.float32)
         norm = float(np.linalg.norm(mean))
         assert np.array_equal((mean / norm if norm else mean).astype(np.float32), row), quote
+
+
+def test_a_quote_reads_the_same_when_kept_from_an_earlier_question(folder):
+    """A quote's vector is the same to the bit whether it is read for the first time, kept
+    from an earlier question, read twice in one question, or read among other quotes."""
+    text = (ROOT / "corpus" / "cities-nationwide-refuse-to-cooperate-with-ice.md").read_text()
+    quotes = [*text.split(". ")[:40], "", "x"]
+    vectors = Vectors(folder)
+    first = vectors.texts(quotes)
+    again = vectors.texts([*quotes[::-1], quotes[0], "a quote not read before"])
+    assert np.array_equal(again[: len(quotes)], first[::-1])
+    assert np.array_equal(again[len(quotes)], first[0])
+    alone = Vectors(folder)
+    for quote, row in zip(quotes, first, strict=True):
+        assert np.array_equal(alone.texts([quote])[0], row), quote
