@@ -26,7 +26,7 @@ from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.index import Hit, Index, Window
 from bot.engine.judge import Judge, Reading, describe, fitted
-from bot.engine.query import analyse, follow_up, points_back
+from bot.engine.query import analyse, follow_up, is_list_question, is_name, points_back
 from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
@@ -207,8 +207,15 @@ class Engine:
         text = self.searched_for(question)
         concepts = analyse(text, self.features.word_knowledge)
         earlier = None
+        # A follow-up that is only a name asks about it ("what about san diego?", "and
+        # kagan?"): its quotes' passages must name it. Not a list's place ("which ones in
+        # california?": the answers are inside it, not named by it).
+        own_names: list[int] = []
         if after and after.strip():
             earlier = self.searched_for(" ".join(after.split())[:MAX_QUESTION_CHARS])
+            own = [n for n, c in enumerate(concepts) if not c.framing]
+            if own and all(is_name(concepts[n]) for n in own) and not is_list_question(text):
+                own_names = own
             concepts = follow_up(
                 analyse(earlier, self.features.word_knowledge), concepts, points_back(text)
             )
@@ -258,7 +265,9 @@ class Engine:
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
             candidate.score = score
-        return Judged(wanted, found, rows, names, requirement(wanted.kind))
+        return Judged(
+            wanted, found, rows, names, requirement(wanted.kind, wanted, own_names)
+        )
 
     def _in_conversation(
         self,

@@ -403,6 +403,13 @@ def points_back(question: str) -> bool:
     return bool(_POINTS_BACK.search(question))
 
 
+def is_name(concept: Concept) -> bool:
+    """Whether a concept is a name: written capitalised, or a word English does not know."""
+    from bot.engine.wordnet import base_forms  # the table loads once
+
+    return concept.capitalised or (concept.word.isalpha() and not base_forms(concept.word))
+
+
 def follow_up(earlier: list[Concept], later: list[Concept], refers: bool = False) -> list[Concept]:
     """A follow-up's concepts in the context of the question it follows ("what about
     atlanta?" after "which mayors spoke out against the raids").
@@ -412,16 +419,11 @@ def follow_up(earlier: list[Concept], later: list[Concept], refers: bool = False
     are what it points at), except its names when the follow-up names someone or somewhere
     itself: those it replaces ("atlanta" for "denver").
     """
-    from bot.engine.wordnet import base_forms  # the table loads once
-
-    def named(concept: Concept) -> bool:
-        return concept.capitalised or (concept.word.isalpha() and not base_forms(concept.word))
-
     own = {c.term for c in later}
-    replaces = any(named(c) and not c.framing for c in later)
+    replaces = any(is_name(c) and not c.framing for c in later)
     carried = [
         replace(c, scale=c.scale if refers else CARRIED_WEIGHT)
         for c in earlier
-        if c.term not in own and not (replaces and named(c))
+        if c.term not in own and not (replaces and is_name(c))
     ]
     return later + carried

@@ -9,7 +9,7 @@ Nothing here decides whether a candidate answers; that is the judge's (`bot.engi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import pairwise
@@ -305,11 +305,26 @@ def first_phase(
 MUST_HOLD = {"number": "number", "duration": "duration", "money": "number", "age": "number"}
 
 
-def requirement(kind: str | None) -> Callable[[Candidate], bool] | None:
-    """What every quote must hold for a question asking for `kind`, or None."""
-    if kind not in MUST_HOLD:
+def requirement(
+    kind: str | None, asked: Asked | None = None, names: Sequence[int] = ()
+) -> Callable[[Candidate], bool] | None:
+    """What every quote must hold for a question asking for `kind`, or None; and, for a
+    follow-up that names someone or somewhere ("what about san diego?"), its passage must
+    name them (`names`: those concepts of `asked`): a quote about another city is no
+    answer about this one."""
+    shape = MUST_HOLD.get(kind) if kind else None
+    wanted = [frozenset(asked.concepts[n].weights) for n in names] if asked else []
+    if shape is None and not wanted:
         return None
-    return lambda candidate: holds(MUST_HOLD[kind], candidate)
+
+    def meets(candidate: Candidate) -> bool:
+        if shape is not None and not holds(shape, candidate):
+            return False
+        window = candidate.window
+        there = set(window.before).union(*window.terms)
+        return all(not terms.isdisjoint(there) for terms in wanted)
+
+    return meets
 
 
 def holds(kind: str, candidate: Candidate) -> bool:

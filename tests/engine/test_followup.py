@@ -76,3 +76,22 @@ def test_a_follow_up_reads_the_article_the_earlier_answer_quoted(tmp_path):
 
     assert found(engine.judged("what did she blame ice for?", after=earlier))
     assert not found(engine.judged("what did she blame ice for?"))
+
+
+def test_what_about_a_place_no_quote_names_is_left_unanswered(engine):
+    """'what about san diego?' after a question about police refusing ICE: the articles never
+    name San Diego, so no quote about another city is offered as the answer; a city they do
+    name gets its quote."""
+    earlier = "which police departments refused to help ICE"
+    assert not engine.ask("what about san diego?", after=earlier).answered
+    denver = engine.ask("what about denver?", after=earlier)
+    assert denver.answered and "Denver" in denver.quotes[0].text
+
+
+def test_a_list_follow_up_inside_a_place_is_not_held_to_naming_it(engine):
+    """'which ones in california?' lists mayors of cities in California; their quotes need
+    not say "California" (the requirement that a follow-up's own name be in the passage is
+    for 'what about X?', not for a place that holds the answers)."""
+    earlier = "which mayors spoke out against the raids"
+    judged = engine.judged("which ones in california?", after=earlier)
+    assert judged.required is None
