@@ -67,8 +67,9 @@ def _table() -> Table:
     return Table(
         pattern,
         {**dict.fromkeys(listed["drop"], ""), **plain},
-        re.compile(rf"^(?:(?:{_words(listed['lead'])})(?![\w'’-])[\s,:;!.?]*)+", re.I),
-        re.compile(rf"(?:[\s,;-]+(?:{_words(listed['tail'])}))+(?=[?!.\s]*$)", re.I),
+        # one word at a time (`clean` repeats): a repeated group would backtrack
+        re.compile(rf"^(?:{_words(listed['lead'])})(?![\w'’-])[\s,:;!.?]*", re.I),
+        re.compile(rf"[\s,;-]+(?:{_words(listed['tail'])})(?=[?!.\s]*$)", re.I),
     )
 
 
@@ -96,11 +97,11 @@ def clean(question: str) -> str:
     text = table.pattern.sub(lambda m: f" {table.plain[m.group(1).lower()]} ", text)
     text = _REPEATED_MARKS.sub(r"\1", text)
     text = _SPACES.sub(" ", text).strip(" ,;:!.-")
-    while True:  # "so wait which ...", "... exactly?? tho"
-        bare = _REPEATED_MARKS.sub(r"\1", table.tail.sub("", table.lead.sub("", text)))
-        if bare == text:
-            return text.strip(" ,;:-")
-        text = bare
+    while found := table.lead.match(text):  # "so wait which ..."
+        text = text[found.end() :]
+    while found := table.tail.search(text):  # "... exactly?? tho"
+        text = text[: found.start()] + text[found.end() :]
+    return _REPEATED_MARKS.sub(r"\1", text).strip(" ,;:-")
 
 
 def respell(
