@@ -36,13 +36,13 @@ FRAMING = frozenset(
         "let like would could might may must shall do done long use using used time"
     )
 )
-# What kind of answer a question wants, by its wh-phrase; the first that matches wins.
 # A word between "which" and what it asks for ("which bay area cities"), not a verb or a
 # preposition that ends the phrase ("what did Atlanta's mayor do", "what happened to people").
 _MODIFIER = (
     r"(?!(?:did|does|do|is|are|was|were|has|have|had|should|would|will|can|could|might|must|"
     r"to|from|by|with|about|for|in|on|at|after|before|[\w'-]+(?:ed|ing))\b)[\w'-]+ "
 )
+# What kind of answer a question wants, by its wh-phrase; the first that matches wins.
 ANSWER_CUES = (
     (
         "statement",

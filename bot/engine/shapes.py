@@ -98,7 +98,8 @@ SHAPES = {
     # A sum of money: a currency sign or name by a figure ("$2.9 billion", "5 million euros").
     "money": Shape.of(
         (),
-        r"[$€£¥]\s?\d|\d\s?((hundred|thousand|million|billion|trillion)\s)?(dollars?|euros?|pounds?|pesos?|yuan|rupees?|francs?|bucks)\b|"
+        r"[$€£¥]\s?\d|\d\s?((hundred|thousand|million|billion|trillion)\s)?"
+        r"(dollars?|euros?|pounds?|pesos?|yuan|rupees?|francs?|bucks)\b|"
         r"\b(usd|eur|gbp)\s?\d|\d\s?(usd|eur|gbp)\b",
     ),
     # Someone's age: "25-year-old", "aged 69", "Martinez, 25, and ...".
