@@ -137,6 +137,19 @@ class Asked:
     end: int
 
 
+@dataclass
+class Tried:
+    """One configuration the fit scored held out."""
+
+    passes: int
+    c: float
+    quote_floor: float
+    floor: float  # the answer floor
+    relative: float
+    bundled: int  # the bundled corpus's answerable questions it passed
+    answerable: np.ndarray  # each question's held-out answerability
+
+
 def collect(sets: list[PageSet], scratch: Path) -> tuple[list[Asked], np.ndarray, np.ndarray]:
     asked, rows, labels = [], [], []
     seen: set[str] = set()
@@ -332,9 +345,7 @@ def main() -> int:
         question_groups = np.array([item.group for item in asked])
         print(f"{len(asked)} questions, {len(y)} candidates, {int(y.sum())} that answer")
         quote_p = held_out_trees(x, y, candidate_groups) if args.trees else None
-        # (passes, C, quote floor, answer floor, held-out answerability, relative floor,
-        # the bundled corpus's answerable questions passed)
-        tried = []
+        tried: list[Tried] = []
         bundled = {group for group, page_set in enumerate(sets) if page_set.name == "bundled"}
         rated = {}  # C -> each candidate's held-out rating
         for c in C_VALUES:
@@ -350,26 +361,35 @@ def main() -> int:
                         found = outcomes(asked, pq, floor, quote_floor, relative)
                         passes = sum(o[3] for o in found)
                         shipped = sum(o[3] for o in found if o[0] in bundled and o[1] != "none")
-                        tried.append((passes, c, quote_floor, floor, pq, relative, shipped))
-            print(f"C={c}: most held-out passes so far {max(t[0] for t in tried)}")
+                        tried.append(Tried(passes, c, quote_floor, floor, relative, shipped, pq))
+            print(f"C={c}: most held-out passes so far {max(t.passes for t in tried)}")
         # Within TOLERANCE of the most passes, the strictest floors: a quote shown must rate
         # well by itself (not fill five slots), and a near miss is better left silent.
-        most = max(t[0] for t in tried)
+        most = max(t.passes for t in tried)
         print("most held-out passes by quote floor (rows) and relative floor (columns):")
         print("      " + "".join(f"{r:>7}" for r in RELATIVE))
         for qf in QUOTE_FLOORS:
-            cells = [max(t[0] for t in tried if t[2] == qf and t[5] == r) for r in RELATIVE]
+            cells = [
+                max(t.passes for t in tried if t.quote_floor == qf and t.relative == r)
+                for r in RELATIVE
+            ]
             print(f"{qf:>6}" + "".join(f"{v:>7}" for v in cells))
-        near = [t for t in tried if t[0] >= most - TOLERANCE * len(asked)]
+        near = [t for t in tried if t.passes >= most - TOLERANCE * len(asked)]
         # ... that answer as many of the bundled corpus's answerable questions as any of them:
         # the corpus the bot ships with stays answered.
-        near = [t for t in near if t[6] == max(n[6] for n in near)]
-        best = max(near, key=lambda t: (t[5], t[2], t[3], t[0]))
+        near = [t for t in near if t.bundled == max(n.bundled for n in near)]
+        best = max(near, key=lambda t: (t.relative, t.quote_floor, t.floor, t.passes))
         print(
-            f"most passes {most}; chosen {best[0]} (C={best[1]}, quote floor {best[2]}, "
-            f"answer floor {best[3]}, relative {best[5]})"
+            f"most passes {most}; chosen {best.passes} (C={best.c}, quote floor "
+            f"{best.quote_floor}, answer floor {best.floor}, relative {best.relative})"
         )
-        passes, c, quote_floor, floor, pq, relative, _ = best
+        c, quote_floor, floor, relative, pq = (
+            best.c,
+            best.quote_floor,
+            best.floor,
+            best.relative,
+            best.answerable,
+        )
         rate(asked, rated[c])
         OUT.mkdir(parents=True, exist_ok=True)
         write_curve(asked, pq, quote_floor, relative)
