@@ -265,7 +265,7 @@ class Engine:
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
             candidate.score = score
-        return Judged(wanted, found, rows, names, requirement(wanted.kind, wanted, own_names))
+        return Judged(wanted, found, rows, names, requirement(wanted, own_names))
 
     def _in_conversation(
         self,

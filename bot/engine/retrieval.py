@@ -305,15 +305,13 @@ def first_phase(
 MUST_HOLD = {"number": "number", "duration": "duration", "money": "number", "age": "number"}
 
 
-def requirement(
-    kind: str | None, asked: Asked | None = None, names: Sequence[int] = ()
-) -> Callable[[Candidate], bool] | None:
-    """What every quote must hold for a question asking for `kind`, or None; and, for a
+def requirement(asked: Asked, names: Sequence[int] = ()) -> Callable[[Candidate], bool] | None:
+    """What every quote must hold for the kind of answer `asked` wants, or None; and, for a
     follow-up that names someone or somewhere ("what about san diego?"), its passage must
     name them (`names`: those concepts of `asked`): a quote about another city is no
     answer about this one."""
-    shape = MUST_HOLD.get(kind) if kind else None
-    wanted = [frozenset(asked.concepts[n].weights) for n in names] if asked else []
+    shape = MUST_HOLD.get(asked.kind) if asked.kind else None
+    wanted = [frozenset(asked.concepts[n].weights) for n in names]
     if shape is None and not wanted:
         return None
 
