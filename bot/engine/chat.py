@@ -61,8 +61,9 @@ def _table() -> Table:
         elif "=" in line:
             short, _, words = line.partition("=")
             plain[short.strip().lower()] = words.strip()
+    # A short form may take a possessive ("ny's attorney general"): it stays on the plain words.
     pattern = re.compile(
-        r"(?<![\w'/-])(" + _words([*listed["drop"], *plain]) + r")(?![\w'/-])", re.I
+        r"(?<![\w'/-])(" + _words([*listed["drop"], *plain]) + r")(['’]s)?(?![\w'’/-])", re.I
     )
     return Table(
         pattern,
@@ -83,6 +84,13 @@ def _is_emoji(char: str) -> bool:
     )
 
 
+def _plain_words(found: re.Match) -> str:
+    """What a filler or short form matched in a question becomes: nothing, or its plain
+    words (with the possessive it was typed with)."""
+    plain = _table().plain[found.group(1).lower()]
+    return f" {plain}{found.group(2) or ''} " if plain else " "
+
+
 def clean(question: str) -> str:
     """`question` without chat markup, emoji and fillers, its slang in plain words.
 
@@ -94,7 +102,7 @@ def clean(question: str) -> str:
     if text.isupper():  # typed in capitals: a shout, not a row of names
         text = text.lower()
     table = _table()
-    text = table.pattern.sub(lambda m: f" {table.plain[m.group(1).lower()]} ", text)
+    text = table.pattern.sub(_plain_words, text)
     text = _REPEATED_MARKS.sub(r"\1", text)
     text = _SPACES.sub(" ", text).strip(" ,;:!.-")
     while found := table.lead.match(text):  # "so wait which ..."

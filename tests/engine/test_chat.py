@@ -52,7 +52,7 @@ def test_slang_reads_as_the_words_articles_use():
         "how many people did the federal agents nab, did the police help?"
     )
     assert clean("what happens to the kids rn") == "what happens to the children now"
-    assert clean("whos in charge n y did they wait") == "who is in charge n why did they wait"
+    assert clean("whos in charge n y did they wait") == "who is in charge and why did they wait"
 
 
 def test_chat_at_either_end_goes_but_the_same_word_inside_stays():
