@@ -33,7 +33,8 @@ FRAMING = frozenset(
         "also really actually please much many ever still even way kind sort one "
         "go going gone went get got gotten make made come came take took give gave "
         "suppose supposed speak spoke spoken talk talked want wanted need needed try tried "
-        "let like would could might may must shall do done long use using used time"
+        "let like would could might may must shall do done long use using used time else guy "
+        "person individual"
     )
 )
 # A word between "which" and what it asks for ("which bay area cities"), not a verb or a
