@@ -95,3 +95,23 @@ def test_a_real_word_the_corpus_lacks_is_not_turned_into_another():
     and names (capitalised) stay as written."""
     assert _respell("how much did the stock fall") == "how much did the stock fall"
     assert _respell("what did Polise say") == "what did Polise say"
+
+
+def test_chat_connectives_and_short_typos_read_as_the_words_they_stand_for():
+    """ "try n fail", "standoff w ice", "teh end": no one-letter word weighs in the question,
+    and a short form keeps the possessive it was typed with."""
+    assert clean("did ice try n fail to grab someone w a warrant") == (
+        "did ice try and fail to grab someone with a warrant"
+    )
+    assert clean("by teh end of the year, wich firms") == "by the end of the year, which firms"
+    assert clean("where are ppl's kids now") == "where are people's children now"
+
+
+def test_a_place_shortened_in_chat_searches_by_its_full_name():
+    """ "nj towns" finds "New Jersey", "nola's mayor" finds "New Orleans"."""
+    from bot.engine.query import analyse
+
+    nj = next(c for c in analyse("which nj towns") if c.term == "nj")
+    assert ("new", "jersey") in nj.phrases
+    nola = next(c for c in analyse("what did nola's mayor say") if c.term == "nola")
+    assert ("new", "orlean") in nola.phrases  # terms are stems

@@ -4,7 +4,14 @@ import random
 
 import pytest
 
-from bot.engine.query import EXPANSION_CREDIT, RELATED_CREDIT, Coverage, analyse, answer_kind
+from bot.engine.query import (
+    EXPANSION_CREDIT,
+    RELATED_CREDIT,
+    Coverage,
+    analyse,
+    answer_kind,
+    is_list_question,
+)
 
 
 def concept(question: str, term: str):
@@ -32,6 +39,23 @@ def test_framing_words_are_marked():
     concepts = {c.term: c for c in analyse("what did Trump say was going to happen")}
     assert concepts["say"].framing and concepts["go"].framing
     assert not concepts["trump"].framing
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [
+        ("which police departments refused", True),
+        ("people from which countries was the aclu suit trying to protect", True),
+        ("raids were planned in which bay area cities", True),
+        ("in which city did the raids start", False),
+        ("what did the mayor say", False),
+        ("who scored the goal", False),
+    ],
+)
+def test_a_question_asking_for_several_answers_is_told(question, listing):
+    """ "people from which countries ..." asks for several countries, as "which countries"
+    does; one city, or one scorer, is one answer."""
+    assert is_list_question(question) is listing
 
 
 def test_a_several_word_synonym_covers_only_when_all_its_words_are_there():
