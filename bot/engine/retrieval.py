@@ -300,9 +300,9 @@ def first_phase(
 
 # The kinds of answer a quote must hold to be shown at all: a "how many" answer states an
 # amount, a "how long" one a duration; a quote without one cannot answer, however it rates.
-# A sum of money or an age is a number too: the quote must hold a number, and the judge
-# reads whether it holds the narrower kind.
-MUST_HOLD = {"number": "number", "duration": "duration", "money": "number", "age": "number"}
+# A sum of money or an age is a figure too: the quote must hold one, and the judge reads
+# whether it holds the narrower kind. A count must be a figure that is no age or date.
+MUST_HOLD = {"number": "number", "duration": "duration", "money": "figure", "age": "figure"}
 
 
 def requirement(asked: Asked, names: Sequence[int] = ()) -> Callable[[Candidate], bool] | None:

@@ -43,6 +43,17 @@ class Shape:
         return self.pattern is not None and self.pattern.search(text) is not None
 
 
+@dataclass(frozen=True)
+class Count(Shape):
+    """A number that counts something: the number shape, found outside what holds a number
+    but counts nothing (`hidden`: an age, a date, a year, a clock time, an ordinal)."""
+
+    hidden: re.Pattern | None = None
+
+    def search(self, text: str) -> bool:
+        return super().search(self.hidden.sub(" ", text) if self.hidden else text)
+
+
 def caseless(text: str) -> str:
     """`text` lower-cased, each character that re.IGNORECASE matches to an ASCII letter made
     that letter: the same length (İ, whose lower case is two characters, becomes i first)."""
@@ -88,13 +99,29 @@ _TIME_WORDS = (
 # A day, a month, a date or a clock time, as a word of its own (also: is a name one?).
 TIME = re.compile(rf"\b({'|'.join(_TIME_WORDS)}|{_TIME_FORMS})\b", re.I)
 
+_FIGURE = Shape.of(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
+    "fifty hundred hundreds thousand thousands million millions dozen dozens half quarter "
+    "third percent none nobody handful several single".split(),
+    r"\d|\bno one\b",
+)
+_MONTH = rf"({'|'.join(_MONTHS)}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
+# Numbers that count nothing: an age ("Martinez, 25,", "a 25-year-old"), a date ("July 13",
+# "13th of July", "in 2019"), a clock time, an ordinal ("22nd anniversary").
+_NOT_A_COUNT = re.compile(
+    r"\b\d{1,3}[- ](years?|months?)[- ]old\b|\baged? \d{1,3}\b|(?<=\w), \d{1,3}(?=,)|"
+    rf"\b{_MONTH} \d{{1,2}}(st|nd|rd|th)?\b(,? (19|20)\d\d\b)?|"
+    rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?{_MONTH}\b|"
+    r"\b(in|since|of|by|until|till|from|early|late|mid-?)\s?(19|20)\d\d\b|"
+    r"\b\d{1,2}(:\d\d)?\s?[ap]\.?m\b\.?|\b\d{1,2}:\d\d\b|\b\d+(st|nd|rd|th)\b",
+    re.I,
+)
+
 SHAPES = {
-    "number": Shape.of(
-        "one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
-        "fifty hundred hundreds thousand thousands million millions dozen dozens half quarter "
-        "third percent none nobody handful several single".split(),
-        r"\d|\bno one\b",
-    ),
+    # A count ("how many"): a figure that is not an age, a date, a year or a clock time.
+    "number": Count(_FIGURE.words, _FIGURE.pattern, _NOT_A_COUNT),
+    # Any figure: what a sum of money or an age is written with.
+    "figure": _FIGURE,
     # A sum of money: a currency sign or name by a figure ("$2.9 billion", "5 million euros").
     "money": Shape.of(
         (),

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The shapes as single regular expressions, as the engine first wrote them: the reference.
 REFERENCE = {
-    "number": re.compile(
+    "figure": re.compile(
         r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
         r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|"
         r"quarter|third|percent|none|nobody|no one|handful|several|single)\b",
@@ -104,6 +104,27 @@ def test_each_kind_is_found_where_its_regular_expression_finds_it(kind):
     agree = [shape.search(fold(t)) == bool(reference.search(fold(t))) for t in texts]
     assert all(agree), [t for t, same in zip(texts, agree, strict=True) if not same][:5]
     assert 0 < sum(shape.search(fold(t)) for t in texts) < len(texts)  # it tells them apart
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("about 150 people marched downtown", True),
+        ("ICE arrested 35 people", True),
+        ("five people died", True),
+        ("Savannah McNamee, 22, holds a sign", False),
+        ("a 25-year-old man was detained", False),
+        ("the raid on July 13 at 4 a.m.", False),
+        ("in 2019 the agency", False),
+        ("the 22nd anniversary of the handover", False),
+        ("Published Sep. 9", False),
+    ],
+)
+def test_an_age_or_a_date_is_no_answer_to_how_many(text, counts):
+    """ "how many marched in Denver" is not answered by a marcher's age or the day of the
+    march: only a figure that counts something is."""
+    assert SHAPES["number"].search(fold(text)) is counts
+    assert SHAPES["figure"].search(fold(text))
 
 
 def test_whole_words_are_found_where_their_regular_expression_finds_them():
