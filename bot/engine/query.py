@@ -43,17 +43,20 @@ _MODIFIER = (
     r"(?!(?:did|does|do|is|are|was|were|has|have|had|should|would|will|can|could|might|must|"
     r"to|from|by|with|about|for|in|on|at|after|before|[\w'-]+(?:ed|ing))\b)[\w'-]+ "
 )
+# Where a question's wh-word may stand: at its start, or after a clause chat puts first
+# ("after the delay, when did ...", "that mom in florida: how long ...").
+_OPENS = r"(?:^|[,;:]\s*)\s*"
 # What kind of answer a question wants, by its wh-phrase; the first that matches wins.
 ANSWER_CUES = (
     (
         "statement",
         re.compile(
-            r"^\s*(what|how)\b.*\b(say|said|tell|told|tweet|tweeted|write|wrote|post|posted|"
+            rf"{_OPENS}(what|how)\b.*\b(say|said|tell|told|tweet|tweeted|write|wrote|post|posted|"
             r"announce|announced|claim|claimed|warn|warned|urge|urged|react|respond)\b",
             re.I,
         ),
     ),
-    ("reason", re.compile(r"^\s*(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
+    ("reason", re.compile(rf"{_OPENS}(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
     # A sum of money: "how much did it cost", "how much $", "what was the valuation".
     (
@@ -77,14 +80,16 @@ ANSWER_CUES = (
     ),
     (
         "time",
-        re.compile(r"^\s*when\b|\b(what|which) (day|date|time|month|year)\b|\bhow soon\b", re.I),
+        re.compile(
+            rf"{_OPENS}when\b|\b(what|which) (day|date|time|month|year)\b|\bhow soon\b", re.I
+        ),
     ),
     # a person before a place: "which houston area lawmen" asks for people
     (
         "person",
         re.compile(
-            rf"^\s*who\b|\b(which|what) ({_MODIFIER}){{0,2}}?(mayors?|officials?|people|persons?|"
-            r"leaders?|politicians?|democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|"
+            rf"{_OPENS}who\b|\b(which|what) ({_MODIFIER}){{0,2}}?(mayors?|officials?|people|"
+            r"persons?|leaders?|politicians?|democrats?|republicans?|lawmakers?|members?|chiefs?|officers?|"
             r"judges?|governors?|senators?|spokesm[ae]n|advocates?|activists?|boss|bosses|hosts?|"
             r"lawm[ae]n|reporters?|journalists?|anchors?|players?|executives?|ceos?|ministers?|"
             r"guys?|wom[ae]n|m[ae]n)\b|\bnames? of (the |that |this |those )?([\w'-]+ )?"
@@ -96,8 +101,8 @@ ANSWER_CUES = (
     (
         "place",
         re.compile(
-            rf"^\s*where\b|\b(which|what) ({_MODIFIER}){{0,2}}?(cities|city|states?|places?|towns?|"
-            r"countries|country|neighbou?rhoods?|areas?)\b",
+            rf"{_OPENS}where\b|\b(which|what) ({_MODIFIER}){{0,2}}?(cities|city|states?|places?|"
+            r"towns?|countries|country|neighbou?rhoods?|areas?)\b",
             re.I,
         ),
     ),

@@ -76,6 +76,9 @@ def test_names_are_told_from_the_first_word():
     ("question", "kind"),
     [
         ("how many families were targeted", "number"),
+        ("after the delay, when did trump say the raids would happen", "time"),
+        ("the raids in new orleans: why were they called off", "reason"),
+        ("that guy in the video, who is he", "person"),
         ("how big is the fire", "number"),
         ("how long did trump push back the raids", "duration"),
         ("how much did the whole operation cost taxpayers?", "money"),
