@@ -57,7 +57,14 @@ ANSWER_CUES = (
         ),
     ),
     ("reason", re.compile(rf"{_OPENS}(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bfor how (long|many (days|weeks|months))\b", re.I)),
+    (
+        "duration",
+        re.compile(
+            r"\bhow long\b|\bfor how long\b|\bhow many (seconds|minutes|hours|days|weeks|"
+            r"months|years)\b(?! (old|ago|before|after))",
+            re.I,
+        ),
+    ),
     # A sum of money: "how much did it cost", "how much $", "what was the valuation".
     (
         "money",
