@@ -56,7 +56,14 @@ ANSWER_CUES = (
             re.I,
         ),
     ),
-    ("reason", re.compile(rf"{_OPENS}(why|how come)\b|\bwhat (was|is) the reason\b", re.I)),
+    (
+        "reason",
+        re.compile(
+            rf"{_OPENS}(why|how come)\b|\bwhat (was|is) the reason\b|\bfor what reasons?\b|"
+            r"\bwhat for\s*\??\s*$",
+            re.I,
+        ),
+    ),
     (
         "duration",
         re.compile(

@@ -64,6 +64,7 @@ def test_chat_at_either_end_goes_but_the_same_word_inside_stays():
     )
     assert clean("nah ok what did he say") == "what did he say"
     assert clean("where did they take em") == "where did they take them"
+    assert clean("who reffed the womens final") == "who refereed the women's final"
     assert clean("what happened then?") == "what happened then?"  # a follow-up's "then"
     assert clean("which cities did ICE target") == "which cities did ICE target"
     assert clean("so-called sanctuary cities, which refused") == (

@@ -78,6 +78,7 @@ def test_names_are_told_from_the_first_word():
         ("how many families were targeted", "number"),
         ("after the delay, when did trump say the raids would happen", "time"),
         ("how many hours did the final go", "duration"),
+        ("morgan says trump pushed it back for what reason", "reason"),
         ("the raids in new orleans: why were they called off", "reason"),
         ("that guy in the video, who is he", "person"),
         ("how big is the fire", "number"),
