@@ -140,7 +140,9 @@ SHAPES = {
         (),
         r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
         r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till)\s+"
-        rf"({'|'.join(_MONTHS + _DAYS)})\b",
+        rf"({'|'.join(_MONTHS + _DAYS)})\b|\b(through|until|till|for|over) (the|this|next) "
+        r"(weekend|week|month|year|day|night|summer|winter)\b|\b(until further notice|"
+        r"indefinitely)\b",
     ),
     # A place named after a preposition ("in Houston", "from Los Angeles"), a dateline, or a
     # list of names ("Atlanta, Baltimore, Chicago").

@@ -34,7 +34,9 @@ REFERENCE = {
         r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|couple of)"
         r"[- ](minutes?|hours?|days?|weeks?|months?|years?)\b|\b(through|until|till)\s+"
         r"(january|february|march|april|may|june|july|august|september|october|november|"
-        r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+        r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+        r"\b(through|until|till|for|over) (the|this|next) (weekend|week|month|year|day|night|"
+        r"summer|winter)\b|\b(until further notice|indefinitely)\b",
         re.I,
     ),
     "place": re.compile(
