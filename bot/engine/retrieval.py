@@ -147,14 +147,22 @@ def asked(
         set(pairwise([key(c.term) for c in concepts if not c.framing])),
         unseen / sum(weights) if sum(weights) else 0.0,
         frozenset(t for c in concepts if not c.framing for t in c.weights),
-        frozenset(
-            t
-            for match in _HOW_MANY.finditer(question)
-            for word in match.group(1).split()
-            if (t := normalize_word(word)) is not None
-        ),
+        _measured(question, concepts),
         tuple(n for n, c in enumerate(concepts) if weights[n] and TIME.fullmatch(c.word or "-")),
     )
+
+
+def _measured(question: str, concepts: list[Concept]) -> frozenset[str]:
+    """What "how many ..." counts: the words after it ("how many ppl got hurt": people, hurt),
+    with the words that also count for them ("injured" for "hurt")."""
+    framing = {c.term for c in concepts if c.framing}
+    counted = {
+        t
+        for match in _HOW_MANY.finditer(question)
+        for word in match.group(1).split()
+        if (t := normalize_word(word)) is not None and t not in framing
+    }
+    return frozenset(counted).union(*(c.weights for c in concepts if c.term in counted))
 
 
 def concept_weights(concepts: list[Concept], index: Index) -> list[float]:
