@@ -250,25 +250,43 @@ class _Entry:
 
 
 @cache
-def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
-    """The groups in `bot/engine/data/synonyms.txt`."""
+def _synonyms() -> tuple[tuple[tuple[_Entry, ...], frozenset[_Entry]], ...]:
+    """The groups in `bot/engine/data/synonyms.txt`, each with the entries that bring it
+    into a question: all of them, or a "HEADS > CONTAINED" line's heads only."""
     text = resources.files("bot.engine").joinpath("data/synonyms.txt").read_text("utf-8")
     groups = []
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
+        heads, _, contained = line.partition(">")
         entries = {
-            _Entry(tuple(w[0] for w in words(e)), tuple(tokenize(e))) for e in line.split(",")
+            e: None
+            for e in (
+                _Entry(tuple(w[0] for w in words(item)), tuple(tokenize(item)))
+                for item in (heads + "," + contained).split(",")
+            )
+            if e.words
         }
-        groups.append(tuple(sorted((e for e in entries if e.words), key=lambda e: e.words)))
+        group = tuple(sorted(entries, key=lambda e: e.words))
+        leading = {e for e in group if not contained or e.words in _entry_words(heads)}
+        groups.append((group, frozenset(leading)))
     return tuple(groups)
+
+
+def _entry_words(items: str) -> set[tuple[str, ...]]:
+    return {tuple(w[0] for w in words(item)) for item in items.split(",")}
+
+
+def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
+    """The groups in `bot/engine/data/synonyms.txt`."""
+    return tuple(group for group, _ in _synonyms())
 
 
 @cache
 def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
     index: dict[tuple[str, ...], list[int]] = {}
-    for number, group in enumerate(synonym_groups()):
-        for entry in group:
+    for number, (_, leading) in enumerate(_synonyms()):
+        for entry in leading:
             index.setdefault(entry.words, []).append(number)
     return index
 
@@ -317,7 +335,7 @@ def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
                     weight = EXPANSION_WEIGHT if len(entry.terms) == 1 else PHRASE_PART_WEIGHT
                     for other in entry.terms:
                         weights[other] = max(weights.get(other, 0.0), weight)
-                    if len(entry.terms) > 1:
+                    if len(entry.terms) > 1 and entry.terms not in phrases:
                         phrases.append(entry.terms)
         framing = (term in FRAMING or term in asked_for) and term not in phrasal
         singles, multi = related.get(term, (set(), set()))

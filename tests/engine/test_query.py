@@ -149,3 +149,12 @@ def test_coverage_credits_each_set_as_the_rule_says():
         assert found.tolist() == expected
         credits |= set(found.ravel().tolist())
     assert credits == {0.0, RELATED_CREDIT, EXPANSION_CREDIT, 1.0}  # every rule was tried
+
+
+def test_a_state_searches_for_its_cities_but_a_city_not_for_its_state():
+    """ "which utah city said no" finds "Salt Lake City"; a question about Salt Lake City
+    is not widened to the rest of Utah."""
+    utah = concept("which utah city said no", "utah")
+    assert ("salt", "lake", "citi") in utah.phrases
+    salt = concept("what did salt lake city do", "salt")
+    assert salt.weights == {"salt": 1.0}
