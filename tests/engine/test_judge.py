@@ -112,17 +112,18 @@ def test_a_question_about_cost_reads_which_quotes_hold_a_sum_not_just_a_number(t
 
 
 def test_how_many_reads_which_numbers_count_what_is_asked_in_the_articles_words(tmp_path):
-    """Asked how many cops were hurt, "three police officers were injured" counts what is
-    asked (cops are police) and "two dogs" does not; an age counts nothing."""
+    """Asked how many migrants were held, "three immigrants were detained" counts what is
+    asked (the thesaurus's migrants are immigrants) and "two dogs" does not; an age counts
+    nothing."""
     docs = {
-        "a.md": "In Springfield, three police officers were injured during the protest.",
+        "a.md": "In Springfield, three immigrants were detained during the protest.",
         "b.md": "In Springfield, two dogs ran onto the field during the protest.",
         "c.md": "Officer Lou Smith, 44, said the Springfield protest turned violent.",
         "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
         "e.md": "The school board met on Tuesday to discuss next year's timetable.",
     }
     engine = engine_of(tmp_path, docs)
-    judged = engine.judged("how many cops were hurt at the springfield protest")
+    judged = engine.judged("how many migrants were held at the springfield protest")
     pairs = zip(judged.candidates, judged.rows, strict=True)
     rows = {candidate.source.id: row for candidate, row in pairs}
     assert rows["a"]["counts_asked"] == 1.0
