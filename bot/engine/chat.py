@@ -24,7 +24,8 @@ _EMOTICON = re.compile(r"(?<![\w:;=])[:;=][-']?[)(\]\[dpo/|*3]+(?![\w])|<3+|\^\^
 _EMOJI_JOINERS = "\u200d\ufe0f\ufe0e"
 _REPEATED_MARKS = re.compile(r"([?!.])[?!.]+")
 _SPACES = re.compile(r"\s+")
-# The shortest misspelt word worth correcting: shorter ones have too many neighbours.
+# The shortest misspelt word worth correcting: shorter ones have too many neighbours. A word
+# one letter shorter is corrected only for two letters typed the wrong way round ("riad").
 MIN_RESPELL = 5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -131,13 +132,14 @@ def respell(
     words = question.split(" ")
     for number, raw in enumerate(words):
         word = raw.strip("?!.,;:\"'()")
-        if len(word) < MIN_RESPELL or not word.isalpha() or not word.islower():
+        if len(word) < MIN_RESPELL - 1 or not word.isalpha() or not word.islower():
             continue
         own = term(word)
         if own is None or idf(own) is not None or real(word):
             continue
         known = []
-        for candidate in dict.fromkeys(_one_letter_away(word)):
+        nearby = _one_letter_away(word) if len(word) >= MIN_RESPELL else _swapped(word)
+        for candidate in dict.fromkeys(nearby):
             found = term(candidate)
             rarity = idf(found) if found is not None else None
             if rarity is not None:
@@ -147,6 +149,11 @@ def respell(
             best = next((c for _, c in known if real(c)), known[0][1])
             words[number] = raw.replace(word, best)
     return " ".join(words)
+
+
+def _swapped(word: str) -> list[str]:
+    """Every word two neighbouring letters of `word` swapped."""
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
 
 
 def _one_letter_away(word: str) -> list[str]:

@@ -93,6 +93,22 @@ def test_a_misspelt_word_is_read_as_the_corpus_spells_it():
     assert _respell("what did the goverment say") == "what did the government say"
 
 
+def test_a_short_word_typed_with_two_letters_swapped_is_read_as_the_corpus_spells_it():
+    """'riad' is 'raid' and 'sgin' is 'sign'; a four-letter word is changed in no other way
+    ('rai' and 'rait' are no 'raid'), and a four-letter English word stays ('sing')."""
+    from bot.engine.text import normalize_word
+
+    known = {"raid": 1.0, "sign": 2.0}
+
+    def spelt(question: str) -> str:
+        return respell(question, known.get, normalize_word, lambda word: word == "sing")
+
+    assert spelt("when was the riad") == "when was the raid"
+    assert spelt("did he sgin it") == "did he sign it"
+    assert spelt("when was the rait or the rai") == "when was the rait or the rai"
+    assert spelt("did he sing it") == "did he sing it"
+
+
 def test_a_real_word_the_corpus_lacks_is_not_turned_into_another():
     """'stock' is no typo of 'stick': a word no article has tells the bot it may not know,
     and names (capitalised) stay as written."""
