@@ -124,9 +124,11 @@ ANSWER_CUES = (
 
 
 # "which police departments ...", "what cities ...", "who were ...", "list ...", and chat's
-# "people from which countries ..." (a preposition, "which" and a plural): many answers.
+# "people from which countries ..." (a preposition, "which" and a plural) and "who else",
+# "where else": many answers.
 _LIST_QUESTION = re.compile(
     r"^\s*(which|list|name)\b|^\s*what\s+(?!does\b|was\b|is\b|has\b)\w+s\b|^\s*who\s+(are|were)\b"
+    r"|\b(who|where|what)\s+else\b|\bwho\s+all\b"
     rf"|\b(from|in|to|at|for|with|by|on|about|into|across)\s+which\s+({_MODIFIER}){{0,2}}?"
     r"[a-z]+[^s\W]s\b",
     re.I,

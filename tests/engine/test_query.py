@@ -47,6 +47,7 @@ def test_framing_words_are_marked():
         ("which police departments refused", True),
         ("people from which countries was the aclu suit trying to protect", True),
         ("raids were planned in which bay area cities", True),
+        ("where else did ppl feel the quake", True),
         ("in which city did the raids start", False),
         ("what did the mayor say", False),
         ("who scored the goal", False),
