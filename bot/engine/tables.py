@@ -147,6 +147,19 @@ class ArticleTable(_Table):
         start, end = segment.pointers["text_ptr"][local : local + 2]
         return segment.a["text"][start:end].tobytes().decode("utf-8")
 
+    def pieces(self, sentences: Sequence[tuple[int, int, int]]) -> list[list[int]]:
+        """For each (article number, first sentence, last sentence), the WordLlama token ids
+        of those sentences of the article, one after another, as the store keeps them
+        (`bot.engine.wordpieces`; none when WordLlama was not installed as it was built)."""
+        where = self._opened.where_article
+        found = []
+        for number, first, last in sentences:
+            segment, local = where(number)
+            at, ids = segment.piece_runs
+            base = segment.pointers["sent_ptr"][local]
+            found.append(ids[at[base + first] : at[base + last + 1]].tolist())
+        return found
+
     def _context(self, number: int, vocab: Sequence[str] | None = None) -> ArticleContext:
         """The stored context, over the terms' numbers or, given the `vocab`, words."""
         segment, local = self._opened.where_article(number)
@@ -351,7 +364,9 @@ class PassageTable(_Table):
         spans = a["sentences"][concat_ranges(sentence, count), 1:].tolist()
         windows = []
         at = span_at = token_base = 0
-        for k, n, before in zip(mine, count.tolist(), lead.tolist(), strict=True):
+        for k, n, before, sentence in zip(
+            mine, count.tolist(), lead.tolist(), first.tolist(), strict=True
+        ):
             cuts = bounds[at : at + n + before + 1]
             cuts = [cut - cuts[0] + token_base for cut in cuts]  # into `tokens`
             windows.append(
@@ -360,6 +375,7 @@ class PassageTable(_Table):
                     [tuple(span) for span in spans[span_at : span_at + n]],
                     [tuple(tokens[cuts[j] : cuts[j + 1]]) for j in range(before, before + n)],
                     tuple(tokens[cuts[0] : cuts[1]]) if before else (),
+                    sentence,
                 )
             )
             at += n + before + 1
