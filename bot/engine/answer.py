@@ -16,10 +16,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 
-from bot.engine import chat, meaning, store, wordpieces
+from bot.engine import chat, meaning, store
 from bot.engine.chunking import Passage
 from bot.engine.compose import DEFAULT_QUOTES, Answer, Location, Quote, answer, pick
 from bot.engine.context import ArticleContext
@@ -32,7 +32,6 @@ from bot.engine.retrieval import (
     Asked,
     Candidate,
     Source,
-    Span,
     Term,
     asked,
     candidates,
@@ -262,7 +261,6 @@ class Engine:
             self.features.context,
             meaning.vectors() if self.features.meaning else None,
             " ".join(w[3] for w in words(f"{earlier} {text}" if earlier else text)),
-            partial(self._pieces, chosen, windows, found),
         )
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
@@ -327,34 +325,6 @@ class Engine:
                 )
             )
         return found
-
-    def _pieces(
-        self,
-        chosen: list[tuple[Span, float]],
-        windows: list[Window],
-        found: list[Candidate],
-        numbers: list[int],
-    ) -> dict[int, list[int]]:
-        """The WordLlama token ids the store keeps for the sentences of the candidates
-        `numbers`, for each whose text tokenises as its sentences (`WordPieces.joins`)."""
-        read = getattr(self.articles, "pieces", None)
-        splitter = wordpieces.pieces()
-        if read is None or splitter is None or not splitter.storable:
-            return {}
-        wanted, at = [], []
-        for k in numbers:
-            (rank, first, last, _), _ = chosen[k]
-            window, candidate = windows[rank], found[k]
-            spans = window.spans[first : last + 1]
-            if (
-                window.sentence is not None
-                and candidate.start == spans[0][0]
-                and candidate.end == spans[-1][1]
-                and splitter.joins(candidate.source.text, spans)
-            ):
-                wanted.append((window.article, window.sentence + first, window.sentence + last))
-                at.append(k)
-        return dict(zip(at, read(wanted), strict=True)) if wanted else {}
 
     def _source(self, number: int, sources: dict[int, Source]) -> Source:
         """The article at `number` as this question reads it (`sources` keeps them)."""

@@ -38,14 +38,12 @@ class Window:
     """A hit's passage as a question reads it, without building the passage: its article's
     number, each sentence's offsets and terms, and the terms of the sentence before it in
     its article (none for an article's first). Terms are words, or a store's numbers for
-    them (`bot.engine.tables.PassageTable.windows`), which also gives the number of its first
-    sentence in its article (for what the store keeps per sentence)."""
+    them (`bot.engine.tables.PassageTable.windows`)."""
 
     article: int
     spans: list[tuple[int, int]]
     terms: list[tuple[str | int, ...]]
     before: tuple[str | int, ...]
-    sentence: int | None = None
 
     @property
     def start(self) -> int:

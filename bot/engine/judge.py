@@ -297,8 +297,6 @@ class Reading:
     context: bool  # whether whom pronouns stand for, and headlines, count
     meaning: Vectors | None = None  # word vectors, when closeness in meaning counts
     question: str = ""  # the question's words (after what it follows), lower case
-    # Given some candidates' numbers, the token ids the store keeps for those it can.
-    pieces: Callable[[list[int]], dict[int, list[int]]] | None = None
 
 
 def describe(reading: Reading, found: Sequence[Candidate]) -> Rows:
@@ -469,9 +467,8 @@ def _dense(reading: Reading, found: Sequence[Candidate]) -> list[float]:
     """Each candidate's closeness to the question as whole texts (0 without vectors)."""
     if reading.meaning is None or not reading.question:
         return [0.0] * len(found)
-    question = reading.meaning.texts([reading.question])[0]
-    quotes = reading.meaning.texts([c.text for c in found], reading.pieces)
-    return np.clip(quotes @ question, 0.0, 1.0).tolist()
+    vectors = reading.meaning.texts([reading.question] + [c.text for c in found])
+    return np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).tolist()
 
 
 def _shares(weights: list[float], covered: np.ndarray, total: float) -> np.ndarray:

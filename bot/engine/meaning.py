@@ -13,13 +13,14 @@ so names, numbers, days and months are never compared by meaning, only by their 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import re
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -27,12 +28,11 @@ import numpy as np
 
 from bot.engine.shapes import TIME
 from bot.engine.text import stopwords
-from bot.engine.wordpieces import WordPieces, installed, pieces
 
 log = logging.getLogger(__name__)
 
+_SPACED_WORD = re.compile("▁+[^▁]*")  # a word as the tokeniser sees it, its spaces first
 _PLAIN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*[a-z](?![\w'’-])")
-# Word vectors kept (a kilobyte each).
 WORDS_KEPT = 200_000
 # Text vectors kept (a kilobyte each).
 TEXTS_KEPT = 8192
@@ -41,8 +41,12 @@ TEXTS_KEPT = 8192
 class Vectors:
     """WordLlama's token vectors and tokenizer, as read from its installed package."""
 
-    def __init__(self, folder: Path, pieces: WordPieces | None = None) -> None:
-        self.pieces = pieces or WordPieces(folder)  # the tokeniser, and the words it split
+    def __init__(self, folder: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(
+            str(folder / "tokenizers" / "l2_supercat_tokenizer_config.json")
+        )
         raw = (folder / "weights" / "l2_supercat_256.safetensors").read_bytes()
         size = struct.unpack("<Q", raw[:8])[0]
         info = json.loads(raw[8 : 8 + size])["embedding.weight"]
@@ -58,30 +62,34 @@ class Vectors:
         self._kept = np.zeros((0, width), np.float32)
         self._lock = threading.Lock()
         self._texts: OrderedDict[str, np.ndarray] = OrderedDict()  # the texts used last
+        # The tokeniser writes a space as "▁" and prepends one, and no token holds a "▁" after
+        # anything else: no token spans the start of a word, so a text's tokens are its
+        # words' (with their spaces before them), one word after the other, and a word seen
+        # before need not be tokenised again. Its special tokens are matched before that.
+        vocabulary = self._tokenizer.get_vocab()
+        self._special = [t.content for t in self._tokenizer.get_added_tokens_decoder().values()]
+        tokenizer, sample = self._tokenizer, " a  b\tc "
+        self._by_word = (
+            tokenizer.pre_tokenizer is None
+            and tokenizer.normalizer is not None
+            and tokenizer.normalizer.normalize_str(sample) == "▁" + sample.replace(" ", "▁")
+            and all("▁" not in token.lstrip("▁") for token in vocabulary)
+        )
+        self._words_tokens: dict[str, list[int]] = {}
+        self._model = self._tokenizer.model
 
     def whole_word(self, word: str) -> bool:
         """Whether the vocabulary holds `word` as one token (a common word, spelt right)."""
-        return self.pieces.whole_word(word)
+        return len(self._tokenizer.encode(word, add_special_tokens=False).ids) == 1
 
-    def texts(
-        self, texts: list[str], tokens: Callable[[list[int]], dict[int, list[int]]] | None = None
-    ) -> np.ndarray:
+    def texts(self, texts: list[str]) -> np.ndarray:
         """Each text's unit vector, one row each: the mean of its tokens' vectors, as
         WordLlama embeds a text (its tokeniser, no special tokens, average pooling). The
-        TEXTS_KEPT texts used last are kept: quotes recur from one question to the next.
-        `tokens`, given the numbers (in `texts`) of the texts not kept, may give the token
-        ids of some (as the store keeps them); the others are tokenised."""
+        TEXTS_KEPT texts used last are kept: quotes recur from one question to the next."""
         kept = self._texts
-        first: dict[str, int] = {}
-        for number, text in enumerate(texts):
-            first.setdefault(text, number)
         with self._lock:
-            new = [text for text in first if text not in kept]
-        known = tokens([first[text] for text in new]) if tokens is not None and new else {}
-        split = self.pieces.tokens
-        made = self._unit_means(
-            [ids if (ids := known.get(first[text])) is not None else split(text) for text in new]
-        )
+            new = [text for text in dict.fromkeys(texts) if text not in kept]
+        made = self._unit_means([self._tokens(text) for text in new])
         with self._lock:
             kept.update(zip(new, map(np.copy, made), strict=True))  # not views of `made`
             found = []
@@ -91,6 +99,21 @@ class Vectors:
             while len(kept) > TEXTS_KEPT:
                 kept.popitem(last=False)
         return np.array(found) if found else made
+
+    def _tokens(self, text: str) -> list[int]:
+        """The token ids of `text`, as the tokeniser gives them (see `__init__`)."""
+        if not self._by_word or not text or any(t in text for t in self._special):
+            return self._tokenizer.encode(text, add_special_tokens=False).ids
+        known = self._words_tokens
+        if len(known) > WORDS_KEPT:
+            known.clear()
+        found = []
+        for word in _SPACED_WORD.findall("▁" + text.replace(" ", "▁")):
+            ids = known.get(word)
+            if ids is None:
+                ids = known[word] = [token.id for token in self._model.tokenize(word)]
+            found += ids
+        return found
 
     def matrix(self, words: Iterable[str]) -> np.ndarray:
         """The unit vectors of lower-case `words`, one row each: each word's the mean of its
@@ -115,7 +138,7 @@ class Vectors:
 
     def _vectors(self, words: list[str]) -> np.ndarray:
         """The words' unit vectors, all at once."""
-        return self._unit_means(list(map(self.pieces.tokens, words)))
+        return self._unit_means([self._tokens(word) for word in words])
 
     def _unit_means(self, tokens: list[list[int]]) -> np.ndarray:
         """Per row of token ids, the mean of their vectors at unit length (0 for none): what
@@ -148,11 +171,12 @@ class Vectors:
 def vectors() -> Vectors | None:
     """The vectors, or None when the package is not installed (the engine then judges by
     words alone, and says so once in the log)."""
-    folder = installed()
-    if folder is None:
+    # Found, not imported: the package's own code (and its pydantic) is not needed.
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
         log.warning("wordllama is not installed: answers are judged without word meanings")
         return None
-    return Vectors(folder, pieces())
+    return Vectors(Path(next(iter(spec.submodule_search_locations))))
 
 
 @lru_cache(maxsize=WORDS_KEPT)

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine import wordpieces
 from bot.engine.chunking import Passage, Sentence, sentences_and_passages
 from bot.engine.context import encode, read
 from bot.engine.corpus import Article, CorpusError, load_article
@@ -49,11 +48,10 @@ class Batch:
 
     Per article (in file order): `sentence_counts` sentences, `passage_counts` passages.
     Per sentence: a row (paragraph, start, end) of `sentences` and `token_counts` terms,
-    whose ids into `vocab` follow one another in `tokens`, and `piece_counts` WordLlama
-    token ids of its text, one after another in `pieces` (none without WordLlama). Per
-    passage: a row (first sentence within its article, number of sentences) of `layout`.
-    Per article: its context reading, `context_counts` integers of `context` and
-    `context_term_counts` term ids (into `vocab`) of `context_terms`.
+    whose ids into `vocab` follow one another in `tokens`. Per passage: a row (first
+    sentence within its article, number of sentences) of `layout`. Per article: its
+    context reading, `context_counts` integers of `context` and `context_term_counts`
+    term ids (into `vocab`) of `context_terms`.
     """
 
     articles: list[Article]
@@ -64,8 +62,6 @@ class Batch:
     sentence_counts: np.ndarray  # (A,) int64
     tokens: np.ndarray  # int32 ids into vocab
     token_counts: np.ndarray  # (S,) int64
-    pieces: np.ndarray  # uint16 WordLlama token ids (`bot.engine.wordpieces`)
-    piece_counts: np.ndarray  # (S,) int64
     layout: np.ndarray  # (P, 2) int32
     passage_counts: np.ndarray  # (A,) int64
     context: np.ndarray  # int32
@@ -126,10 +122,6 @@ def process(paths: Sequence[Path]) -> Batch:
     context: list[int] = []
     context_terms: list[int] = []
     context_counts, context_term_counts = [], []
-    pieces: list[int] = []
-    piece_counts: list[int] = []
-    splitter = wordpieces.pieces()
-    split = splitter.tokens if splitter is not None and splitter.storable else None
     for path in paths:
         key = stat_key(path)  # before reading: a later change then shows as a new stat
         try:
@@ -145,9 +137,6 @@ def process(paths: Sequence[Path]) -> Batch:
             rows.append((sentence.paragraph, sentence.start, sentence.end))
             token_counts.append(len(sentence.terms))
             tokens.extend([numbers.setdefault(term, len(numbers)) for term in sentence.terms])
-            ids = split(article.text[sentence.start : sentence.end]) if split else []
-            pieces += ids
-            piece_counts.append(len(ids))
         sentence_counts.append(len(sentences))
         layout.extend(passage_layout(sentences, passages))
         passage_counts.append(len(passages))
@@ -165,8 +154,6 @@ def process(paths: Sequence[Path]) -> Batch:
         sentence_counts=np.array(sentence_counts, dtype=np.int64),
         tokens=np.array(tokens, dtype=np.int32),
         token_counts=np.array(token_counts, dtype=np.int64),
-        pieces=np.array(pieces, dtype=np.uint16),
-        piece_counts=np.array(piece_counts, dtype=np.int64),
         layout=np.array(layout, dtype=np.int32).reshape(-1, 2),
         passage_counts=np.array(passage_counts, dtype=np.int64),
         context=np.array(context, dtype=np.int32),

@@ -40,7 +40,7 @@ MERGE_FACTOR = 4
 MAX_DEAD_SHARE = 0.3
 META_FIELDS = ("id", "title", "outlet", "date", "url", "body_start")
 
-# Per-article runs in a segment: (data, pointers). Tokens and pieces run per sentence.
+# Per-article runs in a segment: (data, pointers). Tokens run per sentence (tok_ptr).
 _RUNS = (
     ("names", "names_ptr"),
     ("meta", "meta_ptr"),
@@ -51,8 +51,6 @@ _RUNS = (
     ("context", "ctx_ptr"),
     ("ctx_terms", "cterm_ptr"),
 )
-# Per-sentence runs: (data, pointers).
-_SENTENCE_RUNS = (("tokens", "tok_ptr"), ("pieces", "piece_ptr"))
 _POINTERS = ("text_ptr", "meta_ptr", "para_ptr", "sent_ptr", "pass_ptr", "ctx_ptr", "cterm_ptr")
 SEGMENT_SCHEMA = {
     "names": ("uint8", 1),
@@ -68,8 +66,6 @@ SEGMENT_SCHEMA = {
     "sent_ptr": ("int64", 1),
     "tokens": ("int32", 1),
     "tok_ptr": ("int64", 1),
-    "pieces": ("uint16", 1),  # each sentence's WordLlama token ids (`bot.engine.wordpieces`)
-    "piece_ptr": ("int64", 1),
     "passages": ("int32", 2),  # first sentence (within its article), sentence count
     "pass_ptr": ("int64", 1),
     "context": ("int32", 1),  # each article's context reading (`bot.engine.context.encode`)
@@ -124,12 +120,6 @@ class Segment:
         starts = a["tok_ptr"][first]
         return starts, a["tok_ptr"][first + a["passages"][:, 1]] - starts
 
-    @cached_property
-    def piece_runs(self) -> tuple[memoryview, memoryview]:
-        """Where each sentence's WordLlama token ids begin, and the ids, as memory views: a
-        question reads a few dozen sentences', and no number is made until it is read."""
-        return memoryview(self.a["piece_ptr"]), memoryview(self.a["pieces"])
-
     def check(self) -> None:
         """Cheap consistency checks (ends of pointer arrays, shapes): no full read."""
         a, n = self.a, self.articles
@@ -141,9 +131,9 @@ class Segment:
         widths = {"paragraphs": 2, "sentences": 3, "passages": 2}
         if any(a[name].shape[1] != width for name, width in widths.items()):
             raise StoreError(f"segment {self.name}: offset tables have the wrong width")
-        for data, ptr in _SENTENCE_RUNS:
-            if len(a[ptr]) != len(a["sentences"]) + 1 or a[ptr][-1] != len(a[data]):
-                raise StoreError(f"segment {self.name}: {data} pointers do not add up")
+        tok = a["tok_ptr"]
+        if len(tok) != len(a["sentences"]) + 1 or tok[-1] != len(a["tokens"]):
+            raise StoreError(f"segment {self.name}: token pointers do not add up")
         post = a["post_ptr"]
         if (
             len(a["doc_len"]) != self.passages
@@ -308,8 +298,6 @@ class SegmentBuilder:
             "sent_ptr": offsets_of(batch.sentence_counts),
             "tokens": ids[batch.tokens] if len(batch.tokens) else np.zeros(0, np.int32),
             "tok_ptr": offsets_of(batch.token_counts),
-            "pieces": batch.pieces,
-            "piece_ptr": offsets_of(batch.piece_counts),
             "passages": batch.layout,
             "pass_ptr": offsets_of(batch.passage_counts),
             "context": batch.context,
@@ -324,7 +312,7 @@ class SegmentBuilder:
 def _concat(many: list[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Several segments' article runs as one, in order."""
     joined = {"digests": np.concatenate([m["digests"] for m in many])}
-    for data, ptr in (*_RUNS, *_SENTENCE_RUNS):
+    for data, ptr in (*_RUNS, ("tokens", "tok_ptr")):
         joined[data] = np.concatenate([m[data] for m in many])
         joined[ptr] = offsets_of(np.concatenate([np.diff(m[ptr]) for m in many]))
     return joined
@@ -339,13 +327,11 @@ def _select(arrays: Mapping[str, np.ndarray], rows: np.ndarray) -> dict[str, np.
         lengths = arrays[ptr][rows + 1] - starts
         chosen[data] = arrays[data][concat_ranges(starts, lengths)]
         chosen[ptr] = offsets_of(lengths)
-    sent_ptr = arrays["sent_ptr"]
+    sent_ptr, tok_ptr = arrays["sent_ptr"], arrays["tok_ptr"]
     sentences = concat_ranges(sent_ptr[rows], sent_ptr[rows + 1] - sent_ptr[rows])
-    for data, ptr in _SENTENCE_RUNS:
-        pointers = arrays[ptr]
-        chosen[ptr] = offsets_of(np.diff(pointers)[sentences])
-        starts = pointers[sent_ptr[rows]]
-        chosen[data] = arrays[data][concat_ranges(starts, pointers[sent_ptr[rows + 1]] - starts)]
+    chosen["tok_ptr"] = offsets_of(np.diff(tok_ptr)[sentences])
+    starts = tok_ptr[sent_ptr[rows]]
+    chosen["tokens"] = arrays["tokens"][concat_ranges(starts, tok_ptr[sent_ptr[rows + 1]] - starts)]
     return chosen
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine import chunking, context, corpus, index, pipeline, scoring, text, wordpieces
+from bot.engine import chunking, context, corpus, index, pipeline, scoring, text
 from bot.engine.corpus import CorpusError, article_entries
 from bot.engine.pipeline import NO_STAT, StatKey, process_all
 from bot.engine.segments import (
@@ -62,7 +62,7 @@ from bot.engine.tables import ArticleTable, PassageTable
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5
+FORMAT = 4
 STORE_FOLDER = ".cache"
 MANIFEST = "store.json"
 LOCK = "lock"
@@ -102,10 +102,8 @@ def processing_version() -> str:
     """A hash of everything that shapes processed articles: code, stopwords, window, nltk."""
     import nltk
 
-    digest = hashlib.sha256(
-        f"format {FORMAT}; nltk {nltk.__version__}; {wordpieces.version()}".encode()
-    )
-    for module in (text, chunking, corpus, context, pipeline, wordpieces):
+    digest = hashlib.sha256(f"format {FORMAT}; nltk {nltk.__version__}".encode())
+    for module in (text, chunking, corpus, context, pipeline):
         digest.update(Path(module.__file__).read_bytes())
     digest.update("\n".join(sorted(text.stopwords())).encode())
     digest.update(f"window {chunking.WINDOW} stride {chunking.STRIDE}".encode())

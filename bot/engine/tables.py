@@ -147,19 +147,6 @@ class ArticleTable(_Table):
         start, end = segment.pointers["text_ptr"][local : local + 2]
         return segment.a["text"][start:end].tobytes().decode("utf-8")
 
-    def pieces(self, sentences: Sequence[tuple[int, int, int]]) -> list[list[int]]:
-        """For each (article number, first sentence, last sentence), the WordLlama token ids
-        of those sentences of the article, one after another, as the store keeps them
-        (`bot.engine.wordpieces`; none when WordLlama was not installed as it was built)."""
-        where = self._opened.where_article
-        found = []
-        for number, first, last in sentences:
-            segment, local = where(number)
-            at, ids = segment.piece_runs
-            base = segment.pointers["sent_ptr"][local]
-            found.append(ids[at[base + first] : at[base + last + 1]].tolist())
-        return found
-
     def _context(self, number: int, vocab: Sequence[str] | None = None) -> ArticleContext:
         """The stored context, over the terms' numbers or, given the `vocab`, words."""
         segment, local = self._opened.where_article(number)
@@ -371,8 +358,8 @@ class PassageTable(_Table):
         spans = list(zip(offsets[:, 1].tolist(), offsets[:, 2].tolist(), strict=True))
         windows = []
         at = span_at = 0
-        for number, n, before, sentence in zip(
-            numbers[mine].tolist(), count.tolist(), lead.tolist(), first.tolist(), strict=True
+        for number, n, before in zip(
+            numbers[mine].tolist(), count.tolist(), lead.tolist(), strict=True
         ):
             windows.append(
                 Window(
@@ -380,7 +367,6 @@ class PassageTable(_Table):
                     spans[span_at : span_at + n],
                     runs[at + before : at + before + n],
                     runs[at] if before else (),
-                    sentence,
                 )
             )
             at += n + before + 1

@@ -29,7 +29,7 @@ def test_a_word_means_the_same_whichever_question_reads_it_first(folder):
     alone = Vectors(folder)
     for word, row in zip(words, together, strict=True):
         assert np.array_equal(alone.matrix([word])[0], row), word
-        ids = batch.pieces._tokenizer.encode(word, add_special_tokens=False).ids
+        ids = batch._tokenizer.encode(word, add_special_tokens=False).ids
         mean = batch._table[ids].mean(axis=0) if ids else np.zeros(len(row), np.float32)
         norm = float(np.linalg.norm(mean))
         assert np.array_equal((mean / norm if norm else mean).astype(np.float32), row), word
@@ -46,7 +46,7 @@ def test_a_quote_reads_as_the_mean_of_its_tokens(folder):
     vectors = Vectors(folder)
     found = vectors.texts(quotes)
     for quote, row in zip(quotes, found, strict=True):
-        ids = vectors.pieces._tokenizer.encode(quote, add_special_tokens=False).ids
+        ids = vectors._tokenizer.encode(quote, add_special_tokens=False).ids
         mean = vectors._table[ids].mean(axis=0) if ids else np.zeros(len(row), np.float32)
         norm = float(np.linalg.norm(mean))
         assert np.array_equal((mean / norm if norm else mean).astype(np.float32), row), quote
