@@ -345,26 +345,32 @@ class PassageTable(_Table):
         sentence = a["sent_ptr"][local] + first
         lead = (first > 0).astype(np.int64)  # the sentence before, in the same article
         tok_ptr = a["tok_ptr"]
-        bounds = tok_ptr[concat_ranges(sentence - lead, count + lead + 1)].tolist()
         starts = tok_ptr[sentence - lead]
-        tokens = a["tokens"][concat_ranges(starts, tok_ptr[sentence + count] - starts)].tolist()
-        spans = a["sentences"][concat_ranges(sentence, count), 1:].tolist()
+        lengths = tok_ptr[sentence + count] - starts
+        tokens = a["tokens"][concat_ranges(starts, lengths)].tolist()
+        # Each window's sentences' bounds, as places in `tokens` (its runs one after another).
+        bounds = count + lead + 1
+        shift = np.repeat(offsets_of(lengths)[:-1] - starts, bounds)
+        cuts = (tok_ptr[concat_ranges(sentence - lead, bounds)] + shift).tolist()
+        # Every run between two bounds (those between two windows are never read).
+        runs = list(map(tuple, map(tokens.__getitem__, map(slice, cuts, cuts[1:]))))
+        offsets = a["sentences"][concat_ranges(sentence, count)]
+        spans = list(zip(offsets[:, 1].tolist(), offsets[:, 2].tolist(), strict=True))
         windows = []
-        at = span_at = token_base = 0
-        for k, n, before in zip(mine, count.tolist(), lead.tolist(), strict=True):
-            cuts = bounds[at : at + n + before + 1]
-            cuts = [cut - cuts[0] + token_base for cut in cuts]  # into `tokens`
+        at = span_at = 0
+        for number, n, before in zip(
+            numbers[mine].tolist(), count.tolist(), lead.tolist(), strict=True
+        ):
             windows.append(
                 Window(
-                    int(numbers[k]),
-                    [tuple(span) for span in spans[span_at : span_at + n]],
-                    [tuple(tokens[cuts[j] : cuts[j + 1]]) for j in range(before, before + n)],
-                    tuple(tokens[cuts[0] : cuts[1]]) if before else (),
+                    number,
+                    spans[span_at : span_at + n],
+                    runs[at + before : at + before + n],
+                    runs[at] if before else (),
                 )
             )
             at += n + before + 1
             span_at += n
-            token_base = cuts[-1]
         return windows
 
     def _passage(self, position: int) -> Passage:

@@ -65,3 +65,23 @@ def test_a_quote_reads_the_same_when_kept_from_an_earlier_question(folder):
     alone = Vectors(folder)
     for quote, row in zip(quotes, first, strict=True):
         assert np.array_equal(alone.texts([quote])[0], row), quote
+
+
+def test_quotes_read_the_same_however_their_tokens_are_gathered(folder, monkeypatch):
+    """A quote's vector is the same to the bit whether its tokens' vectors are gathered into
+    the buffer kept between questions, into one made for a batch too large for it, or on
+    other threads at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.engine import meaning
+
+    text = (ROOT / "corpus" / "cities-vow-to-resist-ice-raids.md").read_text("utf-8")
+    quotes = [*text.split(". ")[:60], text, "x"]
+    kept = Vectors(folder).texts(quotes)
+    shared = Vectors(folder)
+    tokens = [shared._tokens(quote) for quote in quotes]
+    with ThreadPoolExecutor(4) as pool:
+        for found in pool.map(lambda _: shared._unit_means(tokens), range(16)):
+            assert np.array_equal(found, kept)
+    monkeypatch.setattr(meaning, "SCRATCH_FLOATS", 256)
+    assert np.array_equal(Vectors(folder).texts(quotes), kept)
