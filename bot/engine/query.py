@@ -260,23 +260,17 @@ def _synonyms() -> tuple[tuple[tuple[_Entry, ...], frozenset[_Entry]], ...]:
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        heads, _, contained = line.partition(">")
-        entries = {
-            e: None
-            for e in (
-                _Entry(tuple(w[0] for w in words(item)), tuple(tokenize(item)))
-                for item in (heads + "," + contained).split(",")
-            )
-            if e.words
-        }
+        heads, one_way, _ = line.partition(">")
+        entries = {e for e in map(_entry, line.replace(">", ",").split(",")) if e.words}
         group = tuple(sorted(entries, key=lambda e: e.words))
-        leading = {e for e in group if not contained or e.words in _entry_words(heads)}
-        groups.append((group, frozenset(leading)))
+        leading = {_entry(item).words for item in heads.split(",")} if one_way else None
+        groups.append((group, frozenset(e for e in group if not one_way or e.words in leading)))
     return tuple(groups)
 
 
-def _entry_words(items: str) -> set[tuple[str, ...]]:
-    return {tuple(w[0] for w in words(item)) for item in items.split(",")}
+def _entry(item: str) -> _Entry:
+    """A word or phrase of the synonyms file, as its words and its index terms."""
+    return _Entry(tuple(w[0] for w in words(item)), tuple(tokenize(item)))
 
 
 def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:

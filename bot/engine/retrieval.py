@@ -153,8 +153,9 @@ def asked(
 
 
 def _measured(question: str, concepts: list[Concept]) -> frozenset[str]:
-    """What "how many ..." counts: the words after it ("how many ppl got hurt": people, hurt),
-    with the words that also count for them ("injured" for "hurt")."""
+    """What "how many ..." counts: the next two words that do not frame the question ("how
+    many ppl got ...": people), with the words that also count for them (a migrant is an
+    immigrant)."""
     framing = {c.term for c in concepts if c.framing}
     counted = {
         t
