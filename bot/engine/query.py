@@ -261,16 +261,18 @@ def _synonyms() -> tuple[tuple[tuple[_Entry, ...], frozenset[_Entry]], ...]:
         if not line.strip() or line.startswith("#"):
             continue
         heads, one_way, _ = line.partition(">")
-        entries = {e for e in map(_entry, line.replace(">", ",").split(",")) if e.words}
-        group = tuple(sorted(entries, key=lambda e: e.words))
-        leading = {_entry(item).words for item in heads.split(",")} if one_way else None
+        read = {item: _entry(item) for item in line.replace(">", ",").split(",")}
+        group = tuple(sorted({e for e in read.values() if e.words}, key=lambda e: e.words))
+        leading = {read[item].words for item in heads.split(",")} if one_way else None
         groups.append((group, frozenset(e for e in group if not one_way or e.words in leading)))
     return tuple(groups)
 
 
 def _entry(item: str) -> _Entry:
-    """A word or phrase of the synonyms file, as its words and its index terms."""
-    return _Entry(tuple(w[0] for w in words(item)), tuple(tokenize(item)))
+    """A word or phrase of the synonyms file, as its words and its index terms (as `tokenize`
+    gives them: its words' terms, stopwords left out), read once."""
+    read = words(item)
+    return _Entry(tuple(w[0] for w in read), tuple(w[1] for w in read if w[1] is not None))
 
 
 def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
