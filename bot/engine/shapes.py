@@ -51,7 +51,27 @@ class Count(Shape):
     hidden: re.Pattern | None = None
 
     def search(self, text: str) -> bool:
-        return super().search(self.hidden.sub(" ", text) if self.hidden else text)
+        """As the number shape finds it in `text` with the hidden forms blanked out, which
+        only digits need: no hidden form holds a number word, or the words "no one"."""
+        if self.words and not self.words.isdisjoint(_WORD.findall(caseless(text))):
+            return True
+        if self.pattern is None or not self.pattern.search(text):
+            return False
+        if self.hidden is None or _NO_ONE.search(text):
+            return True
+        # A run of digits counts unless a hidden form around it holds it whole; each hidden
+        # form has its digits within REACH characters of its ends.
+        for digits in _DIGITS.finditer(text):
+            start, end = digits.span()
+            around = self.hidden.finditer(text, max(start - REACH, 0), end + REACH)
+            if not any(m.start() <= start and end <= m.end() for m in around):
+                return True
+        return False
+
+
+_NO_ONE = re.compile(r"\bno one\b", re.I)
+_DIGITS = re.compile(r"\d+")
+REACH = 20
 
 
 def caseless(text: str) -> str:
