@@ -275,8 +275,9 @@ def _entry(item: str) -> _Entry:
     return _Entry(tuple(w[0] for w in read), tuple(w[1] for w in read if w[1] is not None))
 
 
+@cache
 def synonym_groups() -> tuple[tuple[_Entry, ...], ...]:
-    """The groups in `bot/engine/data/synonyms.txt`."""
+    """The groups in `bot/engine/data/synonyms.txt` (made once: each question reads them)."""
     return tuple(group for group, _ in _synonyms())
 
 
