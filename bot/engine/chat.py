@@ -61,7 +61,10 @@ def _table() -> Table:
             listed[kind] += [d.strip().lower() for d in rest.split(",") if d.strip()]
         elif "=" in line:
             short, _, words = line.partition("=")
-            plain[short.strip().lower()] = words.strip()
+            short = short.strip().lower()
+            if short in plain:  # a second line would silently win over the first
+                raise ValueError(f"data/chat.txt lists {short!r} twice")
+            plain[short] = words.strip()
     # A short form may take a possessive ("ny's attorney general"): it stays on the plain words.
     pattern = re.compile(
         r"(?<![\w'/-])(" + _words([*listed["drop"], *plain]) + r")(['’]s)?(?![\w'’/-])", re.I
