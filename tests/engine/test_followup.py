@@ -61,7 +61,7 @@ def test_a_follow_up_reads_the_article_the_earlier_answer_quoted(tmp_path):
     (tmp_path / "mayor.md").write_text(
         "Mayor Dana Quill of Ogdenville told immigrants to stay home on Sunday.\n\n"
         + "".join(f"The harbor festival drew crowds on day {n}.\n\n" for n in range(60))
-        + "Quill faulted the federal agency for not sharing its plans with the mayor.\n"
+        + "Quill chided the federal agency for not sharing its plans with the mayor.\n"
     )
     for n in range(50):  # pages that say "blame" and "ICE" more than the mayor's does
         (tmp_path / f"other-{n:02}.md").write_text(
@@ -72,7 +72,7 @@ def test_a_follow_up_reads_the_article_the_earlier_answer_quoted(tmp_path):
     assert "Quill" in engine.ask(earlier).quotes[0].text
 
     def found(judged) -> bool:
-        return any("faulted the federal agency" in c.text for c in judged.candidates)
+        return any("chided the federal agency" in c.text for c in judged.candidates)
 
     assert found(engine.judged("what did she blame ice for?", after=earlier))
     assert not found(engine.judged("what did she blame ice for?"))
