@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
@@ -34,7 +34,7 @@ FRAMING = frozenset(
         "go going gone went get got gotten make made come came take took give gave "
         "suppose supposed speak spoke spoken talk talked want wanted need needed try tried "
         "let like would could might may must shall do done long use using used time else guy "
-        "person individual"
+        "person individual claim claimed claiming"
     )
 )
 # A word between "which" and what it asks for ("which bay area cities"), not a verb or a
@@ -290,6 +290,23 @@ def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
     return index
 
 
+# Said between a verb and its particle, these leave the phrasal verb what it is: "called it
+# off" is "called off", "pushed them back" is "pushed back".
+_OBJECTS = frozenset({"it", "them", "em", "this", "that", "him", "her", "us"})
+
+
+def _spans(sequence: list, sizes: tuple[int, ...]) -> Iterator[tuple[int, list]]:
+    """Each run of `sizes` words from each word of `sequence`, with where it starts; for a
+    size of two, also a word and the one after an object between them ("pushed it back")."""
+    for first in range(len(sequence)):
+        for size in sizes:
+            if size == 2 and first + 2 < len(sequence) and sequence[first + 1][0] in _OBJECTS:
+                yield first, [sequence[first], sequence[first + 2]]
+            span = sequence[first : first + size]
+            if len(span) == size:
+                yield first, span
+
+
 def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
     """The question's concepts, in order, each term once.
 
@@ -302,19 +319,15 @@ def analyse(question: str, word_knowledge: bool = True) -> list[Concept]:
     found = _groups_by_words()
     groups: dict[str, set[int]] = {}
     phrasal: set[str] = set()
-    for first in range(len(sequence)):
-        for size in (1, 2, 3):
-            span = sequence[first : first + size]
-            if len(span) < size:
-                break
-            numbers = found.get(tuple(w[0] for w in span))
-            if not numbers:
-                continue
-            span_terms = [w[1] for w in span if w[1] is not None]
-            for term in span_terms:
-                groups.setdefault(term, set()).update(numbers)
-            if len(span_terms) < size:
-                phrasal.update(span_terms)
+    for _, span in _spans(sequence, (1, 2, 3)):
+        numbers = found.get(tuple(w[0] for w in span))
+        if not numbers:
+            continue
+        span_terms = [w[1] for w in span if w[1] is not None]
+        for term in span_terms:
+            groups.setdefault(term, set()).update(numbers)
+        if len(span_terms) < len(span):
+            phrasal.update(span_terms)
 
     related = _related_terms(sequence, phrasal) if word_knowledge else {}
     capitalised = {w[1] for w in sequence[1:] if w[2]} - {sequence[0][1]} if sequence else set()
@@ -374,29 +387,28 @@ def _related_terms(
         return bool(parts) and "n" not in parts
 
     found: dict[str, tuple[set[str], set[tuple[str, ...]]]] = {}
-    for first in range(len(sequence)):
-        for size in (3, 2, 1):
-            span = sequence[first : first + size]
-            if len(span) < size or span[0][1] is None or span[0][1] in FRAMING:
-                continue  # "think of", "talk": framing words' relatives are everywhere
-            if any(w[2] for w in span) and first > 0:
-                continue  # a name ("Trump", "ICE") is not a word to paraphrase
-            phrase = " ".join(w[3] for w in span)
-            if not _acts(phrase):
-                continue  # a noun's relatives ("name": "call", "raid": "attack") stray too far
-            words = related(phrase)[:RELATED_PER_WORD]
-            if not words:
+    for first, span in _spans(sequence, (3, 2, 1)):
+        size = len(span)
+        if span[0][1] is None or span[0][1] in FRAMING:
+            continue  # "think of", "talk": framing words' relatives are everywhere
+        if any(w[2] for w in span) and first > 0:
+            continue  # a name ("Trump", "ICE") is not a word to paraphrase
+        phrase = " ".join(w[3] for w in span)
+        if not _acts(phrase):
+            continue  # a noun's relatives ("name": "call", "raid": "attack") stray too far
+        words = related(phrase)[:RELATED_PER_WORD]
+        if not words:
+            continue
+        span_terms = [w[1] for w in span if w[1] is not None]
+        if size > 1 and len(span_terms) < size:
+            phrasal.update(span_terms)  # "go after": "go" alone says little
+        for word in words:
+            terms = tuple(dict.fromkeys(tokenize(word)))
+            if not terms or any(t in span_terms for t in terms):
                 continue
-            span_terms = [w[1] for w in span if w[1] is not None]
-            if size > 1 and len(span_terms) < size:
-                phrasal.update(span_terms)  # "go after": "go" alone says little
-            for word in words:
-                terms = tuple(dict.fromkeys(tokenize(word)))
-                if not terms or any(t in span_terms for t in terms):
-                    continue
-                for term in span_terms:
-                    singles, multi = found.setdefault(term, (set(), set()))
-                    (singles.add(terms[0]) if len(terms) == 1 else multi.add(terms))
+            for term in span_terms:
+                singles, multi = found.setdefault(term, (set(), set()))
+                (singles.add(terms[0]) if len(terms) == 1 else multi.add(terms))
     return found
 
 

@@ -34,6 +34,17 @@ def test_phrasal_verbs_match_with_their_particle():
     assert plain.weights == {"call": 1.0}
 
 
+def test_a_phrasal_verb_said_around_its_object_is_still_that_verb():
+    """ "pushed it back" is "pushed back" (delayed), "called them off" is "called off"; a
+    word between that is no object ("pushed the door back") leaves the verb as it is."""
+    for question, term in (
+        ("why did trump push it back", "push"),
+        ("why did they call them off", "call"),
+    ):
+        assert {"delay", "postpon"} <= concept(question, term).weights.keys()
+    assert "delay" not in concept("who pushed the door back", "push").weights
+
+
 def test_framing_words_are_marked():
     """ "say" and "going" frame a question rather than say what it is about."""
     concepts = {c.term: c for c in analyse("what did Trump say was going to happen")}
