@@ -346,3 +346,20 @@ def test_a_quote_carried_with_other_line_breaks_cites_both_at_its_words():
     assert sorted(location.article.id for location in quote.locations) == ["tv", "wire"]
     for location in quote.locations:
         assert " ".join(location.text.split()) == quote.text
+
+
+def test_a_how_many_answer_outranked_by_sentences_without_a_figure_is_still_read(tmp_path):
+    """Thirty sentences repeat the question's words without a figure; the one that gives the
+    count says them once. The judge still reads it, and the answer quotes it."""
+    for n in range(15):
+        (tmp_path / f"other-{n:02}.md").write_text(
+            "People marched through Ogdenville. Marchers in Ogdenville sang as people marched "
+            "past the hall.\n\nOgdenville people marched again later, and the people who "
+            "marched in Ogdenville cheered.\n"
+        )
+    (tmp_path / "count.md").write_text(
+        "The count came late. Police said about 4,000 people marched on Sunday in the town of "
+        "Ogdenville.\n"
+    )
+    answer = Engine.load(tmp_path).ask("how many people marched in ogdenville")
+    assert answer.quotes and "4,000" in answer.quotes[0].text
