@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -159,6 +160,7 @@ class Engine:
         With a `skipped` list, bad files go into it as (name, why) and the good ones load.
         """
         started = time.perf_counter()
+        _read_ahead()
         with store.paused_gc():  # unchanged files come from <folder>/.cache/
             articles, passages, _ = store.load(folder, skipped=skipped)
             engine = cls(articles, passages)
@@ -206,6 +208,8 @@ class Engine:
     # -- the phases -------------------------------------------------------------------
 
     def _judge(self, question: str, after: str | None = None) -> Judged:
+        for thread in _READING_AHEAD:  # what a process's first question reads
+            thread.join()
         text = self.searched_for(question)
         concepts = analyse(text, self.features.word_knowledge)
         earlier = None
@@ -406,6 +410,28 @@ class Engine:
             for term in _name_terms(word)
             if (self.index.idf(term) or 0.0) > floor
         }
+
+
+# The thread reading what a process's first question needs, once started.
+_READING_AHEAD: list[threading.Thread] = []
+
+
+def _read_ahead() -> None:
+    """Start reading, in the background, what a process's first question reads (the word
+    vectors, the thesaurus, WordNet's table) while the corpus loads. A question waits for
+    the thread to end."""
+    if not _READING_AHEAD:
+        thread = threading.Thread(target=_first_reads, name="read-ahead", daemon=True)
+        _READING_AHEAD.append(thread)
+        thread.start()
+
+
+def _first_reads() -> None:
+    try:
+        analyse("police raids")  # the thesaurus and WordNet's table
+        meaning.vectors()
+    except Exception:  # the question that needs them reads them again, and says what failed
+        log.debug("reading ahead failed", exc_info=True)
 
 
 def _english(word: str) -> bool:
