@@ -29,12 +29,10 @@ from bot.engine.index import Hit, Index, Window
 from bot.engine.judge import Judge, Reading, describe, fitted
 from bot.engine.query import analyse, follow_up, is_list_question, is_name, points_back
 from bot.engine.retrieval import (
-    MUST_HOLD,
     PASSAGE_POOL,
     Asked,
     Candidate,
     Source,
-    Span,
     Term,
     asked,
     candidates,
@@ -42,9 +40,10 @@ from bot.engine.retrieval import (
     flat_weights,
     quote_spans,
     requirement,
+    span_holds,
 )
-from bot.engine.shapes import SHAPES, TIME
-from bot.engine.text import fold, normalize_word, tokenize, words
+from bot.engine.shapes import TIME
+from bot.engine.text import normalize_word, tokenize, words
 
 __all__ = [
     "DEFAULT_QUOTES",
@@ -245,17 +244,6 @@ class Engine:
             )
         scores = [hit.score for hit in hits]
         sources: dict[int, Source] = {}
-        shape = SHAPES.get(MUST_HOLD.get(wanted.kind, wanted.kind)) if wanted.kind else None
-        holds_kind = None
-        if shape is not None and wanted.kind not in ("person", "statement"):
-
-            def holds_kind(span: Span) -> bool:
-                window = windows[span[0]]
-                text = self._source(window.article, sources).text
-                return bool(
-                    shape.search(fold(text[window.spans[span[1]][0] : window.spans[span[2]][1]]))
-                )
-
         chosen = first_phase(
             quote_spans(windows, wanted.kind),
             windows,
@@ -263,7 +251,9 @@ class Engine:
             wanted,
             self._sentence_score,
             talked_about=talked_about,
-            holds_kind=holds_kind,
+            holds_kind=span_holds(
+                wanted.kind, windows, lambda number: self._source(number, sources).text
+            ),
         )
         found = candidates(
             chosen, windows, scores, lambda number: self._source(number, sources), self._context

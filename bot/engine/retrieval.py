@@ -326,6 +326,25 @@ def first_phase(
 MUST_HOLD = {"number": "number", "duration": "duration", "money": "figure", "age": "figure"}
 
 
+def span_holds(
+    kind: str | None, windows: list[Window], text_of: Callable[[int], str]
+) -> Callable[[Span], bool] | None:
+    """Whether a span of `windows` holds the kind of answer asked for (its shape: a figure
+    for "how many", a time, a duration, a reason, a place), for the first phase; None when
+    no kind is asked, or one most sentences hold (a person, a statement). `text_of` gives an
+    article's text by its number."""
+    shape = None if kind in (None, "person", "statement") else SHAPES.get(MUST_HOLD.get(kind, kind))
+    if shape is None:
+        return None
+
+    def holds(span: Span) -> bool:
+        window = windows[span[0]]
+        start, end = window.spans[span[1]][0], window.spans[span[2]][1]
+        return bool(shape.search(fold(text_of(window.article)[start:end])))
+
+    return holds
+
+
 def requirement(asked: Asked, names: Sequence[int] = ()) -> Callable[[Candidate], bool] | None:
     """What every quote must hold for the kind of answer `asked` wants, or None; and, for a
     follow-up that names someone or somewhere ("what about san diego?"), its passage must
