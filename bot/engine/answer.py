@@ -437,5 +437,6 @@ def _english(word: str) -> bool:
 
 @lru_cache(maxsize=65_536)
 def _name_terms(word: str) -> tuple[str, ...]:
-    """The index terms of a capitalised word, none for a day or a month: names recur."""
-    return () if TIME.fullmatch(word) else tuple(tokenize(word))
+    """The index terms of a capitalised word, none for a day or a month ("June." ending a
+    sentence too): names recur."""
+    return () if TIME.fullmatch(word.rstrip(".'’-")) else tuple(tokenize(word))

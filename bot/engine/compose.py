@@ -130,7 +130,8 @@ def pick(
     sizes = [len(own) for own in terms]
     ids = [c.source.id for c in pool]
     while pool and len(chosen) < limit:
-        at = ranked.index(max(ranked))
+        # The quote the judge rates best comes first, whoever it names; the rest by `adjusted`.
+        at = ranked.index(max(ranked)) if chosen else 0
         chosen_one = pool.pop(at)
         own = owns.pop(at) if listing else set()
         for column in (overlap, same_article, ranked, fresh, terms, sizes, ids):

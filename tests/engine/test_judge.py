@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.engine.answer import Engine
+from bot.engine.answer import Engine, _name_terms
+from bot.engine.compose import pick
 from bot.engine.judge import FEATURES, QUESTION_FEATURES, Judge, Trees, fitted
 from tests.conftest import engine_of
 
@@ -129,3 +130,22 @@ def test_how_many_reads_which_numbers_count_what_is_asked_in_the_articles_words(
     assert rows["a"]["counts_asked"] == 1.0
     assert rows["b"]["kind_held"] == 1.0 and rows["b"]["counts_asked"] == 0.0
     assert rows["c"]["kind_held"] == 0.0
+
+
+def test_a_list_answer_opens_with_the_quote_the_judge_rates_best(engine):
+    """A list prefers quotes that name someone new, but its first quote is the best-rated
+    one even when it names no one ("who were the targets": families, not people)."""
+    judged = engine.judged("which mayors spoke out against the raids")
+    best = max(judged.candidates, key=lambda c: c.score)
+    others = {id(c): {f"name-{n}"} for n, c in enumerate(judged.candidates) if c is not best}
+    chosen = pick(judged.candidates, 0.0, 5, True, lambda c: others.get(id(c), set()))
+    assert chosen[0][0] is best
+
+
+@pytest.mark.parametrize(
+    ("word", "terms"),
+    [("June.", ()), ("Sunday.", ()), ("June", ()), ("Lightfoot.", ("lightfoot",))],
+)
+def test_a_day_or_a_month_ending_a_sentence_names_no_one(word, terms):
+    """A list counts who a quote names; "in June." names no one new."""
+    assert _name_terms(word) == terms
