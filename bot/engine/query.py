@@ -290,18 +290,22 @@ def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
     return index
 
 
-# Said between a verb and its particle, these leave the phrasal verb what it is: "called it
-# off" is "called off", "pushed them back" is "pushed back".
-_OBJECTS = frozenset({"it", "them", "em", "this", "that", "him", "her", "us"})
+# A phrasal verb's particle may stand after its object: "called it off" is "called off",
+# "pushed the big sweep back" is "pushed back". Up to OBJECT_WORDS words may stand between.
+_PARTICLES = frozenset("back off up down out away over around".split())
+OBJECT_WORDS = 3
 
 
 def _spans(sequence: list, sizes: tuple[int, ...]) -> Iterator[tuple[int, list]]:
     """Each run of `sizes` words from each word of `sequence`, with where it starts; for a
-    size of two, also a word and the one after an object between them ("pushed it back")."""
+    size of two, also a word and a particle after its object ("pushed it back")."""
     for first in range(len(sequence)):
         for size in sizes:
-            if size == 2 and first + 2 < len(sequence) and sequence[first + 1][0] in _OBJECTS:
-                yield first, [sequence[first], sequence[first + 2]]
+            if size == 2:
+                for last in range(first + 2, min(first + 2 + OBJECT_WORDS, len(sequence))):
+                    if sequence[last][0] in _PARTICLES:
+                        yield first, [sequence[first], sequence[last]]
+                        break
             span = sequence[first : first + size]
             if len(span) == size:
                 yield first, span
