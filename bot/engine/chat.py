@@ -163,7 +163,7 @@ def _one_letter_away(word: str) -> list[str]:
     """Every word one deletion, swap of neighbours, change or insertion from `word`."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     found = [a + b[1:] for a, b in splits if b]
-    found += [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    found += _swapped(word)
     found += [a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]]
     found += [a + c + b for a, b in splits for c in _LETTERS]
     return found
