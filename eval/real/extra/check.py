@@ -11,13 +11,13 @@ Prints every evidence string or list alias that does not occur in any page, plus
 problems. Prints nothing when all is well. Matching follows the eval rules: case-insensitive,
 runs of white space folded to one space, curly and straight quotation marks treated alike.
 
-Pages searched: SET_FOLDER/pages/, eval/real/extra/pages/, eval/real/pages/ and corpus/
-(relative to the project root, found from this file's location).
+Pages searched: SET_FOLDER/pages/, eval/real/extra/pages/, eval/real/pages/, corpus/ and,
+where rebuilt, eval/train/pages/ (relative to the project root, found from this file's location).
 
-When a question's id names its page by number, as in eval/train/ ("tr-07-..." for
-pages/07-*.txt), a fact must have at least one evidence string in that page. With
---overlaps, every fact evidence string that occurs in more than one page is listed too
-(fine when intended).
+When a question's id names its page by number, as in eval/train/ and eval/train2/
+("tr-07-..." or "t2-07-..." for pages/07-*.txt), a fact must have at least one evidence
+string in that page. With --overlaps, every fact evidence string that occurs in more than
+one page is listed too (fine when intended).
 """
 
 import json
@@ -31,9 +31,10 @@ SHARED_DIRS = [
     os.path.join(HERE, "pages"),
     os.path.join(ROOT, "eval", "real", "pages"),
     os.path.join(ROOT, "corpus"),
+    os.path.join(ROOT, "eval", "train", "pages"),
 ]
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-PAGE_NUMBER = re.compile(r"^tr-(\d{2})-")
+PAGE_NUMBER = re.compile(r"^t[r2]-(\d{2})-")
 
 
 def norm(text):
