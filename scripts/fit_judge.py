@@ -93,6 +93,11 @@ def page_sets(only: list[str] | None = None) -> list[PageSet]:
             [ROOT / "corpus", real, extra, ROOT / "eval/train/pages"],
             [ROOT / "eval/train/questions.json"],
         ),
+        PageSet(
+            "train2",
+            [ROOT / "corpus", real, extra, ROOT / "eval/train/pages", ROOT / "eval/train2/pages"],
+            [ROOT / "eval/train2/questions.json"],
+        ),
     ]
     for s in [s for s in sets if not only or s.name in only]:
         missing = [str(f) for f in s.folders + s.questions if not f.exists()]
