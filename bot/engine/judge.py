@@ -492,10 +492,11 @@ def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
     """The question's words typed in lower case that the candidates write as names
     ("atlanta", "lightfoot"): chat rarely capitalises, articles always do."""
     words = {
-        number: concept.word
+        number: _possessor(concept.word)
         for number, concept, _ in asked.weighed
-        if number not in asked.named and not concept.capitalised and concept.word.isalpha()
+        if number not in asked.named and not concept.capitalised and concept.scale == 1.0
     }
+    words = {number: word for number, word in words.items() if word.isalpha()}
     written = whole_words(words.values(), " ".join(c.text for c in found[:60]))
     names = []
     for number, word in words.items():
@@ -503,6 +504,14 @@ def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
         if seen and sum(w[0].isupper() for w in seen) * 4 >= 3 * len(seen):
             names.append(number)
     return names
+
+
+def _possessor(word: str) -> str:
+    """A word without the possessive ending chat types on names ("baltimore's": baltimore)."""
+    for ending in ("'s", "\u2019s", "'", "\u2019"):
+        if word.endswith(ending) and len(word) > len(ending) + 1:
+            return word[: -len(ending)]
+    return word
 
 
 def _closeness(

@@ -149,3 +149,26 @@ def test_a_list_answer_opens_with_the_quote_the_judge_rates_best(engine):
 def test_a_day_or_a_month_ending_a_sentence_names_no_one(word, terms):
     """A list counts who a quote names; "in June." names no one new."""
     assert _name_terms(word) == terms
+
+
+def test_a_name_typed_in_lower_case_with_an_apostrophe_s_is_still_a_name(tmp_path):
+    """Asked what "ogdenville's police chief" said, a quote of Springfield's police chief
+    lacks a name the question asks about, whether the name is typed "Ogdenville's" or, as
+    chat types it, "ogdenville's"."""
+    docs = {
+        "a.md": "Springfield's police chief said officers would not help with the raids.",
+        "b.md": "Ogdenville held a parade on Sunday with a marching band and floats.",
+        "c.md": "Ogdenville opened a new library downtown, the city announced.",
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    engine = engine_of(tmp_path, docs)
+    for question in (
+        "what did Ogdenville's police chief say about the raids",
+        "what did ogdenville's police chief say about the raids",
+        "what did ogdenville’s police chief say about the raids",
+    ):
+        judged = engine.judged(question)
+        pairs = zip(judged.candidates, judged.rows, strict=True)
+        rows = {candidate.source.id: row for candidate, row in pairs}
+        assert rows["a"]["name_missing_any"] == 1.0, question
