@@ -494,7 +494,7 @@ def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
     words = {
         number: _possessor(concept.word)
         for number, concept, _ in asked.weighed
-        if number not in asked.named and not concept.capitalised and concept.scale == 1.0
+        if number not in asked.named and not concept.capitalised
     }
     words = {number: word for number, word in words.items() if word.isalpha()}
     written = whole_words(words.values(), " ".join(c.text for c in found[:60]))
