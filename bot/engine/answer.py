@@ -27,7 +27,14 @@ from bot.engine.context import ArticleContext
 from bot.engine.corpus import Article
 from bot.engine.index import Hit, Index, Window
 from bot.engine.judge import Judge, Reading, describe, fitted
-from bot.engine.query import analyse, follow_up, is_list_question, is_name, points_back
+from bot.engine.query import (
+    analyse,
+    follow_up,
+    in_thesaurus,
+    is_list_question,
+    is_name,
+    points_back,
+)
 from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
@@ -425,11 +432,12 @@ def _first_reads() -> None:
 
 
 def _english(word: str) -> bool:
-    """Whether a lower-case word is English as written: WordNet knows its base form, or the
-    word vectors' vocabulary holds it whole."""
+    """Whether a lower-case word is a word as written, not a typo: WordNet knows its base
+    form, the thesaurus lists it ("socal" is no typo of "local"), or the word vectors'
+    vocabulary holds it whole."""
     from bot.engine.wordnet import base_forms  # loads with the first question's WordNet use
 
-    if base_forms(word):
+    if base_forms(word) or in_thesaurus(word):
         return True
     found = meaning.vectors()
     return found is not None and found.whole_word(word)

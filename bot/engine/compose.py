@@ -142,6 +142,10 @@ def pick(
             if all(d.source.id != chosen_one.source.id for d in twin):
                 twin.append(chosen_one)
             continue
+        inside = next((g for g in chosen if _holds(chosen_one, g[0])), None)
+        if inside is not None:  # the shown quote with the sentence that opens or ends it
+            inside[:] = [chosen_one]
+            continue
         if any(_overlaps(chosen_one, g[0]) for g in chosen):
             continue  # the same words from a neighbouring window
         chosen.append([chosen_one])
@@ -212,6 +216,11 @@ def _same_quote(a: Candidate, b: Candidate) -> bool:
         return True
     one, other = a.folded, b.folded
     return one in other if len(one) <= len(other) else other in one
+
+
+def _holds(a: Candidate, b: Candidate) -> bool:
+    """Whether `a` is `b` and more of the same article (a short sentence joined to it)."""
+    return a.source.id == b.source.id and a.start <= b.start and b.end <= a.end and a is not b
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -290,6 +290,12 @@ def _groups_by_words() -> dict[tuple[str, ...], list[int]]:
     return index
 
 
+def in_thesaurus(word: str) -> bool:
+    """Whether the synonyms file lists `word` (lower case) on its own: a word or short form
+    it knows ("socal", "wapo"), whether or not English or the articles do."""
+    return (word,) in _groups_by_words()
+
+
 # A phrasal verb's particle may stand after its object: "called it off" is "called off",
 # "pushed the big sweep back" is "pushed back". Up to OBJECT_WORDS words may stand between.
 _PARTICLES = frozenset("back off up down out away over around".split())

@@ -134,3 +134,17 @@ def test_a_place_shortened_in_chat_searches_by_its_full_name():
     assert ("new", "jersey") in nj.phrases
     nola = next(c for c in analyse("what did nola's mayor say") if c.term == "nola")
     assert ("new", "orlean") in nola.phrases  # terms are stems
+
+
+def test_a_short_form_the_thesaurus_knows_is_no_typo():
+    """'socal' is one letter from 'local', which the articles have, but it is Southern
+    California: a word the synonyms file lists stays as typed and searches for its group."""
+    from bot.engine.answer import _english
+    from bot.engine.query import analyse
+    from bot.engine.text import normalize_word
+
+    known = {"local": 1.0}
+    question = "how many ppl in socal was ice going after"
+    assert respell(question, known.get, normalize_word, _english) == question
+    socal = next(c for c in analyse(question) if c.term == "socal")
+    assert ("southern", "california") in socal.phrases

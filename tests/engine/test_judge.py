@@ -172,3 +172,26 @@ def test_a_name_typed_in_lower_case_with_an_apostrophe_s_is_still_a_name(tmp_pat
         pairs = zip(judged.candidates, judged.rows, strict=True)
         rows = {candidate.source.id: row for candidate, row in pairs}
         assert rows["a"]["name_missing_any"] == 1.0, question
+
+
+def test_a_quote_is_shown_with_the_short_sentence_that_opens_it(tmp_path):
+    """A short sentence is read with the one after it; when both that pair and the longer
+    sentence alone pass, the reader sees the pair ("They are cancelling trips." is part of
+    what was said), even if the judge rated the sentence alone a little higher."""
+    docs = {
+        "a.md": "“We get calls from families who are very scared,” said Rosa Diaz of Harbor "
+        "Aid. “They are cancelling trips. One family planned to move this weekend and now "
+        "they are afraid to move at all.”",
+        "b.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "c.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    engine = engine_of(tmp_path, docs)
+    judged = engine.judged("what were scared families telling harbor aid")
+    alone = next(c for c in judged.candidates if c.text.startswith("One family"))
+    pair = next(c for c in judged.candidates if c.text.startswith("“They are cancelling"))
+    assert pair.text.endswith("afraid to move at all.”")
+    for c in judged.candidates:
+        c.score = 0.0
+    alone.score, pair.score = 0.5, 0.4
+    chosen = pick(judged.candidates, 0.1, 5, False, lambda c: set())
+    assert [group[0] for group in chosen] == [pair]
