@@ -100,9 +100,7 @@ class LoadStats:
 @cache
 def processing_version() -> str:
     """A hash of everything that shapes processed articles: code, stopwords, window, nltk."""
-    import nltk
-
-    digest = hashlib.sha256(f"format {FORMAT}; nltk {nltk.__version__}".encode())
+    digest = hashlib.sha256(f"format {FORMAT}; nltk {text.NLTK_VERSION}".encode())
     for module in (text, chunking, corpus, context, pipeline):
         digest.update(Path(module.__file__).read_bytes())
     digest.update("\n".join(sorted(text.stopwords())).encode())

@@ -8,20 +8,72 @@ stopword list lives in `bot/engine/data/`.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
+import types
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
+
+# The packages whose `__init__` the engine's nltk modules need not run: nltk's imports every
+# subpackage (0.28 s of every start), nltk.tokenize's and nltk.stem's every tokenizer and
+# stemmer, and nltk.corpus's its corpus readers, which Snowball's module imports only for a
+# stopword list the engine never asks it for.
+_NLTK_SHELLS = ("nltk", "nltk.tokenize", "nltk.stem", "nltk.corpus")
+
+
+def _nltk_version() -> str:
+    """nltk's version as `nltk.__version__` reads it: the VERSION file in its package."""
+    spec = importlib.util.find_spec("nltk")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    if folder is None or not (folder / "VERSION").is_file():
+        import nltk
+
+        return nltk.__version__
+    return (folder / "VERSION").read_text().strip()
 
 
 def _import_nltk() -> None:
-    """Import nltk with scipy's statistics and sparse matrices and scikit-learn hidden, unless
-    already loaded: nltk's package import reaches for them (for association measures and a
-    dependency parser's classifier the engine never uses, falling back when they are
-    missing), and where they are installed (the benchmark and fitting environments) that
-    took 0.8 s of every start (the sparse matrices alone 0.12 s)."""
+    """Load the four nltk modules the engine uses (Punkt, the regular-expression tokenizer,
+    Snowball, nltk's guarded regular expressions) without running the packages' `__init__`s
+    (`_NLTK_SHELLS`): each stands in `sys.modules` as an empty package only while they load,
+    so a later `import nltk` anywhere in the process imports it whole as usual. Where nltk
+    is already imported whole, its modules are used as they are; where its modules need more
+    of their packages than this gives them (another nltk version), nltk is imported whole."""
     if "nltk" in sys.modules:
         return
+    before = set(sys.modules)
+    placed = []
+    try:
+        for name in _NLTK_SHELLS:
+            spec = importlib.util.find_spec(name)
+            shell = types.ModuleType(name)
+            shell.__path__ = list(spec.submodule_search_locations or [])
+            shell.__spec__ = spec
+            shell.__file__ = spec.origin
+            if name == "nltk.corpus":
+                shell.stopwords = None  # what Snowball's module imports; unused here
+            sys.modules[name] = shell
+            placed.append(name)
+        for module in _NLTK_MODULES:
+            importlib.import_module(module)
+    except (ImportError, AttributeError):
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
+        placed = []
+        _import_nltk_whole()
+    finally:
+        for name in placed:
+            del sys.modules[name]
+
+
+def _import_nltk_whole() -> None:
+    """Import nltk with scipy's statistics and sparse matrices and scikit-learn hidden: nltk's
+    package import reaches for them (for association measures and a dependency parser's
+    classifier the engine never uses, falling back when they are missing), and where they
+    are installed (the benchmark and fitting environments) that took 0.8 s of a start."""
     names = ("scipy.stats", "scipy.stats.stats", "scipy.sparse", "sklearn")
     hidden = [n for n in names if n not in sys.modules]
     for name in hidden:
@@ -34,9 +86,12 @@ def _import_nltk() -> None:
                 del sys.modules[name]
 
 
+_NLTK_MODULES = ("nltk.redos", "nltk.stem.snowball", "nltk.tokenize.punkt", "nltk.tokenize.regexp")
 _import_nltk()
+NLTK_VERSION = _nltk_version()
 
-from nltk import redos  # noqa: E402
+from nltk.redos import TimedPattern  # noqa: E402
+from nltk.redos import compile as guarded_compile  # noqa: E402
 from nltk.stem.snowball import SnowballStemmer  # noqa: E402
 from nltk.tokenize.punkt import (  # noqa: E402
     PunktLanguageVars,
@@ -115,9 +170,9 @@ def _replace_all(text: str, chain: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
-def _untimed(pattern: redos.TimedPattern) -> redos.TimedPattern:
+def _untimed(pattern: TimedPattern) -> TimedPattern:
     """The same pattern and flags, compiled by nltk with no time limit."""
-    return redos.compile(pattern.pattern, pattern.flags, timeout=None)
+    return guarded_compile(pattern.pattern, pattern.flags, timeout=None)
 
 
 class _TrustedPunktVars(PunktLanguageVars):
@@ -165,7 +220,7 @@ class _TrustedRegexpTokenizer(RegexpTokenizer):
 
     def _check_regexp(self) -> None:
         if self._regexp is None:
-            self._regexp = redos.compile(self._pattern, self._flags, timeout=None)
+            self._regexp = guarded_compile(self._pattern, self._flags, timeout=None)
 
 
 @cache
