@@ -143,12 +143,12 @@ def pick(
                 twin.append(chosen_one)
             continue
         inside = next((g for g in chosen if _holds(chosen_one, g[0])), None)
-        if inside is not None:  # the shown quote with the sentence that opens or ends it
+        if inside is not None:  # a shown quote with the short sentence joined to it
             inside[:] = [chosen_one]
-            continue
-        if any(_overlaps(chosen_one, g[0]) for g in chosen):
+        elif any(_overlaps(chosen_one, g[0]) for g in chosen):
             continue  # the same words from a neighbouring window
-        chosen.append([chosen_one])
+        else:
+            chosen.append([chosen_one])
         added = own - named
         named |= added
         picked, picked_size, picked_id = (
@@ -220,7 +220,7 @@ def _same_quote(a: Candidate, b: Candidate) -> bool:
 
 def _holds(a: Candidate, b: Candidate) -> bool:
     """Whether `a` is `b` and more of the same article (a short sentence joined to it)."""
-    return a.source.id == b.source.id and a.start <= b.start and b.end <= a.end and a is not b
+    return a.source.id == b.source.id and a.start <= b.start and b.end <= a.end
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

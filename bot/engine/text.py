@@ -21,6 +21,7 @@ from pathlib import Path
 # stemmer, and nltk.corpus's its corpus readers, which Snowball's module imports only for a
 # stopword list the engine never asks it for.
 _NLTK_SHELLS = ("nltk", "nltk.tokenize", "nltk.stem", "nltk.corpus")
+_NLTK_MODULES = ("nltk.redos", "nltk.stem.snowball", "nltk.tokenize.punkt", "nltk.tokenize.regexp")
 
 
 def _nltk_version() -> str:
@@ -86,7 +87,6 @@ def _import_nltk_whole() -> None:
                 del sys.modules[name]
 
 
-_NLTK_MODULES = ("nltk.redos", "nltk.stem.snowball", "nltk.tokenize.punkt", "nltk.tokenize.regexp")
 _import_nltk()
 NLTK_VERSION = _nltk_version()
 
