@@ -34,6 +34,7 @@ from bot.engine.query import (
     is_list_question,
     is_name,
     points_back,
+    with_demonyms,
 )
 from bot.engine.retrieval import (
     PASSAGE_POOL,
@@ -211,6 +212,10 @@ class Engine:
         cleaned = chat.clean(question)
         return chat.respell(cleaned, self.index.idf, normalize_word, _english)
 
+    def _known(self, term: str) -> bool:
+        """Whether any passage has the term."""
+        return self.index.idf(term) is not None
+
     # -- the phases -------------------------------------------------------------------
 
     def _judge(self, question: str, after: str | None = None) -> Judged:
@@ -233,6 +238,8 @@ class Engine:
             )
         if not concepts:
             return Judged(None, [], [])
+        if self.features.word_knowledge:
+            concepts = with_demonyms(concepts, self._known)
         wanted = asked(
             text, concepts, self.index, self._term_key, self.features.answer_types, earlier
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
@@ -443,6 +443,38 @@ def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str
             first in ("what", "which") and second in ("day", "date", "time", "year", "month")
         ):
             found.add(term)
+    return found
+
+
+# How a place's people are named after it, as index terms: "Houstonians" (houston + ian),
+# "Chicagoans", "Baltimoreans", "Denverites", "Californians", "Canadians" (canad + ian).
+_DEMONYM_ENDINGS = ("ian", "ean", "an", "it")
+_DEMONYM_BASE = 4
+
+
+def with_demonyms(concepts: list[Concept], known: Callable[[str], bool]) -> list[Concept]:
+    """The concepts with a place's people as a synonym of the place, where the articles
+    `known` them: a question about "houston's mayor" also finds "Houstonians". A derived
+    word English knows on its own ("civilian", "guardian", "musician") is no people's name."""
+    from bot.engine.wordnet import base_forms  # the table loads once
+
+    found = []
+    for concept in concepts:
+        term = concept.term
+        if concept.framing or len(term) < _DEMONYM_BASE or not term.isalpha():
+            found.append(concept)
+            continue
+        stems = (term, term[:-1]) if term[-1] in "aeiouy" else (term,)
+        forms = {s + ending for s in stems for ending in _DEMONYM_ENDINGS}
+        if term.endswith("a"):
+            forms.add(term + "n")  # "atlanta": "atlantan", "california": "californian"
+        people = sorted(f for f in forms - concept.weights.keys() if known(f) and not base_forms(f))
+        if people:
+            weights = dict(concept.weights)
+            for form in people:
+                weights[form] = EXPANSION_WEIGHT
+            concept = replace(concept, weights=weights)
+        found.append(concept)
     return found
 
 

@@ -11,6 +11,7 @@ from bot.engine.query import (
     analyse,
     answer_kind,
     is_list_question,
+    with_demonyms,
 )
 
 
@@ -171,3 +172,25 @@ def test_a_state_searches_for_its_cities_but_a_city_not_for_its_state():
     assert ("salt", "lake", "citi") in utah.phrases
     salt = concept("what did salt lake city do", "salt")
     assert salt.weights == {"salt": 1.0}
+
+
+def test_a_place_also_searches_for_its_people_where_the_articles_name_them():
+    """ "houston's mayor" also finds "Houstonians", "canada" "Canadians"; a word English
+    knows on its own ("civilian") is not a place's people, nor is a form no article has."""
+    known = {"houstonian", "canadian", "civilian", "texan"}.__contains__
+    houston, civil, canada, texas = [
+        next(c for c in with_demonyms(analyse(q), known) if c.term == t)
+        for q, t in (
+            ("what did houston's mayor say", "houston"),
+            ("what about civil rights", "civil"),
+            ("did canada say anything", "canada"),
+            ("what did texas do", "texa"),
+        )
+    ]
+    assert houston.weights["houstonian"] == houston.weights["houston"] / 2
+    assert "houstonian" in houston.synonyms
+    assert "canadian" in canada.weights
+    assert "texan" in texas.weights
+    assert civil.weights == concept("what about civil rights", "civil").weights
+    nothing_known = with_demonyms(analyse("what did houston's mayor say"), lambda t: False)
+    assert nothing_known == analyse("what did houston's mayor say")
