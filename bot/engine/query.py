@@ -11,6 +11,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from bot.engine.context import ROLES
 from bot.engine.text import stem, tokenize, words
 
 EXPANSION_WEIGHT = 0.5
@@ -511,13 +512,24 @@ def follow_up(earlier: list[Concept], later: list[Concept], refers: bool = False
     The follow-up's own words count fully. The earlier question's words it leaves out come
     along at CARRIED_WEIGHT (in full when the follow-up `refers` back by a pronoun: they
     are what it points at), except its names when the follow-up names someone or somewhere
-    itself: those it replaces ("atlanta" for "denver").
+    itself: those it replaces ("atlanta" for "denver"); and its offices when the follow-up
+    names who acts itself ("and the dc cops?" after "what did DC's mayor say": not the mayor).
     """
     own = {c.term for c in later}
     replaces = any(is_name(c) and not c.framing for c in later)
+    recast = any(is_agent(c) and not c.framing for c in later)
     carried = [
         replace(c, scale=c.scale if refers else CARRIED_WEIGHT)
         for c in earlier
-        if c.term not in own and not (replaces and is_name(c))
+        if c.term not in own and not (replaces and is_name(c)) and not (recast and is_agent(c))
     ]
     return later + carried
+
+
+# Who acts or speaks for a place: offices, and the police by their everyday names.
+AGENTS = ROLES | frozenset(tokenize("police cops deputies agents officers"))
+
+
+def is_agent(concept: Concept) -> bool:
+    """Whether a concept names who acts: an office ("mayor", "sheriff") or the police."""
+    return any(t in AGENTS for t, w in concept.weights.items() if w >= EXPANSION_WEIGHT)

@@ -37,6 +37,25 @@ def test_the_follow_up_names_replace_the_earlier_ones():
     assert combined["mayor"].scale == CARRIED_WEIGHT
 
 
+def test_who_acts_in_the_follow_up_replaces_who_acted_before():
+    """ "and the dc cops?" after "what did DC's mayor call trump's threats" asks about the
+    police, not the mayor; the rest of the earlier question still comes along."""
+    terms = {
+        c.term
+        for c in follow_up(
+            analyse("what did DC's mayor call trump's threats"), analyse("and the dc cops?")
+        )
+    }
+    assert "mayor" not in terms and {"cop", "threat"} <= terms
+    kept = {
+        c.term
+        for c in follow_up(
+            analyse("what did DC's mayor call trump's threats"), analyse("and what about bowser?")
+        )
+    }
+    assert "mayor" in kept  # a name alone replaces names, not the office
+
+
 def test_a_chain_of_follow_ups_keeps_the_first_question(engine):
     """Three in a row: the third still knows the subject of the first."""
     first = "which police departments refused to help ICE"
