@@ -363,3 +363,14 @@ def test_a_how_many_answer_outranked_by_sentences_without_a_figure_is_still_read
     )
     answer = Engine.load(tmp_path).ask("how many people marched in ogdenville")
     assert answer.quotes and "4,000" in answer.quotes[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how many ppl in houston were born abroad", "what share of houston was born outside the us"],
+)
+def test_a_question_about_a_place_finds_what_the_article_says_of_its_people(dev_engine, question):
+    """The article says "Houstonians", the member types "houston"."""
+    answer = dev_engine.ask(question)
+    assert answer.quotes
+    assert answer.quotes[0].text.startswith("Roughly one in four Houstonians was born outside")

@@ -176,8 +176,9 @@ def test_a_state_searches_for_its_cities_but_a_city_not_for_its_state():
 
 def test_a_place_also_searches_for_its_people_where_the_articles_name_them():
     """ "houston's mayor" also finds "Houstonians", "canada" "Canadians"; a word English
-    knows on its own ("civilian") is not a place's people, nor is a form no article has."""
-    known = {"houstonian", "canadian", "civilian", "texan"}.__contains__
+    knows on its own ("civilian", "guardian") is not a place's people, nor is a form no
+    article has."""
+    known = {"houstonian", "canadian", "civilian", "guardian", "texan"}.__contains__
     houston, civil, canada, texas = [
         next(c for c in with_demonyms(analyse(q), known) if c.term == t)
         for q, t in (
@@ -192,5 +193,7 @@ def test_a_place_also_searches_for_its_people_where_the_articles_name_them():
     assert "canadian" in canada.weights
     assert "texan" in texas.weights
     assert civil.weights == concept("what about civil rights", "civil").weights
+    guard = next(c for c in with_demonyms(analyse("who is the guard"), known) if c.term == "guard")
+    assert guard.weights == {"guard": 1.0}
     nothing_known = with_demonyms(analyse("what did houston's mayor say"), lambda t: False)
     assert nothing_known == analyse("what did houston's mayor say")
