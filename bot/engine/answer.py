@@ -34,7 +34,7 @@ from bot.engine.query import (
     is_list_question,
     is_name,
     points_back,
-    with_demonyms,
+    with_word_forms,
 )
 from bot.engine.retrieval import (
     PASSAGE_POOL,
@@ -239,7 +239,7 @@ class Engine:
         if not concepts:
             return Judged(None, [], [])
         if self.features.word_knowledge:
-            concepts = with_demonyms(concepts, self._known)
+            concepts = with_word_forms(concepts, self._known)
         wanted = asked(
             text, concepts, self.index, self._term_key, self.features.answer_types, earlier
         )

@@ -451,12 +451,16 @@ def _measure_words(sequence: list[tuple[str, str | None, bool, str]]) -> set[str
 # "Chicagoans", "Baltimoreans", "Denverites", "Californians", "Canadians" (canad + ian).
 _DEMONYM_ENDINGS = ("ian", "ean", "an", "it")
 _DEMONYM_BASE = 4
+# A word that names who does something, or a comparison, and the word it is made from:
+# "sellers" of "sell", "voters" of "vote", "wider" of "wide".
+_DOER_ENDINGS = ("ers", "er", "rs", "r", "ors", "or")
 
 
-def with_demonyms(concepts: list[Concept], known: Callable[[str], bool]) -> list[Concept]:
-    """The concepts with a place's people as a synonym of the place, where the articles
-    `known` them: a question about "houston's mayor" also finds "Houstonians". A derived
-    word English knows on its own ("civilian", "guardian", "musician") is no people's name."""
+def with_word_forms(concepts: list[Concept], known: Callable[[str], bool]) -> list[Concept]:
+    """The concepts with the forms of their words the articles use (`known`), each as a
+    synonym: a place's people ("houston's mayor" also finds "Houstonians"; a derived word
+    English knows on its own, "civilian", "guardian", is no people's name), and for a word
+    no article has, the word it is made from ("taco sellers" finds "selling tacos")."""
     from bot.engine.wordnet import base_forms  # the table loads once
 
     found = []
@@ -469,11 +473,21 @@ def with_demonyms(concepts: list[Concept], known: Callable[[str], bool]) -> list
         forms = {s + ending for s in stems for ending in _DEMONYM_ENDINGS}
         if term.endswith("a"):
             forms.add(term + "n")  # "atlanta": "atlantan", "california": "californian"
-        people = sorted(f for f in forms - concept.weights.keys() if known(f) and not base_forms(f))
-        if people:
+        added = {f for f in forms - concept.weights.keys() if known(f) and not base_forms(f)}
+        if not known(term):
+            word = concept.word.lower()
+            added |= {
+                base
+                for ending in _DOER_ENDINGS
+                if word.endswith(ending)
+                and len(word) - len(ending) >= 3
+                and (base := stem(word[: -len(ending)])) != term
+                and known(base)
+            }
+        if added:
             weights = dict(concept.weights)
-            for form in people:
-                weights[form] = EXPANSION_WEIGHT
+            for form in sorted(added):
+                weights.setdefault(form, EXPANSION_WEIGHT)
             concept = replace(concept, weights=weights)
         found.append(concept)
     return found

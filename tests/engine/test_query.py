@@ -11,7 +11,7 @@ from bot.engine.query import (
     analyse,
     answer_kind,
     is_list_question,
-    with_demonyms,
+    with_word_forms,
 )
 
 
@@ -180,7 +180,7 @@ def test_a_place_also_searches_for_its_people_where_the_articles_name_them():
     article has."""
     known = {"houstonian", "canadian", "civilian", "guardian", "texan"}.__contains__
     houston, civil, canada, texas = [
-        next(c for c in with_demonyms(analyse(q), known) if c.term == t)
+        next(c for c in with_word_forms(analyse(q), known) if c.term == t)
         for q, t in (
             ("what did houston's mayor say", "houston"),
             ("what about civil rights", "civil"),
@@ -193,7 +193,28 @@ def test_a_place_also_searches_for_its_people_where_the_articles_name_them():
     assert "canadian" in canada.weights
     assert "texan" in texas.weights
     assert civil.weights == concept("what about civil rights", "civil").weights
-    guard = next(c for c in with_demonyms(analyse("who is the guard"), known) if c.term == "guard")
+    guard = next(
+        c for c in with_word_forms(analyse("who is the guard"), known) if c.term == "guard"
+    )
     assert guard.weights == {"guard": 1.0}
-    nothing_known = with_demonyms(analyse("what did houston's mayor say"), lambda t: False)
+    nothing_known = with_word_forms(analyse("what did houston's mayor say"), lambda t: False)
     assert nothing_known == analyse("what did houston's mayor say")
+
+
+def test_a_word_no_article_has_also_searches_for_the_word_it_is_made_from():
+    """ "taco sellers" finds "selling tacos" when no article says "sellers"; a word the
+    articles have is left as it is."""
+    known = {"sell"}.__contains__
+    seller = next(
+        c
+        for c in with_word_forms(analyse("where were the taco sellers"), known)
+        if c.term == "seller"
+    )
+    assert seller.weights == {"seller": 1.0, "sell": 0.5}
+    said = {"sell", "seller"}.__contains__
+    seller = next(
+        c
+        for c in with_word_forms(analyse("where were the taco sellers"), said)
+        if c.term == "seller"
+    )
+    assert seller.weights == {"seller": 1.0}
