@@ -1,4 +1,4 @@
-"""Where a question set's facts are lost, as totals: retrieval, the judge's ranking, or its answerability.
+"""Where a question set's facts are lost, as totals: retrieval, ranking or answerability.
 
     .venv/bin/python scripts/where_lost.py CORPUS QUESTIONS.json
 
