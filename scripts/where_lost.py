@@ -42,9 +42,10 @@ def main() -> int:
         evidence = [fold(e) for e in question["evidence"]]
         rated = sorted(judged.candidates, key=lambda c: -c.score)
         holds = [any(e in fold(c.text) for e in evidence) for c in rated]
-        answered = bool(rated) and model.probability(
-            question_features(judged.candidates, judged.rows)
-        ) >= model.floor
+        answered = (
+            bool(rated)
+            and model.probability(question_features(judged.candidates, judged.rows)) >= model.floor
+        )
         counts["facts"] += 1
         counts["among_candidates"] += any(holds)
         counts["among_best_five"] += any(holds[:5])
