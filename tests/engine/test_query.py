@@ -218,3 +218,10 @@ def test_a_word_no_article_has_also_searches_for_the_word_it_is_made_from():
         if c.term == "seller"
     )
     assert seller.weights == {"seller": 1.0}
+
+
+def test_chat_idioms_for_being_warned_and_telling_search_the_news_words():
+    """ "did houston get a heads up" looks for a notification; "where did she spill it"
+    for where she revealed it."""
+    assert "notifi" in concept("did houston get a heads up from ice", "head").weights
+    assert "reveal" in concept("where did pelosi spill what she told him", "spill").weights
