@@ -225,3 +225,11 @@ def test_chat_idioms_for_being_warned_and_telling_search_the_news_words():
     for where she revealed it."""
     assert "notifi" in concept("did houston get a heads up from ice", "head").weights
     assert "reveal" in concept("where did pelosi spill what she told him", "spill").weights
+
+
+def test_how_often_and_dealing_with_someone_search_the_news_words():
+    """ "do the cops even deal with ice normally" looks for contact "on a regular basis"
+    and for what they "typically" do."""
+    normally = concept("do the cops even deal with ice normally", "normal")
+    assert {"regular", "typic"} <= normally.weights.keys()
+    assert "contact" in concept("do the cops even deal with ice normally", "deal").weights
