@@ -28,12 +28,15 @@ from bot.engine.corpus import Article
 from bot.engine.index import Hit, Index, Window
 from bot.engine.judge import Judge, Reading, describe, fitted
 from bot.engine.query import (
+    Concept,
     analyse,
     follow_up,
     in_thesaurus,
+    is_agent,
     is_list_question,
     is_name,
     points_back,
+    speaker_words,
     with_word_forms,
 )
 from bot.engine.retrieval import (
@@ -287,7 +290,13 @@ class Engine:
         rows = describe(reading, found)
         for candidate, score in zip(found, self.judge.quote.probabilities(rows), strict=True):
             candidate.score = score
-        return Judged(wanted, found, rows, names, requirement(wanted, own_names))
+        return Judged(
+            wanted,
+            found,
+            rows,
+            names,
+            requirement(wanted, own_names, _speakers(text, concepts), self._term_key),
+        )
 
     def _in_conversation(
         self,
@@ -455,3 +464,16 @@ def _name_terms(word: str) -> tuple[str, ...]:
     """The index terms of a capitalised word, none for a day or a month ("June." ending a
     sentence too): names recur."""
     return () if TIME.fullmatch(word.rstrip(".'’-")) else tuple(tokenize(word))
+
+
+def _speakers(question: str, concepts: list[Concept]) -> list[int]:
+    """The concepts naming who a what-did-X-say question asks about, when X is named
+    ("what did schumer say"), not an office ("what did atlanta's mayor say": the mayor
+    speaks, and the city may stand in her words)."""
+    said = {_possessed(w) for w in speaker_words(question)}
+    found = [n for n, c in enumerate(concepts) if not c.framing and _possessed(c.word) in said]
+    return [] if any(is_agent(concepts[n]) for n in found) else found
+
+
+def _possessed(word: str) -> str:
+    return word.lower().removesuffix("'s").removesuffix("’s")

@@ -493,6 +493,26 @@ def with_word_forms(concepts: list[Concept], known: Callable[[str], bool]) -> li
     return found
 
 
+# Who a what-did-X-say question asks about: the words between its auxiliary and the verb of
+# saying ("what did schumer say about it": "schumer"; "how did DC's mayor react").
+_SPEAKER = re.compile(
+    r"\b(?:what|how)\s+(?:did|does|do|has|have|had|is|was|were|are)\s+(.{1,60}?)\s+"
+    r"(?:say|said|saying|tell|told|tweet|tweeted|write|wrote|post|posted|announce|announced|"
+    r"claim|claimed|warn|warned|urge|urged|react|respond|think)\b",
+    re.I,
+)
+
+
+def speaker_words(question: str) -> list[str]:
+    """The words naming who a what-did-X-say question asks about, lower-cased; none for a
+    pronoun ("what did she say") or another kind of question."""
+    match = _SPEAKER.search(question)
+    if not match:
+        return []
+    found = [w[3] for w in words(match.group(1))]
+    return [] if _POINTS_BACK.fullmatch(" ".join(found)) else found
+
+
 # What a word carried over from the question a follow-up follows weighs (its own: 1).
 CARRIED_WEIGHT = 0.5
 
@@ -540,8 +560,11 @@ def follow_up(earlier: list[Concept], later: list[Concept], refers: bool = False
     return later + carried
 
 
-# Who acts or speaks for a place: offices, and the police by their everyday names.
-AGENTS = ROLES | frozenset(tokenize("police cops deputies agents officers"))
+# Who acts or speaks for a place: offices (and chat's short names for them), and the police
+# by their everyday names.
+AGENTS = ROLES | frozenset(
+    tokenize("police cops deputies agents officers pm premier prez potus gov")
+)
 
 
 def is_agent(concept: Concept) -> bool:

@@ -345,14 +345,22 @@ def span_holds(
     return holds
 
 
-def requirement(asked: Asked, names: Sequence[int] = ()) -> Callable[[Candidate], bool] | None:
+def requirement(
+    asked: Asked,
+    names: Sequence[int] = (),
+    speakers: Sequence[int] = (),
+    key: Callable[[str], Term] = str,
+) -> Callable[[Candidate], bool] | None:
     """What every quote must hold for the kind of answer `asked` wants, or None; and, for a
     follow-up that names someone or somewhere ("what about san diego?"), its passage must
     name them (`names`: those concepts of `asked`): a quote about another city is no
-    answer about this one."""
+    answer about this one. For what-did-X-say, a passage that names X (`speakers`) only
+    inside quotation marks or brackets, someone else's words, does not give X's (`key`
+    gives a word's term as the passages keep it)."""
     shape = MUST_HOLD.get(asked.kind) if asked.kind else None
     wanted = [frozenset(asked.concepts[n].weights) for n in names]
-    if shape is None and not wanted:
+    speaking = [frozenset(asked.concepts[n].weights) for n in speakers]
+    if shape is None and not wanted and not speaking:
         return None
 
     def meets(candidate: Candidate) -> bool:
@@ -360,9 +368,28 @@ def requirement(asked: Asked, names: Sequence[int] = ()) -> Callable[[Candidate]
             return False
         window = candidate.window
         there = set(window.before).union(*window.terms)
-        return all(not terms.isdisjoint(there) for terms in wanted)
+        if not all(not terms.isdisjoint(there) for terms in wanted):
+            return False
+        if speaking:
+            outside = _outside_quotes(candidate.source.text[window.start : window.end], key)
+            outside.update(window.before)
+            for terms in speaking:
+                if not terms.isdisjoint(there) and terms.isdisjoint(outside):
+                    return False
+        return True
 
     return meets
+
+
+# Someone's words inside a passage: in quotation marks, or an editor's brackets.
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|\[[^\]]*\]")
+_WORDS = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def _outside_quotes(text: str, key: Callable[[str], Term]) -> set[Term]:
+    """The terms of `text` outside quotation marks and brackets."""
+    plain = _QUOTED.sub(" ", text)
+    return {key(t) for w in _WORDS.findall(plain) if (t := normalize_word(w)) is not None}
 
 
 def holds(kind: str, candidate: Candidate) -> bool:

@@ -374,3 +374,25 @@ def test_a_question_about_a_place_finds_what_the_article_says_of_its_people(dev_
     answer = dev_engine.ask(question)
     assert answer.quotes
     assert answer.quotes[0].text.startswith("Roughly one in four Houstonians was born outside")
+
+
+def test_what_someone_said_is_not_answered_with_their_name_inside_another_persons_words(
+    tmp_path,
+):
+    """An analyst's quotation names Schumer in brackets; Schumer says nothing himself. "what
+    did schumer say about it" finds nothing, while "what did pelosi say" quotes Pelosi."""
+    docs = {
+        "call.md": (
+            "# Trump and Pelosi talk about the raids\n\n"
+            "Pelosi spoke with President Trump by phone on Friday night about the raids.\n\n"
+            '"We asked him to delay the raids," Pelosi said on Saturday.\n\n'
+            '"[Calling off the raids] sends a message that the real obstacle is [Senator '
+            'Chuck] Schumer and [House Speaker Nancy] Pelosi," said Jon Feere, an analyst.\n'
+        ),
+        "other.md": "# Weather\n\nRain is expected in Washington over the weekend.\n",
+    }
+    engine = engine_of(tmp_path, docs)
+    assert engine.ask("what did pelosi say about the raids").quotes
+    assert not engine.ask(
+        "what did schumer say about it", after="how long did pelosi and trump talk"
+    ).quotes

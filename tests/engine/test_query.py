@@ -10,7 +10,9 @@ from bot.engine.query import (
     Coverage,
     analyse,
     answer_kind,
+    is_agent,
     is_list_question,
+    speaker_words,
     with_word_forms,
 )
 
@@ -233,3 +235,24 @@ def test_how_often_and_dealing_with_someone_search_the_news_words():
     normally = concept("do the cops even deal with ice normally", "normal")
     assert {"regular", "typic"} <= normally.weights.keys()
     assert "contact" in concept("do the cops even deal with ice normally", "deal").weights
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("what did schumer say about it", ["schumer"]),
+        ("what did diego bernal say the raids are really abt", ["diego", "bernal"]),
+        ("how did atlanta's mayor react to the raids lol", ["atlanta's", "mayor"]),
+        ("what did she say", []),
+        ("who said that?", []),
+    ],
+)
+def test_who_a_what_did_x_say_question_asks_about(question, speaker):
+    assert speaker_words(question) == speaker
+
+
+def test_chat_short_names_for_offices_are_offices():
+    """ "the sri lankan pm", "the illinois gov": an office, as "mayor" is."""
+    assert is_agent(concept("what did the sri lankan pm tweet", "pm"))
+    assert is_agent(concept("what did the illinois gov sign", "gov"))
+    assert not is_agent(concept("what did the sri lankan pm tweet", "lankan"))
