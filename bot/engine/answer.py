@@ -36,6 +36,7 @@ from bot.engine.query import (
     is_list_question,
     is_name,
     points_back,
+    possessor,
     speaker_words,
     with_word_forms,
 )
@@ -470,10 +471,8 @@ def _speakers(question: str, concepts: list[Concept]) -> list[int]:
     """The concepts naming who a what-did-X-say question asks about, when X is named
     ("what did schumer say"), not an office ("what did atlanta's mayor say": the mayor
     speaks, and the city may stand in her words)."""
-    said = {_possessed(w) for w in speaker_words(question)}
-    found = [n for n, c in enumerate(concepts) if not c.framing and _possessed(c.word) in said]
+    said = {possessor(w) for w in speaker_words(question)}
+    found = [
+        n for n, c in enumerate(concepts) if not c.framing and possessor(c.word.lower()) in said
+    ]
     return [] if any(is_agent(concepts[n]) for n in found) else found
-
-
-def _possessed(word: str) -> str:
-    return word.lower().removesuffix("'s").removesuffix("’s")

@@ -23,7 +23,7 @@ from operator import itemgetter
 import numpy as np
 
 from bot.engine.meaning import Vectors, comparable, plain_words
-from bot.engine.query import Coverage
+from bot.engine.query import Coverage, possessor
 from bot.engine.retrieval import (
     PASSAGE_POOL,
     Asked,
@@ -492,7 +492,7 @@ def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
     """The question's words typed in lower case that the candidates write as names
     ("atlanta", "lightfoot"): chat rarely capitalises, articles always do."""
     words = {
-        number: _possessor(concept.word)
+        number: possessor(concept.word)
         for number, concept, _ in asked.weighed
         if number not in asked.named and not concept.capitalised
     }
@@ -504,14 +504,6 @@ def _names_in_lower_case(asked: Asked, found: Sequence[Candidate]) -> list[int]:
         if seen and sum(w[0].isupper() for w in seen) * 4 >= 3 * len(seen):
             names.append(number)
     return names
-
-
-def _possessor(word: str) -> str:
-    """A word without the possessive ending chat types on names ("baltimore's": baltimore)."""
-    for ending in ("'s", "\u2019s", "'", "\u2019"):
-        if word.endswith(ending) and len(word) > len(ending) + 1:
-            return word[: -len(ending)]
-    return word
 
 
 def _closeness(

@@ -493,6 +493,14 @@ def with_word_forms(concepts: list[Concept], known: Callable[[str], bool]) -> li
     return found
 
 
+def possessor(word: str) -> str:
+    """A word without the possessive ending chat types on names ("baltimore's": baltimore)."""
+    for ending in ("'s", "\u2019s", "'", "\u2019"):
+        if word.endswith(ending) and len(word) > len(ending) + 1:
+            return word[: -len(ending)]
+    return word
+
+
 # Who a what-did-X-say question asks about: the words between its auxiliary and the verb of
 # saying ("what did schumer say about it": "schumer"; "how did DC's mayor react").
 _SPEAKER = re.compile(

@@ -19,7 +19,7 @@ from bot.engine.corpus import collapse_spaces
 from bot.engine.index import Index, Window
 from bot.engine.query import Concept, answer_kind, is_list_question
 from bot.engine.shapes import SHAPES, TIME
-from bot.engine.text import fold, normalize_word
+from bot.engine.text import fold, normalize_word, tokenize
 
 PASSAGE_POOL = 40
 # How many candidates, best first by their own BM25 and their passage's, the judge reads.
@@ -383,13 +383,11 @@ def requirement(
 
 # Someone's words inside a passage: in quotation marks, or an editor's brackets.
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|\[[^\]]*\]")
-_WORDS = re.compile(r"\w+(?:['’]\w+)*")
 
 
 def _outside_quotes(text: str, key: Callable[[str], Term]) -> set[Term]:
     """The terms of `text` outside quotation marks and brackets."""
-    plain = _QUOTED.sub(" ", text)
-    return {key(t) for w in _WORDS.findall(plain) if (t := normalize_word(w)) is not None}
+    return {key(t) for t in tokenize(_QUOTED.sub(" ", text))}
 
 
 def holds(kind: str, candidate: Candidate) -> bool:
