@@ -458,9 +458,10 @@ _DOER_ENDINGS = ("ers", "er", "rs", "r", "ors", "or")
 
 def with_word_forms(concepts: list[Concept], known: Callable[[str], bool]) -> list[Concept]:
     """The concepts with the forms of their words the articles use (`known`), each as a
-    synonym: a place's people ("houston's mayor" also finds "Houstonians"; a derived word
-    English knows on its own, "civilian", "guardian", is no people's name), and for a word
-    no article has, the word it is made from ("taco sellers" finds "selling tacos")."""
+    synonym: a place's people and a people's place ("houston's mayor" also finds
+    "Houstonians", "that nicaraguan mom" "Nicaragua"; a word English knows on its own,
+    "civilian", "guardian", "republic", is no people and no place), and for a word no
+    article has, the word it is made from ("taco sellers" finds "selling tacos")."""
     from bot.engine.wordnet import base_forms  # the table loads once
 
     found = []
@@ -473,7 +474,14 @@ def with_word_forms(concepts: list[Concept], known: Callable[[str], bool]) -> li
         forms = {s + ending for s in stems for ending in _DEMONYM_ENDINGS}
         if term.endswith("a"):
             forms.add(term + "n")  # "atlanta": "atlantan", "california": "californian"
-        added = {f for f in forms - concept.weights.keys() if known(f) and not base_forms(f)}
+        if term.endswith("an") and len(term) > _DEMONYM_BASE:
+            # and a people's place: "nicaraguan" "Nicaragua", "mexican" "Mexico"
+            forms |= {term[:-k] + v for k in (1, 2, 3) for v in ("", "a", "o")}
+        added = {
+            f
+            for f in forms - concept.weights.keys()
+            if len(f) >= _DEMONYM_BASE and f != term and known(f) and not base_forms(f)
+        }
         if not known(term):
             word = concept.word.lower()
             added |= {

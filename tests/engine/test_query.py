@@ -256,3 +256,18 @@ def test_chat_short_names_for_offices_are_offices():
     assert is_agent(concept("what did the sri lankan pm tweet", "pm"))
     assert is_agent(concept("what did the illinois gov sign", "gov"))
     assert not is_agent(concept("what did the sri lankan pm tweet", "lankan"))
+
+
+def test_a_people_also_searches_for_its_place_and_a_place_for_no_other_word():
+    """ "that nicaraguan mom" finds "Nicaragua", "mexican officials" "Mexico"; "houston" is
+    no people ("hous", the stem of "house", is not its place), nor is "republican" a people
+    of the English word "republic"."""
+    known = {"nicaragua", "mexico", "hous", "republic"}.__contains__
+
+    def weights(question, term):
+        return next(c for c in with_word_forms(analyse(question), known) if c.term == term).weights
+
+    assert "nicaragua" in weights("that nicaraguan mom in south florida", "nicaraguan")
+    assert "mexico" in weights("what did mexican officials say", "mexican")
+    assert "hous" not in weights("did houston get a heads up", "houston")
+    assert "republic" not in weights("what did republicans say", "republican")
