@@ -47,13 +47,17 @@ _MODIFIER = (
 # Where a question's wh-word may stand: at its start, or after a clause chat puts first
 # ("after the delay, when did ...", "that mom in florida: how long ...").
 _OPENS = r"(?:^|[,;:]\s*)\s*"
+# The verbs a what-did-X-say question asks with.
+_SAYING = (
+    "say|said|tell|told|tweet|tweeted|write|wrote|post|posted|announce|announced|claim|"
+    "claimed|warn|warned|urge|urged|react|respond"
+)
 # What kind of answer a question wants, by its wh-phrase; the first that matches wins.
 ANSWER_CUES = (
     (
         "statement",
         re.compile(
-            rf"{_OPENS}(what|how)\b.*\b(say|said|tell|told|tweet|tweeted|write|wrote|post|posted|"
-            r"announce|announced|claim|claimed|warn|warned|urge|urged|react|respond)\b",
+            rf"{_OPENS}(what|how)\b.*\b({_SAYING})\b",
             re.I,
         ),
     ),
@@ -513,8 +517,7 @@ def possessor(word: str) -> str:
 # saying ("what did schumer say about it": "schumer"; "how did DC's mayor react").
 _SPEAKER = re.compile(
     r"\b(?:what|how)\s+(?:did|does|do|has|have|had|is|was|were|are)\s+(.{1,60}?)\s+"
-    r"(?:say|said|saying|tell|told|tweet|tweeted|write|wrote|post|posted|announce|announced|"
-    r"claim|claimed|warn|warned|urge|urged|react|respond|think)\b",
+    rf"(?:{_SAYING}|saying|think)\b",
     re.I,
 )
 
