@@ -270,7 +270,10 @@ class Engine:
             self._sentence_score,
             talked_about=talked_about,
             holds_kind=span_holds(
-                wanted.kind, windows, lambda number: self._source(number, sources).text
+                wanted.kind,
+                windows,
+                lambda number: self._source(number, sources).text,
+                wanted.listing,
             ),
         )
         found = candidates(

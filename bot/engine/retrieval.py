@@ -326,21 +326,32 @@ def first_phase(
 MUST_HOLD = {"number": "number", "duration": "duration", "money": "figure", "age": "figure"}
 
 
+# A run of three or more short items, the first two each followed by a comma
+# ("heroin, cocaine, marijuana and fentanyl", "Atlanta, Baltimore, Chicago"): how a news
+# sentence lists the answers a list question asks for.
+# (Measured: with "A, B and C" too, 16% of sentences hold one against 12%, and train's lists
+# pass 9 of 24 again instead of 11; the real pages' lists 2 of 3 instead of 1.)
+ENUMERATION = re.compile(r"(?:[^\s,;]+(?: [^\s,;]+){0,2}, ){2,}[^\s,;]")
+
+
 def span_holds(
-    kind: str | None, windows: list[Window], text_of: Callable[[int], str]
+    kind: str | None, windows: list[Window], text_of: Callable[[int], str], listing: bool = False
 ) -> Callable[[Span], bool] | None:
     """Whether a span of `windows` holds the kind of answer asked for (its shape: a figure
-    for "how many", a time, a duration, a reason, a place), for the first phase; None when
-    no kind is asked, or one most sentences hold (a person, a statement). `text_of` gives an
-    article's text by its number."""
+    for "how many", a time, a duration, a reason, a place; for a list question, also an
+    enumeration), for the first phase; None when no kind is asked, or one most sentences
+    hold (a person, a statement). `text_of` gives an article's text by its number."""
     shape = None if kind in (None, "person", "statement") else SHAPES.get(MUST_HOLD.get(kind, kind))
-    if shape is None:
+    if shape is None and not listing:
         return None
 
     def holds(span: Span) -> bool:
         window = windows[span[0]]
         start, end = window.spans[span[1]][0], window.spans[span[2]][1]
-        return bool(shape.search(fold(text_of(window.article)[start:end])))
+        text = fold(text_of(window.article)[start:end])
+        if listing and ENUMERATION.search(text):
+            return True
+        return shape is not None and bool(shape.search(text))
 
     return holds
 

@@ -396,3 +396,23 @@ def test_what_someone_said_is_not_answered_with_their_name_inside_another_person
     assert not engine.ask(
         "what did schumer say about it", after="how long did pelosi and trump talk"
     ).quotes
+
+
+def test_a_list_given_in_one_sentence_that_says_the_question_once_is_read(tmp_path):
+    """Forty sentences name the cartel, each about as well as the one sentence that lists
+    its drugs, and none lists anything: the judge still reads the list, which a question
+    asking "which" wants (without the enumeration's lift it falls below the first phase's
+    cut)."""
+    filler = "quietly near the old river bridge after a long and rainy week in late spring"
+    for n in range(10):
+        sentences = [
+            f"The cartel met {' '.join(filler.split()[: (n * 4 + i) % 14])} in Ogdenville."
+            for i in range(4)
+        ]
+        (tmp_path / f"other-{n:02}.md").write_text(" ".join(sentences) + "\n")
+    (tmp_path / "list.md").write_text(
+        "The trial ended on Monday. Prosecutors said the cartel dealt in heroin, cocaine, "
+        "marijuana and fentanyl for years.\n"
+    )
+    judged = Engine.load(tmp_path).judged("which drugs did the cartel move")
+    assert any("heroin, cocaine" in candidate.text for candidate in judged.candidates)
