@@ -46,7 +46,8 @@ class Shape:
 @dataclass(frozen=True)
 class Count(Shape):
     """A number that counts something: the number shape, found outside what holds a number
-    but counts nothing (`hidden`: an age, a date, a year, a clock time, an ordinal)."""
+    but counts nothing (`hidden`: an age, a date, a year, a clock time, an ordinal), and
+    "one" except in "one of", which picks one out of some rather than counting them."""
 
     hidden: re.Pattern | None = None
 
@@ -54,6 +55,8 @@ class Count(Shape):
         """As the number shape finds it in `text` with the hidden forms blanked out, which
         only digits need: no hidden form holds a number word, or the words "no one"."""
         if self.words and not self.words.isdisjoint(_WORD.findall(caseless(text))):
+            return True
+        if _ONE.search(text):
             return True
         if self.pattern is None or not self.pattern.search(text):
             return False
@@ -70,6 +73,8 @@ class Count(Shape):
 
 
 _NO_ONE = re.compile(r"\bno one\b", re.I)
+# "one" counts, but not as "one of" ("one of their most basic ..."): that picks one out.
+_ONE = re.compile(r"\bone\b(?!\s+of\b)", re.I)
 _DIGITS = re.compile(r"\d+")
 REACH = 20
 
@@ -139,7 +144,7 @@ _NOT_A_COUNT = re.compile(
 
 SHAPES = {
     # A count ("how many"): a figure that is not an age, a date, a year or a clock time.
-    "number": Count(_FIGURE.words, _FIGURE.pattern, _NOT_A_COUNT),
+    "number": Count(_FIGURE.words - {"one"}, _FIGURE.pattern, _NOT_A_COUNT),
     # Any figure: what a sum of money or an age is written with.
     "figure": _FIGURE,
     # A sum of money: a currency sign or name by a figure ("$2.9 billion", "5 million euros").

@@ -120,11 +120,16 @@ def test_each_kind_is_found_where_its_regular_expression_finds_it(kind):
         ("in 2019 the agency", False),
         ("the 22nd anniversary of the handover", False),
         ("Published Sep. 9", False),
+        ("one of the attempted raids involved a building", False),
+        ("One of their most basic organizing tools", False),
+        ("one family was detained", True),
+        ("no one was arrested", True),
+        ("one of 35 people arrested", True),
     ],
 )
 def test_an_age_or_a_date_is_no_answer_to_how_many(text, counts):
-    """ "how many marched in Denver" is not answered by a marcher's age or the day of the
-    march: only a figure that counts something is."""
+    """ "how many marched in Denver" is not answered by a marcher's age, the day of the
+    march, or "one of" picking one out: only a figure that counts something is."""
     assert SHAPES["number"].search(fold(text)) is counts
     assert SHAPES["figure"].search(fold(text))
 
