@@ -124,6 +124,9 @@ def test_chat_connectives_and_short_typos_read_as_the_words_they_stand_for():
     )
     assert clean("by teh end of the year, wich firms") == "by the end of the year, which firms"
     assert clean("where are ppl's kids now") == "where are people's children now"
+    assert clean("where did ppl protest acc to fox 5") == (
+        "where did people protest according to fox 5"
+    )
 
 
 def test_a_place_shortened_in_chat_searches_by_its_full_name():
@@ -134,6 +137,17 @@ def test_a_place_shortened_in_chat_searches_by_its_full_name():
     assert ("new", "jersey") in nj.phrases
     nola = next(c for c in analyse("what did nola's mayor say") if c.term == "nola")
     assert ("new", "orlean") in nola.phrases  # terms are stems
+
+
+def test_the_country_typed_usa_searches_for_how_articles_write_it():
+    """ "who scored for the usa" finds "the United States", and the pronoun "us" stays a
+    pronoun ("tell us what happened" does not search for the country)."""
+    from bot.engine.query import analyse
+
+    usa = next(c for c in analyse("who scored for the usa in the final") if c.term == "usa")
+    assert ("unit", "state") in usa.phrases  # terms are stems
+    us = next(c for c in analyse("tell us what happened") if c.term == "us")
+    assert us.weights == {"us": 1.0}
 
 
 def test_a_short_form_the_thesaurus_knows_is_no_typo():
