@@ -283,7 +283,7 @@ def article_entries(folder: Path) -> list[os.DirEntry]:
         found = [
             entry
             for entry in entries
-            if os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES
+            if entry.name.lower().endswith(ARTICLE_SUFFIXES)  # splitext's suffix, for these names
             and not entry.name.startswith((".", "_"))
             and entry.is_file()
         ]

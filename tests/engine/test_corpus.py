@@ -466,3 +466,17 @@ def test_furniture_shapes_compile_when_first_used_and_match_as_compiled():
         m.span() for m in pleas.finditer(text)
     ]
     assert corpus._PLEAS.search(text).group() == pleas.search(text).group()
+
+
+def test_article_files_are_txt_and_md_files_by_name_never_hidden_or_underscored(tmp_path):
+    """Articles are the folder's .txt and .md files in any case, by name; hidden files,
+    files starting with an underscore, other suffixes and folders are not articles."""
+    names = [
+        "b.MD", "a.txt", "c.tar.md", "d.md.bak", "e.Txt", ".md", ".hidden.md", "_draft.md",
+        "md", "notes.mdx", "x..txt", "ztxt", "f. md",
+    ]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_text("text", "utf-8")
+    (tmp_path / "folder.md").mkdir()
+    found = [path.name for path in corpus.article_files(tmp_path)]
+    assert found == ["a.txt", "b.MD", "c.tar.md", "e.Txt", "x..txt"]
