@@ -6,10 +6,13 @@ import json
 import textwrap
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.engine.answer import Answer, Quote
 from bot.engine.corpus import describe_source
-from bot.engine.questionlog import Group, Logged
+
+if TYPE_CHECKING:  # the question log (and sqlite3) loads only where it is used
+    from bot.engine.questionlog import Group, Logged
 
 NOTHING_FOUND = "I found nothing relevant to that in the articles I have."
 

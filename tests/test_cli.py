@@ -341,6 +341,21 @@ def test_cold_ask_loads_no_extraction_or_network_code():
     assert not loaded & {"trafilatura", "lxml", "justext", "htmldate", "aiohttp", "discord"}
 
 
+def test_warm_ask_loads_no_question_log_worker_pool_or_rank_bm25():
+    """With the store built, answering imports neither the question log (sqlite3), the
+    worker pool that builds a store, nor rank-bm25 (its statistics are in the store)."""
+    imported_by("['ask', 'which police departments refused']")  # the store is built
+    result, modules = imported_by("['ask', 'which police departments refused']")
+    assert "Sources:" in result.stdout
+    assert not modules & {
+        "sqlite3",
+        "bot.engine.questionlog",
+        "concurrent.futures.process",
+        "multiprocessing",
+        "rank_bm25",
+    }
+
+
 BROKEN = "---\ntitle: never closed\n\nSome text that never gets a closing front matter line.\n"
 WTOP = "wtop-dc-leaders-speak-out-against-ice-raids.md"
 

@@ -60,11 +60,28 @@ _SEE_ALSO = r"""(
 _DATE_STAMP = (
     r"(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\ [^\W\d]{3,10}\.?\ \d{4})"
 )
+
+
+class _Pattern:
+    """A regular expression compiled when first used: the furniture shapes below are read
+    only when an article file is parsed, never by a question, and the largest took 10 ms
+    of every start. After the first use its methods are the compiled pattern's own."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+
+    def __getattr__(self, name: str) -> object:
+        compiled = re.compile(self.pattern, self.flags)
+        for method in ("match", "fullmatch", "search", "finditer", "findall", "sub"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
+
+
 # Lines of page furniture by their shape: read-time and archive notices, captions and photo
 # credits, bylines' and datelines' stamps, video labels, share and sign-up prompts, language
 # links, copyright lines, "Image 3 of 12". Each must match the whole (folded) line. The
 # shapes that may begin anywhere in a line are in `_DEBRIS_ENDINGS`.
-_DEBRIS_SHAPES = re.compile(
+_DEBRIS_SHAPES = _Pattern(
     r"""
     (estimated\ )?read(ing)?\ time:?\ .{1,30}
     | \d{1,3}\ min(ute)?s?\ read
@@ -141,7 +158,7 @@ _DEBRIS_SHAPES = re.compile(
 # which costs more than all the other shapes together, so they are tried only on a line
 # holding a word each of them needs (`_ENDING_WORDS`: an "(ap photo" holds "photo", a
 # "... the associated press" "press", a "/ reuters" "/", and so on).
-_DEBRIS_ENDINGS = re.compile(
+_DEBRIS_ENDINGS = _Pattern(
     r"""
     .{0,200}\bphotos?\ (by|courtesy\ of)\ .{0,100}
     | .{0,300}\((credit|photo\ credit|credit\ image)\b.{0,120}\)\.?
@@ -160,7 +177,7 @@ _ENDING_WORDS = re.compile(
 )
 # A paywall's plea, a plea to get the outlet's app or to click, an affiliate or copyright
 # notice, wherever it stands in a line: never the article's own words.
-_PLEAS = re.compile(
+_PLEAS = _Pattern(
     r"""\b(to\ (continue|keep)\ reading|to\ (view|read)\ the\ (full|whole|entire|rest\ of\ the)
     \ (story|article)|(you\ are|you're|you’re)\ already\ an?\ (subscriber|member)
     |please\ (subscribe|log\ in|sign\ in)\ to|download\ (the|our)\ .{0,40}\bapps?\b
@@ -266,7 +283,7 @@ def article_entries(folder: Path) -> list[os.DirEntry]:
         found = [
             entry
             for entry in entries
-            if os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES
+            if entry.name.lower().endswith(ARTICLE_SUFFIXES)  # splitext's suffix, for these names
             and not entry.name.startswith((".", "_"))
             and entry.is_file()
         ]

@@ -13,20 +13,22 @@ function, so the result is the same bit for bit.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.engine.chunking import Passage, Sentence, sentences_and_passages
 from bot.engine.context import encode, read
 from bot.engine.corpus import Article, CorpusError, load_article
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,8 @@ def process_all(paths: Sequence[Path], workers: int | None = None) -> Iterator[B
         return
     size = max(8, min(CHUNK_MAX, len(paths) // (workers * 8)))
     log.info("processing %d files on %d worker processes", len(paths), workers)
+    from concurrent.futures import ProcessPoolExecutor  # only here: a warm start needs no pool
+
     with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
         yield from pool.map(process, _chunks(paths, size))
 
@@ -195,10 +199,12 @@ def _chunks(paths: Sequence[Path], size: int) -> Iterator[list[Path]]:
         yield list(paths[start : start + size])
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> BaseContext:
     """Forked workers when this process has one thread (they inherit everything imported);
     else workers from a fork server with this module imported, since forking a threaded
     process (the Discord bot reloads in a thread) can deadlock the child."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")

@@ -14,9 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rank_bm25 import BM25Okapi
+
+if TYPE_CHECKING:
+    from rank_bm25 import BM25Okapi
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,8 @@ def _rank_bm25_idf(
     It needs only the frequencies, in the order rank-bm25 would meet the terms, so the
     model's idf, average and floor are rank-bm25's without tokenising the corpus again.
     """
+    from rank_bm25 import BM25Okapi  # only to count statistics: a warm start needs none
+
     model = BM25Okapi.__new__(BM25Okapi)
     model.corpus_size, model.epsilon, model.idf = n_docs, epsilon, {}
     model._calc_idf({vocab[i]: int(df[i]) for i in order.tolist()})

@@ -2,26 +2,34 @@
 
 Passages and questions go through the same `tokenize`, so a word matches itself
 wherever it appears. Nothing here needs nltk's downloadable data: Punkt runs with
-our own abbreviation list, tokens come from nltk's `RegexpTokenizer`, and the
-stopword list lives in `bot/engine/data/`.
+our own abbreviation list, tokens come from `RegexpTokenizer`'s pattern compiled by nltk,
+and the stopword list lives in `bot/engine/data/`.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 import sys
+import threading
 import types
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # The packages whose `__init__` the engine's nltk modules need not run: nltk's imports every
 # subpackage (0.28 s of every start), nltk.tokenize's and nltk.stem's every tokenizer and
 # stemmer, and nltk.corpus's its corpus readers, which Snowball's module imports only for a
 # stopword list the engine never asks it for.
 _NLTK_SHELLS = ("nltk", "nltk.tokenize", "nltk.stem", "nltk.corpus")
-_NLTK_MODULES = ("nltk.redos", "nltk.stem.snowball", "nltk.tokenize.punkt", "nltk.tokenize.regexp")
+_NLTK_MODULES = ("nltk.redos", "nltk.stem.snowball")
+# Loaded with the first sentence split, not with this module: Punkt (and nltk.tokenize's
+# base class) import nltk's downloader safeguards, and with them http.client, ssl, email,
+# subprocess and zipfile (60-90 ms of a start), and a question splits no sentences.
+_PUNKT = "nltk.tokenize.punkt"
+_NLTK_LOCK = threading.Lock()
 
 
 def _nltk_version() -> str:
@@ -35,14 +43,19 @@ def _nltk_version() -> str:
     return (folder / "VERSION").read_text().strip()
 
 
-def _import_nltk() -> None:
-    """Load the four nltk modules the engine uses (Punkt, the regular-expression tokenizer,
-    Snowball, nltk's guarded regular expressions) without running the packages' `__init__`s
+def _import_nltk(modules: tuple[str, ...] | None = None) -> None:
+    """Load nltk modules the engine uses (`_NLTK_MODULES`: Snowball and nltk's guarded regular
+    expressions; Punkt, `_PUNKT`, when first needed) without running the packages' `__init__`s
     (`_NLTK_SHELLS`): each stands in `sys.modules` as an empty package only while they load,
     so a later `import nltk` anywhere in the process imports it whole as usual. Where nltk
     is already imported whole, its modules are used as they are; where its modules need more
     of their packages than this gives them (another nltk version), nltk is imported whole."""
-    if "nltk" in sys.modules:
+    with _NLTK_LOCK:  # the shells must not stand in `sys.modules` for two loads at once
+        _import_nltk_modules(modules or _NLTK_MODULES)
+
+
+def _import_nltk_modules(modules: tuple[str, ...]) -> None:
+    if "nltk" in sys.modules or all(module in sys.modules for module in modules):
         return
     before = set(sys.modules)
     placed = []
@@ -57,7 +70,7 @@ def _import_nltk() -> None:
                 shell.stopwords = None  # what Snowball's module imports; unused here
             sys.modules[name] = shell
             placed.append(name)
-        for module in _NLTK_MODULES:
+        for module in modules:
             importlib.import_module(module)
     except (ImportError, AttributeError):
         for name in set(sys.modules) - before:
@@ -93,12 +106,9 @@ NLTK_VERSION = _nltk_version()
 from nltk.redos import TimedPattern  # noqa: E402
 from nltk.redos import compile as guarded_compile  # noqa: E402
 from nltk.stem.snowball import SnowballStemmer  # noqa: E402
-from nltk.tokenize.punkt import (  # noqa: E402
-    PunktLanguageVars,
-    PunktParameters,
-    PunktSentenceTokenizer,
-)
-from nltk.tokenize.regexp import RegexpTokenizer  # noqa: E402
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 # Punkt stores abbreviations lower-cased and without their final period. Single
 # letters cover initials ("Donald J. Trump", "Michael B. Hancock").
@@ -175,7 +185,15 @@ def _untimed(pattern: TimedPattern) -> TimedPattern:
     return guarded_compile(pattern.pattern, pattern.flags, timeout=None)
 
 
-class _TrustedPunktVars(PunktLanguageVars):
+@cache
+def _punkt() -> types.ModuleType:
+    """nltk's Punkt module, loaded (`_import_nltk`) with the first sentence split."""
+    _import_nltk((_PUNKT,))
+    return importlib.import_module(_PUNKT)
+
+
+@cache
+def _trusted_punkt_vars() -> type:
     """Punkt's English conventions, its three text-wide patterns compiled without nltk's
     time limit (every other Punkt pattern keeps it).
 
@@ -187,45 +205,49 @@ class _TrustedPunktVars(PunktLanguageVars):
     eighth more of all the splitting (measured on news text). Same patterns, same flags,
     so the same sentences (tests/engine/test_text.py).
     """
+    language_vars = _punkt().PunktLanguageVars
 
-    re_boundary_realignment = _untimed(PunktLanguageVars.re_boundary_realignment)
+    class _TrustedPunktVars(language_vars):
+        re_boundary_realignment = _untimed(language_vars.re_boundary_realignment)
 
-    def __init__(self) -> None:
-        super().__init__()
-        # nltk compiles these two on first use and keeps them in these slots.
-        self._re_word_tokenizer = _untimed(super()._word_tokenizer_re())
-        self._re_period_context = _untimed(super().period_context_re())
+        def __init__(self) -> None:
+            super().__init__()
+            # nltk compiles these two on first use and keeps them in these slots.
+            self._re_word_tokenizer = _untimed(super()._word_tokenizer_re())
+            self._re_period_context = _untimed(super().period_context_re())
+
+    return _TrustedPunktVars
 
 
 @cache
 def _sentence_splitter(trusted: bool = True) -> PunktSentenceTokenizer:
-    """Punkt with our abbreviations (and, unless `trusted` is False, `_TrustedPunktVars`)."""
-    params = PunktParameters()
+    """Punkt with our abbreviations (and, unless `trusted` is False, `_trusted_punkt_vars`)."""
+    punkt = _punkt()
+    params = punkt.PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     if not trusted:
-        return PunktSentenceTokenizer(params)
-    return PunktSentenceTokenizer(params, lang_vars=_TrustedPunktVars())
+        return punkt.PunktSentenceTokenizer(params)
+    return punkt.PunktSentenceTokenizer(params, lang_vars=_trusted_punkt_vars()())
 
 
-class _TrustedRegexpTokenizer(RegexpTokenizer):
-    """nltk's RegexpTokenizer, its pattern compiled by nltk without a time limit.
+# nltk's RegexpTokenizer's flags; it finds tokens with its pattern's `findall`.
+_TOKEN_FLAGS = re.UNICODE | re.MULTILINE | re.DOTALL
+
+
+@cache
+def _word_splitter() -> TimedPattern:
+    """What nltk's `RegexpTokenizer(TOKEN_PATTERN)` finds tokens with, compiled by nltk
+    without a time limit.
 
     nltk runs every regular expression under a 5 s limit against patterns that backtrack
     without end, and under a limit the `regex` engine's findall takes three to four times
     as long (measured on news text). TOKEN_PATTERN has nothing to backtrack into (a run of
     word characters can go on only with a separator and another run), so it matches in
     time linear in the text, and nltk's documented way for a trusted pattern applies:
-    `timeout=None`. Same engine, same flags, so the same tokens.
+    `timeout=None`. Same engine, same flags, so the same tokens; the tokenizer class itself
+    is not needed (its module loads what `_PUNKT` does).
     """
-
-    def _check_regexp(self) -> None:
-        if self._regexp is None:
-            self._regexp = guarded_compile(self._pattern, self._flags, timeout=None)
-
-
-@cache
-def _word_splitter() -> RegexpTokenizer:
-    return _TrustedRegexpTokenizer(TOKEN_PATTERN)
+    return guarded_compile(TOKEN_PATTERN, _TOKEN_FLAGS, timeout=None)
 
 
 @cache
@@ -390,7 +412,7 @@ def matchable(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Index terms of a passage or a question: tokens, lower-cased, no stopwords, stemmed."""
-    words = _word_splitter().tokenize(matchable(text))
+    words = _word_splitter().findall(matchable(text))
     return [term for term in map(normalize_word, words) if term is not None]
 
 
@@ -398,7 +420,7 @@ def words(text: str) -> list[tuple[str, str | None, bool, str]]:
     """Each word of `text`: its lower-cased stem (stopwords kept), its index term or None,
     whether it was written with a capital letter, and the word itself in lower case."""
     found = []
-    for raw in _word_splitter().tokenize(matchable(text)):
+    for raw in _word_splitter().findall(matchable(text)):
         plain = raw.translate(_TYPOGRAPHIC).lower().lstrip("@#").replace(".", "")
         capital = raw.lstrip("@#")[:1].isupper()
         found.append((stem(plain.split("'")[0] or plain), normalize_word(raw), capital, plain))

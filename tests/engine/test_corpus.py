@@ -448,3 +448,35 @@ def test_shown_text_collapses_every_kind_of_white_space(seed):
     spaces = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u200b", "a", "b", "é"]
     text = "".join(rng.choice(spaces) for _ in range(rng.randrange(0, 60)))
     assert corpus.collapse_spaces(text) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_furniture_shapes_compile_when_first_used_and_match_as_compiled():
+    """The furniture shapes are compiled only when an article is parsed (not by a question's
+    start-up), and then find exactly what the same expression compiled at once finds."""
+    lazy = corpus._Pattern(corpus._DEBRIS_SHAPES.pattern, re.VERBOSE)
+    assert "fullmatch" not in vars(lazy)  # nothing compiled yet
+    eager = re.compile(corpus._DEBRIS_SHAPES.pattern, re.VERBOSE)
+    lines = ["reading time: 4 min", "3 min read", "the mayor said no", "", "Reading time: 4 min"]
+    assert [bool(lazy.fullmatch(line)) for line in lines] == [True, True, False, False, False]
+    assert [bool(eager.fullmatch(line)) for line in lines] == [True, True, False, False, False]
+    assert "fullmatch" in vars(lazy)  # compiled once, then the compiled pattern's own method
+    text = "to continue reading, subscribe. click here now"
+    pleas = re.compile(corpus._PLEAS.pattern, re.VERBOSE)
+    assert [m.span() for m in corpus._PLEAS.finditer(text)] == [
+        m.span() for m in pleas.finditer(text)
+    ]
+    assert corpus._PLEAS.search(text).group() == pleas.search(text).group()
+
+
+def test_article_files_are_txt_and_md_files_by_name_never_hidden_or_underscored(tmp_path):
+    """Articles are the folder's .txt and .md files in any case, by name; hidden files,
+    files starting with an underscore, other suffixes and folders are not articles."""
+    names = [
+        "b.MD", "a.txt", "c.tar.md", "d.md.bak", "e.Txt", ".md", ".hidden.md", "_draft.md",
+        "md", "notes.mdx", "x..txt", "ztxt", "f. md",
+    ]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_text("text", "utf-8")
+    (tmp_path / "folder.md").mkdir()
+    found = [path.name for path in corpus.article_files(tmp_path)]
+    assert found == ["a.txt", "b.MD", "c.tar.md", "e.Txt", "x..txt"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def test_a_bad_file_is_reported_from_a_worker(folder, tmp_path):
 
 def test_small_corpora_stay_in_this_process(monkeypatch):
     """The bundled corpus never waits for worker processes to start."""
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", None)  # would fail if used
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", None)  # would fail if used
     paths = article_files(ROOT / "corpus")
     assert len(paths) < PARALLEL_MIN
     (batch,) = process_all(paths, workers=2)
