@@ -139,6 +139,23 @@ def test_a_place_shortened_in_chat_searches_by_its_full_name():
     assert ("new", "orlean") in nola.phrases  # terms are stems
 
 
+def test_a_negation_typed_without_its_apostrophe_is_still_a_negation():
+    """ "the lapd wont be part of it" asks what "the LAPD won't be part of it" asks: a
+    refusal, which articles word as "would not"; and "... or nah" at the end is chat."""
+    from bot.engine.query import analyse
+
+    for typed, written in [
+        ("who said the lapd wont be part of it", "who said the lapd won't be part of it"),
+        ("which cops wouldnt help ice", "which police wouldn't help ice"),
+        ("why doesnt ice need a warrant", "why doesn't ice need a warrant"),
+    ]:
+        assert clean(typed) == written
+        assert "not" in {c.term for c in analyse(clean(typed))}
+    assert clean("did pelosi say anything after the delay or nah") == (
+        "did pelosi say anything after the delay"
+    )
+
+
 def test_the_country_typed_usa_searches_for_how_articles_write_it():
     """ "who scored for the usa" finds "the United States", and the pronoun "us" stays a
     pronoun ("tell us what happened" does not search for the country)."""
