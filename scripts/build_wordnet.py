@@ -316,13 +316,36 @@ def write_table(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def write_lexicon(path: Path, words: list[str]) -> None:
+    """Every one-word lemma WordNet has, in lower case (proper nouns too: "brooklyn",
+    "plaintiff", "parole"): what tells a word typed as meant from a typo
+    (`bot.engine.wordnet.is_word`). Stopwords are kept: "canned" is a form of "can"."""
+    lines = [
+        "# Every one-word lemma of WordNet 3.0 (Princeton University), lower case, made by "
+        "scripts/build_wordnet.py. License: WORDNET-LICENSE.",
+    ]
+    path.write_text("\n".join(lines + words) + "\n", encoding="utf-8")
+
+
+def lexicon_words(wn) -> list[str]:
+    """The lexicon's words: one-word lemma names of letters only, lower case, sorted."""
+    found = {
+        name.lower()
+        for pos in POS_ORDER
+        for name in wn.all_lemma_names(pos)
+        if name.isascii() and name.isalpha()
+    }
+    return sorted(found)
+
+
 def write_license(copyright_file: Path, path: Path) -> None:
     """WordNet's license as Debian's wordnet-base states it, with a line on what it covers."""
     text = copyright_file.read_text(encoding="utf-8")
     stanza = text.split("License: WordNet3.0\n", 1)[1].split("\n\n", 1)[0]
     body = "\n".join("" if ln.strip() == "." else ln[1:] for ln in stanza.splitlines())
     path.write_text(
-        "bot/engine/data/wordnet.tsv is derived from WordNet 3.0 by scripts/build_wordnet.py.\n"
+        "bot/engine/data/wordnet.tsv and bot/engine/data/lexicon.txt are derived from "
+        "WordNet 3.0 by scripts/build_wordnet.py.\n"
         "WordNet's license (from the copyright file of Debian's wordnet-base package):\n\n"
         f"{body}\n",
         encoding="utf-8",
@@ -336,16 +359,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DATA, help="folder to write to")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as staging:
-        graph = read_graph(open_wordnet(args.wordnet, Path(staging)))
+        reader = open_wordnet(args.wordnet, Path(staging))
+        graph = read_graph(reader)
+        lexicon = lexicon_words(reader)
     table = relate(graph, load_stopwords())
     inflections = inflection_rows(table, graph, read_exceptions(args.wordnet))
     blocked = blockers(table, graph, inflections)
     write_table(args.out / "wordnet.tsv", table, graph, blocked, inflections)
+    write_lexicon(args.out / "lexicon.txt", lexicon)
     write_license(args.copyright, args.out / "WORDNET-LICENSE")
     size = (args.out / "wordnet.tsv").stat().st_size
     print(
         f"{len(table)} words with related words, {len(blocked)} without, "
-        f"{sum(map(len, inflections.values()))} inflections; {size / 1e6:.2f} MB"
+        f"{sum(map(len, inflections.values()))} inflections; {size / 1e6:.2f} MB; "
+        f"lexicon {len(lexicon)} words, {(args.out / 'lexicon.txt').stat().st_size / 1e6:.2f} MB"
     )
     return 0
 

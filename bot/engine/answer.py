@@ -452,12 +452,12 @@ def _first_reads() -> None:
 
 
 def _english(word: str) -> bool:
-    """Whether a lower-case word is a word as written, not a typo: WordNet knows its base
-    form, the thesaurus lists it ("socal" is no typo of "local"), or the word vectors'
-    vocabulary holds it whole."""
-    from bot.engine.wordnet import base_forms  # loads with the first question's WordNet use
+    """Whether a lower-case word is a word as written, not a typo: WordNet has it or its
+    base form ("plaintiff", "torched", "brooklyn"), the thesaurus lists it ("socal" is no
+    typo of "local"), or the word vectors' vocabulary holds it whole."""
+    from bot.engine.wordnet import base_forms, is_word  # loaded when first used
 
-    if base_forms(word) or in_thesaurus(word):
+    if base_forms(word) or in_thesaurus(word) or is_word(word):
         return True
     found = meaning.vectors()
     return found is not None and found.whole_word(word)

@@ -16,6 +16,7 @@ from importlib import resources
 log = logging.getLogger(__name__)
 
 TABLE = "data/wordnet.tsv"
+LEXICON = "data/lexicon.txt"
 INFLECTIONS_MARK = "# inflections"
 PARTS_OF_SPEECH = "nvar"
 
@@ -106,6 +107,34 @@ def table() -> Table:
     loaded = parse(text)
     log.debug("WordNet table: %d words", len(loaded.entries))
     return loaded
+
+
+@cache
+def lexicon() -> frozenset[str]:
+    """Every one-word lemma WordNet has, lower case (`bot/engine/data/lexicon.txt`), read
+    once on first use."""
+    try:
+        text = resources.files("bot.engine").joinpath(LEXICON).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise WordNetTableError(
+            f"The WordNet lexicon bot/engine/{LEXICON} is missing or unreadable ({error}); "
+            "it ships with the code: restore it from git or run scripts/build_wordnet.py."
+        ) from error
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+@lru_cache(maxsize=8192)
+def is_word(word: str) -> bool:
+    """Whether a lower-case word is an English word or a form of one as WordNet has it
+    ("plaintiff", "torched", "hondurans", "brooklyn"), by its exception lists and suffix
+    rules in any part of speech: a word typed as meant, not a typo."""
+    known = lexicon()
+    if word in known:
+        return True
+    inflections = table().inflections
+    return any(
+        base in known for pos in PARTS_OF_SPEECH for base in candidates(word, pos, inflections)
+    )
 
 
 def candidates(word: str, pos: str, inflections: Inflections) -> list[str]:

@@ -109,6 +109,32 @@ def test_a_short_word_typed_with_two_letters_swapped_is_read_as_the_corpus_spell
     assert spelt("did he sing it") == "did he sing it"
 
 
+@pytest.mark.parametrize(
+    ("typed", "near"),
+    [
+        ("what did the daca plaintiff say", "plantiff"),  # an article's own typo
+        ("which towns got torched by the fire", "touched"),
+        ("when can she get parole", "patrole"),
+        ("who ran the class in brooklyn", "brookly"),
+        ("how latino is the congregation", "lating"),
+        ("who found the bodies of oscar and valeria", "scar"),
+        ("now that muilenburg got canned", "manned"),  # a form of "can", a stopword
+    ],
+)
+def test_an_english_word_or_a_name_the_corpus_lacks_is_not_respelt(typed, near):
+    """A word WordNet has, or a form of one, is typed as meant, even when the articles
+    have a word one letter away: "plaintiff" is not the "plantiff" of an article's typo,
+    "brooklyn" not "brookly"; while "polise" still reads as "police"."""
+    from bot.engine.answer import _english
+    from bot.engine.text import normalize_word
+
+    known = {normalize_word(near): 2.0, "polic": 1.0}
+    assert respell(typed, known.get, normalize_word, _english) == typed
+    assert respell("which polise refused", known.get, normalize_word, _english) == (
+        "which police refused"
+    )
+
+
 def test_a_real_word_the_corpus_lacks_is_not_turned_into_another():
     """'stock' is no typo of 'stick': a word no article has tells the bot it may not know,
     and names (capitalised) stay as written."""

@@ -97,6 +97,36 @@ def test_a_missing_table_is_a_clear_error(fresh_table, monkeypatch):
         related("delay")
 
 
+@pytest.mark.parametrize(
+    ("word", "known"),
+    [
+        ("plaintiff", True),
+        ("parole", True),
+        ("hondurans", True),  # a noun's plural, of a proper noun
+        ("torched", True),  # a verb's past
+        ("canned", True),  # of "can", which the related-words table leaves out
+        ("brooklyn", True),
+        ("polise", False),
+        ("goverment", False),
+        ("neighborhod", False),
+    ],
+)
+def test_the_lexicon_knows_english_words_and_their_forms_but_not_typos(word, known):
+    assert wordnet.is_word(word) is known
+
+
+def test_a_missing_lexicon_is_a_clear_error(monkeypatch):
+    """Without the lexicon file the error names it and says how to get it back."""
+    monkeypatch.setattr(wordnet, "LEXICON", "data/no-such-lexicon.txt")
+    wordnet.lexicon.cache_clear()
+    try:
+        with pytest.raises(WordNetTableError, match="restore it from git"):
+            wordnet.lexicon()
+    finally:
+        monkeypatch.undo()
+        wordnet.lexicon.cache_clear()
+
+
 def test_the_builder_relates_only_senses_common_to_both_words():
     """The generator's policy: a word's rare sense, or a too general verb, relates nothing."""
     builder = load_builder()
