@@ -182,6 +182,17 @@ def test_a_negation_typed_without_its_apostrophe_is_still_a_negation():
     )
 
 
+def test_everyday_short_forms_read_as_the_words_they_stand_for():
+    """Chat's contractions without apostrophes, units and fillers: no word of these is a
+    word no article has."""
+    assert clean("fyi theyre saying the avg wait is 3 wks") == (
+        "they're saying the average wait is 3 weeks"
+    )
+    assert clean("whats the amt the atty asked for, aka the fee") == (
+        "what is the amount the attorney asked for, also known as the fee"
+    )
+
+
 def test_the_country_typed_usa_searches_for_how_articles_write_it():
     """ "who scored for the usa" finds "the United States", and the pronoun "us" stays a
     pronoun ("tell us what happened" does not search for the country)."""
