@@ -191,6 +191,9 @@ def test_everyday_short_forms_read_as_the_words_they_stand_for():
     assert clean("whats the amt the atty asked for, aka the fee") == (
         "what is the amount the attorney asked for, also known as the fee"
     )
+    assert clean("how long did they think the raids wld go on sry") == (
+        "how long did they think the raids would go on"
+    )
 
 
 def test_the_country_typed_usa_searches_for_how_articles_write_it():
