@@ -94,17 +94,21 @@ def parse(text: str) -> Table:
     return Table(entries, inflections)
 
 
+def _bundled(path: str, what: str) -> str:
+    """The text of a data file that ships with the code, or a clear error naming it."""
+    try:
+        return resources.files("bot.engine").joinpath(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise WordNetTableError(
+            f"The WordNet {what} bot/engine/{path} is missing or unreadable ({error}); "
+            "it ships with the code: restore it from git or run scripts/build_wordnet.py."
+        ) from error
+
+
 @cache
 def table() -> Table:
     """The bundled table, read once on first use."""
-    try:
-        text = resources.files("bot.engine").joinpath(TABLE).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise WordNetTableError(
-            f"The WordNet table bot/{TABLE} is missing or unreadable ({error}); "
-            "it ships with the code: restore it from git or run scripts/build_wordnet.py."
-        ) from error
-    loaded = parse(text)
+    loaded = parse(_bundled(TABLE, "table"))
     log.debug("WordNet table: %d words", len(loaded.entries))
     return loaded
 
@@ -113,13 +117,7 @@ def table() -> Table:
 def lexicon() -> frozenset[str]:
     """Every one-word lemma WordNet has, lower case (`bot/engine/data/lexicon.txt`), read
     once on first use."""
-    try:
-        text = resources.files("bot.engine").joinpath(LEXICON).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise WordNetTableError(
-            f"The WordNet lexicon bot/engine/{LEXICON} is missing or unreadable ({error}); "
-            "it ships with the code: restore it from git or run scripts/build_wordnet.py."
-        ) from error
+    text = _bundled(LEXICON, "lexicon")
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
