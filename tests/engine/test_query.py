@@ -238,6 +238,25 @@ def test_how_often_and_dealing_with_someone_search_the_news_words():
 
 
 @pytest.mark.parametrize(
+    ("question", "word", "term"),
+    [
+        ("when did the families get mailed", "mail", "letter"),
+        ("will they check the house for papers", "paper", "document"),
+        ("how long has the lady been hiding from the feds", "hide", "dodg"),
+        ("how old is the lady from the nursery", "ladi", "woman"),
+        ("what were ppl outside the plant yelling", "yell", "chant"),
+        ("why did the engine malfunction", "malfunct", "fail"),
+        ("what are these removals supposed to accomplish", "accomplish", "goal"),
+        ("who found the photo", "photo", "imag"),
+    ],
+)
+def test_everyday_paraphrases_search_the_words_news_writes(question, word, term):
+    """Ordinary words for what articles say in their own words: a letter in the mail,
+    documents for papers, a woman for a lady, chanting for yelling."""
+    assert term in concept(question, word).weights
+
+
+@pytest.mark.parametrize(
     ("question", "speaker"),
     [
         ("what did schumer say about it", ["schumer"]),
