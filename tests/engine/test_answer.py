@@ -423,14 +423,12 @@ def test_a_list_given_in_one_sentence_that_says_the_question_once_is_read(tmp_pa
     [
         ("Prosecutors said the cartel dealt in heroin, cocaine, marijuana and fentanyl.", True),
         ("raids in Atlanta, Baltimore, Chicago and Denver", True),
-        ("The mayor, who spoke Friday, said no.", True),  # a lift, not an answer: the judge reads it
+        ("The mayor, who spoke Friday, said no.", True),  # lifted; the judge decides
         ("Outbreaks of scabies, shingles and chickenpox", False),  # one comma: not kept (measured)
         ("The mayor said the police would not help.", False),
     ],
 )
-def test_an_enumeration_is_three_short_items_two_of_them_followed_by_a_comma(
-    sentence, enumerates
-):
+def test_an_enumeration_is_three_short_items_two_of_them_followed_by_a_comma(sentence, enumerates):
     """What the first phase lifts for a list question; the pattern starts only where an item
     can, which finds what the plain pattern finds (checked on every bundled sentence)."""
     from bot.engine.retrieval import ENUMERATION
@@ -446,4 +444,3 @@ def test_an_enumeration_is_three_short_items_two_of_them_followed_by_a_comma(
         for start, end in sentence_spans(text):
             piece = fold(text[start:end])
             assert lifted(piece) is bool(plain.search(piece))
-
