@@ -54,9 +54,10 @@ class Count(Shape):
     def search(self, text: str) -> bool:
         """As the number shape finds it in `text` with the hidden forms blanked out, which
         only digits need: no hidden form holds a number word, or the words "no one"."""
-        if self.words and not self.words.isdisjoint(_WORD.findall(caseless(text))):
+        found = _WORD.findall(caseless(text))
+        if self.words and not self.words.isdisjoint(found):
             return True
-        if _ONE.search(text):
+        if "one" in found and _ONE.search(text):
             return True
         if self.pattern is None or not self.pattern.search(text):
             return False
