@@ -34,6 +34,7 @@ SHARED_DIRS = [
     os.path.join(ROOT, "eval", "train", "pages"),
     os.path.join(ROOT, "eval", "train2", "pages"),
     os.path.join(ROOT, "eval", "train3", "pages"),
+    os.path.join(ROOT, "eval", "train4", "pages"),
 ]
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 PAGE_NUMBER = re.compile(r"^t[r234]-(\d{2})-")
