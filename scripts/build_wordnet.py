@@ -4,7 +4,9 @@
 Run by developers, never at run time. It reads WordNet 3.0 with nltk's own
 `WordNetCorpusReader` from a folder of WordNet's database files (Debian's `wordnet-base`
 installs them under /usr/share/wordnet; nothing is downloaded) and also writes
-bot/engine/data/WORDNET-LICENSE, WordNet's license, which must ship with a table derived from it:
+bot/engine/data/lexicon.txt (every one-word lemma, lower case: what tells a word typed as meant
+from a typo) and bot/engine/data/WORDNET-LICENSE, WordNet's license, which must ship with
+what is derived from it:
 
     apt-get install -y wordnet-base
     .venv/bin/python scripts/build_wordnet.py [--wordnet /usr/share/wordnet]
