@@ -455,9 +455,9 @@ def _english(word: str) -> bool:
     """Whether a lower-case word is a word as written, not a typo: WordNet has it or its
     base form ("plaintiff", "torched", "brooklyn"), the thesaurus lists it ("socal" is no
     typo of "local"), or the word vectors' vocabulary holds it whole."""
-    from bot.engine.wordnet import base_forms, is_word  # loaded when first used
+    from bot.engine.wordnet import is_word  # loaded when first used
 
-    if base_forms(word) or in_thesaurus(word) or is_word(word):
+    if in_thesaurus(word) or is_word(word):  # WordNet's lexicon holds every base form
         return True
     found = meaning.vectors()
     return found is not None and found.whole_word(word)
