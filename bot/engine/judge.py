@@ -62,6 +62,7 @@ FEATURES = {
     "named_speaks": "for what-did-X-say: the quote names X (or a pronoun for X) and speaks",
     "position": "where the quote starts in its article (0 = the top, 1 = the end)",
     "counts_asked": "for how many/much: a number in it counts one of the question's words",
+    "counting": "1 when the question asks how many or how much",
     "soft_cover": "coverage where a word close in meaning counts as far as it is close",
     "soft_crux": "how close in meaning its nearest word is to the question's heaviest word",
     "soft_gap": "its soft coverage less the best candidate's (0 for the best)",
@@ -83,7 +84,7 @@ RISES = {
     **dict.fromkeys(
         "passage_rank missing_most names_missing names_missing_quote name_missing_any "
         "time_missing unknown_words best_names_missing best_time_missing "
-        "names_missing_all".split(),
+        "names_missing_all count_unmet".split(),
         -1,
     ),
 }
@@ -107,6 +108,8 @@ QUESTION_FEATURES = {
     "best_dense": "the best candidate's closeness to the question as whole texts",
     "best_kind_held": "the best candidate holds the kind of answer asked for",
     "best_counts_asked": "the best candidate's number counts what the question counts",
+    "count_unmet": "the question asks how many or how much, and the best candidate gives no "
+    "figure that counts what it asks (a count of something else, or none)",
     "any_counts_asked": "one of the best five candidates' numbers counts what is asked",
     "any_named_speaks": "one of the best five quotes has the person asked about speaking",
     "best_position": "where the best candidate stands in its article",
@@ -271,6 +274,7 @@ def question_features(
         "best_dense": best["dense"],
         "best_kind_held": best["kind_held"],
         "best_counts_asked": best["counts_asked"],
+        "count_unmet": best["counting"] * (1.0 - best["counts_asked"]),
         "any_counts_asked": max(read[i]["counts_asked"] for i in order[:5]),
         "any_named_speaks": max(read[i]["named_speaks"] for i in order[:5]),
         "best_position": best["position"],
@@ -321,6 +325,7 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> Rows:
     close = _closeness(reading, found, [weighed[k][0] for k in named], context)
     count = len(found)
     kind = asked.kind
+    counting = kind in ("number", "money")
     listing = float(asked.listing)
     nothing = np.zeros(count)
     names_missing = names_missing_quote = nothing
@@ -363,9 +368,10 @@ def describe(reading: Reading, found: Sequence[Candidate]) -> Rows:
         ],
         "position": [c.start / max(len(c.source.text), 1) for c in found],
         "counts_asked": [
-            float(kind in ("number", "money") and held == 1.0 and counts_what_is_asked(asked, c))
+            float(counting and held == 1.0 and counts_what_is_asked(asked, c))
             for c, held in zip(found, kind_held, strict=True)
         ],
+        "counting": [float(counting)] * count,
         "soft_cover": soft_cover,
         "soft_crux": close[:, crux] if crux >= 0 else nothing,
         "soft_gap": soft_cover - soft_cover.max(),

@@ -272,14 +272,27 @@ _COUNT = re.compile(
 )
 
 
+# The words that count people in general ("how many ppl ..."): a count of a named place's
+# people answers them too ("Houstonians").
+_PEOPLE = frozenset(
+    t for w in ("people", "persons", "folks", "individuals") if (t := normalize_word(w))
+)
+
+
 def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
     """Whether a number in the quote counts what the question counts ("how many ppl" and
-    "35 people", "how much aid" and "$4.5 billion in aid"): one of the two words after it is
-    a word the question counts (or, when it names none, any of its words)."""
+    "35 people", "how much aid" and "$4.5 billion in aid"): one of the words after it is a
+    word the question counts (or, when it names none, any of its words). People in general
+    are counted by the people of a place the question names: "how many ppl in houston" and
+    "one in four Houstonians", not "10 cities including Houston"."""
     wanted = asked.measured or asked.words
+    places = [w for w in asked.words if len(w) >= 4] if wanted <= _PEOPLE else []
     for match in _COUNT.finditer(candidate.text):
         for word in match.group(2).split():
             if normalize_word(word) in wanted:
+                return True
+            plain = word.lower().removesuffix("'s").removesuffix("’s").strip("'’-")
+            if any(plain.startswith(w) and len(plain) > len(w) for w in places):
                 return True
     return False
 

@@ -10,7 +10,14 @@ import pytest
 
 from bot.engine.answer import Engine, _name_terms
 from bot.engine.compose import pick
-from bot.engine.judge import FEATURES, QUESTION_FEATURES, Judge, Trees, fitted
+from bot.engine.judge import (
+    FEATURES,
+    QUESTION_FEATURES,
+    Judge,
+    Trees,
+    fitted,
+    question_features,
+)
 from tests.conftest import engine_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +137,54 @@ def test_how_many_reads_which_numbers_count_what_is_asked_in_the_articles_words(
     assert rows["a"]["counts_asked"] == 1.0
     assert rows["b"]["kind_held"] == 1.0 and rows["b"]["counts_asked"] == 0.0
     assert rows["c"]["kind_held"] == 0.0
+
+
+def test_how_many_with_no_figure_counting_what_is_asked_is_weighed_as_unmet(tmp_path):
+    """The answerability model reads whether the best quote's figure counts what a how-many
+    question asks: "two dogs" does not answer how many migrants were held, however well its
+    other words match; "three immigrants were detained" does; a who question counts nothing,
+    so nothing is unmet. The fitted model never reads an unmet count as a reason to answer."""
+    docs = {
+        "a.md": "In Springfield, three immigrants were detained during the protest.",
+        "b.md": "In Springfield, two dogs ran onto the field during the protest.",
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+
+    def unmet(engine: Engine, question: str) -> float:
+        judged = engine.judged(question)
+        return question_features(judged.candidates, judged.rows)["count_unmet"]
+
+    (tmp_path / "both").mkdir()
+    (tmp_path / "dogs").mkdir()
+    engine = engine_of(tmp_path / "both", docs)
+    assert unmet(engine, "how many migrants were held at the springfield protest") == 0.0
+    assert unmet(engine, "who was held at the springfield protest") == 0.0
+    without = engine_of(tmp_path / "dogs", {k: v for k, v in docs.items() if k != "a.md"})
+    assert unmet(without, "how many migrants were held at the springfield protest") == 1.0
+    weights = dict(zip(fitted().answerable.features, fitted().answerable.weights, strict=True))
+    assert weights["count_unmet"] <= 0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unmet"),
+    [
+        ("About one in four Springfielders was born abroad, the census says.", 0.0),
+        ("Raids were planned in 10 cities including Springfield, born of a new policy.", 1.0),
+    ],
+)
+def test_how_many_people_is_counted_by_the_people_of_the_place_asked_about(
+    tmp_path, sentence, unmet
+):
+    """"How many ppl in springfield" is answered by a count of Springfielders, and not by a
+    count of cities that names Springfield."""
+    docs = {
+        "a.md": sentence,
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    judged = engine_of(tmp_path, docs).judged("how many ppl in springfield were born abroad")
+    assert question_features(judged.candidates, judged.rows)["count_unmet"] == unmet
 
 
 def test_a_list_answer_opens_with_the_quote_the_judge_rates_best(engine):
