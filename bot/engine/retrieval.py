@@ -291,9 +291,10 @@ def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
         for word in match.group(2).split():
             if normalize_word(word) in wanted:
                 return True
-            plain = word.lower().removesuffix("'s").removesuffix("’s").strip("'’-")
-            if any(plain.startswith(w) and len(plain) > len(w) for w in places):
-                return True
+            if places:
+                plain = word.lower().removesuffix("'s").removesuffix("’s").strip("'’-")
+                if any(plain.startswith(w) and len(plain) > len(w) for w in places):
+                    return True
     return False
 
 

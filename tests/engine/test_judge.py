@@ -176,8 +176,8 @@ def test_how_many_with_no_figure_counting_what_is_asked_is_weighed_as_unmet(tmp_
 def test_how_many_people_is_counted_by_the_people_of_the_place_asked_about(
     tmp_path, sentence, unmet
 ):
-    """"How many ppl in springfield" is answered by a count of Springfielders, and not by a
-    count of cities that names Springfield."""
+    """Asked "how many ppl in springfield", a count of Springfielders answers; a count of
+    cities that names Springfield does not."""
     docs = {
         "a.md": sentence,
         "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
