@@ -74,6 +74,15 @@ def test_a_question_asking_for_several_answers_is_told(question, listing):
     assert is_list_question(question) is listing
 
 
+def test_left_out_also_searches_for_what_news_writes_for_it():
+    """A place "left out" of an operation is one news calls spared, exempted or unaffected;
+    the phrase counts only as a whole ("left" alone is no synonym)."""
+    concepts = analyse("why did new orleans get left out of the raids")
+    weights = {t: w for c in concepts for t, w in c.weights.items()}
+    assert 0 < weights["exempt"] < 1.0 and 0 < weights["unaffect"] < 1.0
+    assert not any("exempt" in c.weights for c in analyse("who left the meeting early"))
+
+
 def test_a_several_word_synonym_covers_only_when_all_its_words_are_there():
     """ "citi" alone does not stand for "New York City"; "new york city" does."""
     coverage = Coverage([concept("what did nyc do", "nyc")])
