@@ -286,14 +286,15 @@ def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
     are counted by the people of a place the question names: "how many ppl in houston" and
     "one in four Houstonians", not "10 cities including Houston"."""
     wanted = asked.measured or asked.words
-    places = [w for w in asked.words if len(w) >= 4] if wanted <= _PEOPLE else []
+    # The question's words a name for a place's people grows from (houston: Houstonians).
+    roots = [w for w in asked.words if len(w) >= 4] if wanted <= _PEOPLE else []
     for match in _COUNT.finditer(candidate.text):
         for word in match.group(2).split():
             if normalize_word(word) in wanted:
                 return True
-            if places:
+            if roots:
                 plain = word.lower().removesuffix("'s").removesuffix("’s").strip("'’-")
-                if any(plain.startswith(w) and len(plain) > len(w) for w in places):
+                if any(plain.startswith(w) and len(plain) > len(w) for w in roots):
                     return True
     return False
 
