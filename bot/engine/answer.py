@@ -132,6 +132,7 @@ class Judged:
     rows: Sequence[dict[str, float]]  # per candidate, its features (`judge.Rows`)
     names: Callable[[Candidate], set[str]] = set  # the names a quote gives the question not
     required: Callable[[Candidate], bool] | None = None  # what every quote must hold
+    terms: frozenset[Term] = frozenset()  # the question's terms and the words standing in
 
 
 class Engine:
@@ -300,6 +301,7 @@ class Engine:
             rows,
             names,
             requirement(wanted, own_names, _speakers(text, concepts), self._term_key),
+            frozenset(self._term_key(t) for t in own),
         )
 
     def _in_conversation(
@@ -339,6 +341,7 @@ class Engine:
             judged.names,
             judged.required,
             self.judge.relative,
+            judged.terms,
         )
 
     # -- reading the store ------------------------------------------------------------

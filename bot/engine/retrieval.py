@@ -157,14 +157,23 @@ def asked(
     )
 
 
+# Words that, right after "how many" or "how much", say it counts nothing named: "how much
+# did boeing lose" asks a sum, "how much money" the money itself.
+_COUNTS_NOTHING = frozenset(
+    "did does do is are was were will would has have had can could should money cash dollars "
+    "bucks".split()
+)
+
+
 def _measured(question: str, concepts: list[Concept]) -> frozenset[str]:
     """What "how many ..." counts: the next two words that do not frame the question ("how
     many ppl got ...": people), with the words that also count for them (a migrant is an
-    immigrant)."""
+    immigrant). Nothing when a verb or money comes first ("how much did it cost")."""
     framing = {c.term for c in concepts if c.framing}
     counted = {
         t
         for match in _HOW_MANY.finditer(question)
+        if match.group(1).split()[0].lower() not in _COUNTS_NOTHING
         for word in match.group(1).split()
         if (t := normalize_word(word)) is not None and t not in framing
     }
@@ -282,9 +291,12 @@ _PEOPLE = frozenset(
 def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
     """Whether a number in the quote counts what the question counts ("how many ppl" and
     "35 people", "how much aid" and "$4.5 billion in aid"): one of the words after it is a
-    word the question counts (or, when it names none, any of its words). People in general
+    word the question counts (or, when it names none, any of its words; for a sum, any
+    sum the quote holds). People in general
     are counted by the people of a place the question names: "how many ppl in houston" and
     "one in four Houstonians", not "10 cities including Houston"."""
+    if asked.kind == "money" and not asked.measured:
+        return True  # any sum answers "how much did it cost"
     wanted = asked.measured or asked.words
     # The question's words a name for a place's people grows from (houston: Houstonians).
     roots = [w for w in asked.words if len(w) >= 4] if wanted <= _PEOPLE else []

@@ -187,6 +187,22 @@ def test_how_many_people_is_counted_by_the_people_of_the_place_asked_about(
     assert question_features(judged.candidates, judged.rows)["count_unmet"] == unmet
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["how much did the springfield plant lose last year", "how much money did springfield lose"],
+)
+def test_how_much_a_sum_is_met_by_any_sum(tmp_path, question):
+    """Asked "how much did it lose", the bot wants a sum, not a count of what follows ("did",
+    "money"): a quote giving a loss in dollars meets it, whatever words follow the figure."""
+    docs = {
+        "a.md": "The Springfield plant reported a loss of $2.9 billion in the second quarter.",
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    judged = engine_of(tmp_path, docs).judged(question)
+    assert question_features(judged.candidates, judged.rows)["count_unmet"] == 0.0
+
+
 def test_a_list_answer_opens_with_the_quote_the_judge_rates_best(engine):
     """A list prefers quotes that name someone new, but its first quote is the best-rated
     one even when it names no one ("who were the targets": families, not people)."""
@@ -250,3 +266,25 @@ def test_a_quote_is_shown_with_the_short_sentence_that_opens_it(tmp_path):
     alone.score, pair.score = 0.5, 0.4
     chosen = pick(judged.candidates, 0.1, 5, False, lambda c: set())
     assert [group[0] for group in chosen] == [pair]
+
+
+def test_quotes_saying_the_question_s_words_about_different_places_are_both_shown(tmp_path):
+    """Two departments refusing in the question's own words are two answers, not one said
+    twice: the second is shown before a quote that only mentions the police, although it
+    shares most of its words with the first."""
+    docs = {
+        "a.md": "Springfield police will not help federal immigration agents make arrests, "
+        "the chief said.",
+        "b.md": "Shelbyville police will not help federal immigration agents make arrests, "
+        "its mayor said.",
+        "c.md": "Tom Park, who leads the police union, stood by the mayor at city hall on Monday.",
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    judged = engine_of(tmp_path, docs).judged(
+        "will police help federal immigration agents make arrests"
+    )
+    for c in judged.candidates:
+        c.score = {"a": 0.9, "b": 0.5, "c": 0.45}.get(c.source.id, 0.0)
+    chosen = pick(judged.candidates, 0.1, 2, False, lambda c: set(), None, 0.0, judged.terms)
+    assert [group[0].source.id for group in chosen] == ["a", "b"]
