@@ -170,14 +170,16 @@ def _measured(question: str, concepts: list[Concept]) -> frozenset[str]:
     many ppl got ...": people), with the words that also count for them (a migrant is an
     immigrant). Nothing when a verb or money comes first ("how much did it cost")."""
     framing = {c.term for c in concepts if c.framing}
-    counted = {
+    counted = [
         t
         for match in _HOW_MANY.finditer(question)
         if match.group(1).split()[0].lower() not in _COUNTS_NOTHING
         for word in match.group(1).split()
         if (t := normalize_word(word)) is not None and t not in framing
-    }
-    return frozenset(counted).union(*(c.weights for c in concepts if c.term in counted))
+    ]
+    # Only the words that stand in for them alone: "ice agents" counts agents, not the
+    # immigrants one word of "Immigration and Customs Enforcement" would.
+    return frozenset(counted).union(*(c.synonyms for c in concepts if c.term in counted))
 
 
 def concept_weights(concepts: list[Concept], index: Index) -> list[float]:

@@ -288,3 +288,23 @@ def test_quotes_saying_the_question_s_words_about_different_places_are_both_show
         c.score = {"a": 0.9, "b": 0.5, "c": 0.45}.get(c.source.id, 0.0)
     chosen = pick(judged.candidates, 0.1, 2, False, lambda c: set(), None, 0.0, judged.terms)
     assert [group[0].source.id for group in chosen] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unmet"),
+    [
+        ("Twelve ICE agents knocked on doors in Springfield on Sunday.", 0.0),
+        ("ICE said in Springfield that thousands of immigrants would be deported.", 1.0),
+    ],
+)
+def test_how_many_ice_agents_is_not_counted_by_immigrants(tmp_path, sentence, unmet):
+    """ICE stands for Immigration and Customs Enforcement, but a count of immigrants does
+    not answer how many ICE agents came: only the words that stand alone for the counted
+    ones count."""
+    docs = {
+        "a.md": sentence,
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    judged = engine_of(tmp_path, docs).judged("how many ice agents came to springfield")
+    assert question_features(judged.candidates, judged.rows)["count_unmet"] == unmet
