@@ -196,6 +196,14 @@ def test_everyday_short_forms_read_as_the_words_they_stand_for():
     )
 
 
+def test_months_and_weekdays_typed_short_read_as_articles_write_them():
+    """ "by sept 9" and "on thurs" are dates the articles spell out; "sat" and "wed" stay
+    words (sat down, newly wed)."""
+    assert clean("how many ppl died by sept 9") == "how many people died by september 9"
+    assert clean("what happened on thurs jan 3") == "what happened on thursday january 3"
+    assert clean("who sat with the mayor") == "who sat with the mayor"
+
+
 def test_the_country_typed_usa_searches_for_how_articles_write_it():
     """ "who scored for the usa" finds "the United States", and the pronoun "us" stays a
     pronoun ("tell us what happened" does not search for the country)."""
