@@ -166,6 +166,18 @@ def test_how_many_with_no_figure_counting_what_is_asked_is_weighed_as_unmet(tmp_
     assert weights["count_unmet"] <= 0
 
 
+def _unmet(folder, sentence: str, question: str) -> float:
+    """Whether `question`'s count is unmet when `sentence` is the only article that could
+    answer it (two unrelated articles beside it)."""
+    docs = {
+        "a.md": sentence,
+        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
+        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
+    }
+    judged = engine_of(folder, docs).judged(question)
+    return question_features(judged.candidates, judged.rows)["count_unmet"]
+
+
 @pytest.mark.parametrize(
     ("sentence", "unmet"),
     [
@@ -178,13 +190,7 @@ def test_how_many_people_is_counted_by_the_people_of_the_place_asked_about(
 ):
     """Asked "how many ppl in springfield", a count of Springfielders answers; a count of
     cities that names Springfield does not."""
-    docs = {
-        "a.md": sentence,
-        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
-        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
-    }
-    judged = engine_of(tmp_path, docs).judged("how many ppl in springfield were born abroad")
-    assert question_features(judged.candidates, judged.rows)["count_unmet"] == unmet
+    assert _unmet(tmp_path, sentence, "how many ppl in springfield were born abroad") == unmet
 
 
 @pytest.mark.parametrize(
@@ -194,13 +200,22 @@ def test_how_many_people_is_counted_by_the_people_of_the_place_asked_about(
 def test_how_much_a_sum_is_met_by_any_sum(tmp_path, question):
     """Asked "how much did it lose", the bot wants a sum, not a count of what follows ("did",
     "money"): a quote giving a loss in dollars meets it, whatever words follow the figure."""
-    docs = {
-        "a.md": "The Springfield plant reported a loss of $2.9 billion in the second quarter.",
-        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
-        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
-    }
-    judged = engine_of(tmp_path, docs).judged(question)
-    assert question_features(judged.candidates, judged.rows)["count_unmet"] == 0.0
+    loss = "The Springfield plant reported a loss of $2.9 billion in the second quarter."
+    assert _unmet(tmp_path, loss, question) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unmet"),
+    [
+        ("Twelve ICE agents knocked on doors in Springfield on Sunday.", 0.0),
+        ("ICE said in Springfield that thousands of immigrants would be deported.", 1.0),
+    ],
+)
+def test_how_many_ice_agents_is_not_counted_by_immigrants(tmp_path, sentence, unmet):
+    """ICE stands for Immigration and Customs Enforcement, but a count of immigrants does
+    not answer how many ICE agents came: only the words that stand alone for the counted
+    ones count."""
+    assert _unmet(tmp_path, sentence, "how many ice agents came to springfield") == unmet
 
 
 def test_a_list_answer_opens_with_the_quote_the_judge_rates_best(engine):
@@ -288,23 +303,3 @@ def test_quotes_saying_the_question_s_words_about_different_places_are_both_show
         c.score = {"a": 0.9, "b": 0.5, "c": 0.45}.get(c.source.id, 0.0)
     chosen = pick(judged.candidates, 0.1, 2, False, lambda c: set(), None, 0.0, judged.terms)
     assert [group[0].source.id for group in chosen] == ["a", "b"]
-
-
-@pytest.mark.parametrize(
-    ("sentence", "unmet"),
-    [
-        ("Twelve ICE agents knocked on doors in Springfield on Sunday.", 0.0),
-        ("ICE said in Springfield that thousands of immigrants would be deported.", 1.0),
-    ],
-)
-def test_how_many_ice_agents_is_not_counted_by_immigrants(tmp_path, sentence, unmet):
-    """ICE stands for Immigration and Customs Enforcement, but a count of immigrants does
-    not answer how many ICE agents came: only the words that stand alone for the counted
-    ones count."""
-    docs = {
-        "a.md": sentence,
-        "d.md": "A storm closed the coastal highway and crews cleared fallen trees.",
-        "e.md": "The school board met on Tuesday to discuss next year's timetable.",
-    }
-    judged = engine_of(tmp_path, docs).judged("how many ice agents came to springfield")
-    assert question_features(judged.candidates, judged.rows)["count_unmet"] == unmet
