@@ -294,9 +294,9 @@ def counts_what_is_asked(asked: Asked, candidate: Candidate) -> bool:
     """Whether a number in the quote counts what the question counts ("how many ppl" and
     "35 people", "how much aid" and "$4.5 billion in aid"): one of the words after it is a
     word the question counts (or, when it names none, any of its words; for a sum, any
-    sum the quote holds). People in general
-    are counted by the people of a place the question names: "how many ppl in houston" and
-    "one in four Houstonians", not "10 cities including Houston"."""
+    sum the quote holds). People in general are counted by the people of a place the
+    question names: "how many ppl in houston" and "one in four Houstonians", not "10 cities
+    including Houston"."""
     if asked.kind == "money" and not asked.measured:
         return True  # any sum answers "how much did it cost"
     wanted = asked.measured or asked.words
