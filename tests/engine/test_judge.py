@@ -301,5 +301,5 @@ def test_quotes_saying_the_question_s_words_about_different_places_are_both_show
     )
     for c in judged.candidates:
         c.score = {"a": 0.9, "b": 0.5, "c": 0.45}.get(c.source.id, 0.0)
-    chosen = pick(judged.candidates, 0.1, 2, False, lambda c: set(), None, 0.0, judged.terms)
+    chosen = pick(judged.candidates, 0.1, 2, False, lambda c: set(), question_terms=judged.terms)
     assert [group[0].source.id for group in chosen] == ["a", "b"]
