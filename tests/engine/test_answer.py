@@ -444,3 +444,44 @@ def test_an_enumeration_is_three_short_items_two_of_them_followed_by_a_comma(sen
         for start, end in sentence_spans(text):
             piece = fold(text[start:end])
             assert lifted(piece) is bool(plain.search(piece))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what did mcconnell say about the two week delay",
+        "what did cuomo say about the ice raids in new york",
+    ],
+)
+def test_what_someone_no_passage_names_said_is_not_answered_with_others_words(engine, question):
+    """The bundled articles never name McConnell or Cuomo: their passages on the delay and
+    on New York give Trump's, de Blasio's and the city's words, not theirs, so the bot says
+    it found nothing instead of quoting someone else."""
+    assert not engine.ask(question).quotes
+
+
+def test_what_someone_said_is_quoted_where_a_pronoun_far_from_their_name_stands_for_them(
+    tmp_path,
+):
+    """Lightfoot is named four sentences before "She said the police would not help": that
+    passage does not name her, but its pronoun stands for her, so it gives her words."""
+    docs = {
+        "chicago.md": (
+            "# Chicago braces for ICE raids\n\n"
+            "Chicago Mayor Lori Lightfoot spoke to reporters at City Hall on Friday.\n\n"
+            "The city has about 180,000 undocumented residents, according to estimates.\n\n"
+            "Community groups opened hotlines and trained volunteers over the week.\n\n"
+            "Churches on the Southwest Side planned vigils for Sunday.\n\n"
+            "She said the police would not help federal agents carry out the raids.\n"
+        ),
+        "houston.md": (
+            "# Houston waits for the raids\n\n"
+            "Houston police chief Art Acevedo said his officers would not take part in the "
+            "raids.\n"
+        ),
+        "other.md": "# Weather\n\nRain is expected in Washington over the weekend.\n",
+    }
+    answer = engine_of(tmp_path, docs).ask("what did lightfoot say about the police")
+    assert answer.quotes[0].text == (
+        "She said the police would not help federal agents carry out the raids."
+    )
