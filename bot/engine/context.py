@@ -57,6 +57,17 @@ ROLES = frozenset(
     )
 )
 
+# Titles and callings that also make a capitalised run a person, beyond the roles above:
+# the short forms news writes before a name ("State Rep.", "Dr.") and everyday callings.
+TITLES = frozenset(
+    tokenize(
+        "rep sen gov lt sgt dr prof det rev supt atty professor pastor reverend rabbi bishop "
+        "archbishop congressman congresswoman alderman alderwoman assemblyman assemblywoman "
+        "assemblymember councilmember deputy sergeant lieutenant detective activist organizer "
+        "founder lawyer economist analyst researcher manager executive ceo advocate coordinator"
+    )
+)
+
 _SAYING = (
     r"(?:said|says|told|tells|tweeted|wrote|writes|added|noted|argued|asked|urged|explained|"
     r"warned|announced|posted|insisted|declared|stated)"
@@ -122,7 +133,7 @@ def read(article: Article, spans: Sequence[tuple[int, int]]) -> Reading:
     persons = [
         surname
         for surname, terms in islice(descriptors.items(), MAX_NAMES)
-        if terms & ROLES or _speaks(text, surname)
+        if terms & ROLES or terms & TITLES or _speaks(text, surname)
     ]
     number = {surname: n for n, surname in enumerate(persons)}
     mentions = [(position, number[s], True) for position, s in full if s in number]

@@ -56,6 +56,25 @@ def test_a_pronoun_stands_for_the_last_person_named():
     assert not {*tokenize("Castellanos chief")} & referents
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "State Rep. Brenda Lopez Romero was the event's keynote speaker.",
+        "Dr. Anita Okafor ran the clinic for twenty years.",
+        "Professor Elena Ruiz studies migration in the region.",
+    ],
+)
+def test_a_name_after_a_short_title_or_a_calling_is_a_person(sentence):
+    """A name after "State Rep.", "Dr." or "Professor" is someone, even when the article never
+    has them speak; a capitalised run with no title and no words of its own is not."""
+    a = article(f"Rally draws a crowd\n\n{sentence}\n\nThe Plaza Fiesta lot was full by noon.\n")
+    context = ArticleContext.of(a)
+    named = sentence_at(a, sentence[:12])
+    lot = sentence_at(a, "The Plaza Fiesta")
+    assert context.names_person(named.start, named.end)
+    assert not context.names_person(lot.start, lot.end)
+
+
 def test_the_headline_and_dateline_are_kept_apart_as_weaker_context():
     """The headline's words and the dateline's place are the article's context."""
     context = ArticleContext.of(article(STORY))
