@@ -196,6 +196,21 @@ def test_everyday_short_forms_read_as_the_words_they_stand_for():
     )
 
 
+def test_streets_groups_and_hedges_typed_short_read_as_articles_write_them():
+    """ "buford hwy", "the chicago pd", "an immigrant org", "kinda" and "def": the words
+    articles write, so none is a word no article has."""
+    assert clean("who gave the keynote at the buford hwy rally") == (
+        "who gave the keynote at the buford highway rally"
+    )
+    assert clean("what did chicago pd cut the feds off from") == (
+        "what did chicago police cut the federal agents off from"
+    )
+    assert clean("which immigrant orgs were kinda ready") == (
+        "which immigrant organizations were kind of ready"
+    )
+    assert clean("were the raids def happening") == "were the raids definitely happening"
+
+
 def test_months_and_weekdays_typed_short_read_as_articles_write_them():
     """ "by sept 9" and "on thurs" are dates the articles spell out; "sat" and "wed" stay
     words (sat down, newly wed)."""
