@@ -300,7 +300,13 @@ class Engine:
             found,
             rows,
             names,
-            requirement(wanted, own_names, _speakers(text, concepts), self._term_key),
+            requirement(
+                wanted,
+                own_names,
+                _speakers(text, concepts),
+                self._term_key,
+                self.features.context,
+            ),
             frozenset(self._term_key(t) for t in own),
         )
 

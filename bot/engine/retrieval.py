@@ -392,14 +392,15 @@ def requirement(
     names: Sequence[int] = (),
     speakers: Sequence[int] = (),
     key: Callable[[str], Term] = str,
+    context: bool = True,
 ) -> Callable[[Candidate], bool] | None:
     """What every quote must hold for the kind of answer `asked` wants, or None; and, for a
     follow-up that names someone or somewhere ("what about san diego?"), its passage must
     name them (`names`: those concepts of `asked`): a quote about another city is no
     answer about this one. For what-did-X-say, the passage must name X (`speakers`) or hold
-    a pronoun or surname standing for X: no passage about X, no words of X's. And one that
-    names X only inside quotation marks or brackets, someone else's words, does not give
-    X's (`key` gives a word's term as the passages keep it)."""
+    a pronoun or surname standing for X (when `context` counts): no passage about X, no
+    words of X's. And one that names X only inside quotation marks or brackets, someone
+    else's words, does not give X's (`key` gives a word's term as the passages keep it)."""
     shape = MUST_HOLD.get(asked.kind) if asked.kind else None
     wanted = [frozenset(asked.concepts[n].weights) for n in names]
     speaking = [frozenset(asked.concepts[n].weights) for n in speakers]
@@ -414,7 +415,9 @@ def requirement(
         if not all(not terms.isdisjoint(there) for terms in wanted):
             return False
         if speaking:
-            meant = there | candidate.context.referents(window.start, window.end)
+            meant = there
+            if context:
+                meant = there | candidate.context.referents(window.start, window.end)
             if any(terms.isdisjoint(meant) for terms in speaking):
                 return False
             outside = _outside_quotes(candidate.source.text[window.start : window.end], key)
