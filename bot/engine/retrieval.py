@@ -415,11 +415,11 @@ def requirement(
         if not all(not terms.isdisjoint(there) for terms in wanted):
             return False
         if speaking:
-            meant = there
-            if context:
-                meant = there | candidate.context.referents(window.start, window.end)
-            if any(terms.isdisjoint(meant) for terms in speaking):
-                return False
+            unnamed = [terms for terms in speaking if terms.isdisjoint(there)]
+            if unnamed:  # whom the passage's pronouns and surnames stand for, read only then
+                meant = candidate.context.referents(window.start, window.end) if context else ()
+                if any(terms.isdisjoint(meant) for terms in unnamed):
+                    return False
             outside = _outside_quotes(candidate.source.text[window.start : window.end], key)
             outside.update(window.before)
             for terms in speaking:
