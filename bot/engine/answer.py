@@ -41,6 +41,7 @@ from bot.engine.query import (
     with_word_forms,
 )
 from bot.engine.retrieval import (
+    ARTICLE_POOL,
     PASSAGE_POOL,
     Asked,
     Candidate,
@@ -53,6 +54,7 @@ from bot.engine.retrieval import (
     quote_spans,
     requirement,
     span_holds,
+    with_article_evidence,
 )
 from bot.engine.shapes import TIME
 from bot.engine.text import normalize_word, tokenize, words
@@ -94,6 +96,7 @@ class Features:
     word_knowledge: bool = True  # WordNet's related words for the question's words
     chat: bool = True  # chat fillers, mentions and emoji out; slang and typos respelt
     meaning: bool = True  # word vectors: a word close in meaning counts (`bot.engine.meaning`)
+    article_evidence: bool = True  # a fact's passages ranked with their article's best one
 
     @classmethod
     def without(cls, names: str) -> Features:
@@ -250,10 +253,19 @@ class Engine:
         )
         # A follow-up also reads the articles the earlier answer quoted, further down.
         talked_about = self._quoted_articles(after or "") if earlier is not None else frozenset()
+        # A fact's passages, not a list's (its items are in many articles), are ranked with
+        # their article's best passage too (`retrieval.with_article_evidence`).
+        by_article = self.features.article_evidence and not wanted.listing and not talked_about
         searched = self.index.search(
-            flat_weights(concepts), CONVERSATION_POOL if talked_about else PASSAGE_POOL
+            flat_weights(concepts),
+            CONVERSATION_POOL if talked_about else ARTICLE_POOL if by_article else PASSAGE_POOL,
         )
-        hits = searched[:PASSAGE_POOL]
+        if by_article:
+            hits = with_article_evidence(
+                searched, self.index.articles_of([hit.position for hit in searched]), PASSAGE_POOL
+            )
+        else:
+            hits = searched[:PASSAGE_POOL]
         if not hits:
             return Judged(wanted, [], [])
         windows = self._windows(hits)

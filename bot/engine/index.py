@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -129,6 +130,27 @@ class Index:
         for passage in self.passages:
             counts[passage.article.id] += 1
         return counts
+
+    def articles_of(self, positions: Sequence[int]) -> np.ndarray:
+        """The article of each passage at `positions`, as its place in corpus order."""
+        places = np.asarray(positions, dtype=np.int64)
+        return np.searchsorted(self._article_starts, places, side="right") - 1
+
+    @cached_property
+    def _article_starts(self) -> np.ndarray:
+        """Where each article's passages begin (a store's table knows without building any)."""
+        starts = getattr(self.passages, "article_starts", None)
+        if starts is not None:
+            return starts
+        passages = self.passages
+        return np.array(
+            [
+                k
+                for k in range(len(passages))
+                if k == 0 or passages[k].article is not passages[k - 1].article
+            ],
+            dtype=np.int64,
+        )
 
     def idf(self, term: str) -> float | None:
         """The term's idf, or None when no passage has it."""

@@ -256,6 +256,12 @@ class PassageTable(_Table):
         """Terms summed over passages."""
         return int(self._opened.scalars["total_terms"])
 
+    @property
+    def article_starts(self) -> np.ndarray:
+        """Where each article's passages begin, in corpus order (an article without any
+        begins where the next one does)."""
+        return self._opened.pass_off[:-1]
+
     def passage_counts(self) -> dict[str, int]:
         """Passages per article id, without building any."""
         counts = np.diff(self._opened.pass_off).tolist()

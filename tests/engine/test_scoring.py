@@ -240,3 +240,34 @@ def test_real_questions_rank_like_rank_bm25():
         assert [index.passages.index(h.passage) for h in index.search(weights, 40)] == (
             reference_top(expected, 40)
         )
+
+
+def test_each_passage_knows_its_article_from_the_files_and_from_the_store(tmp_path):
+    """A passage's article is the same whether the index was built from the files or read
+    from the store, and it is the article the passage was cut from."""
+    from bot.engine import store
+
+    articles = load_corpus(ROOT / "corpus")
+    passages = [p for a in articles for p in make_passages(a, split_sentences(a))]
+    plain = Index(passages)
+    stored = Index(store.load(ROOT / "corpus", tmp_path / "store")[1])
+    positions = list(range(len(passages)))
+    numbers = plain.articles_of(positions)
+    assert np.array_equal(numbers, stored.articles_of(positions))
+    assert [articles[n].id for n in numbers.tolist()] == [p.article.id for p in passages]
+
+
+def test_a_fact_passage_ranks_with_its_articles_best_passage():
+    """A passage of the article that matches the question best overtakes a slightly better
+    one from an article that matches it once; each keeps its own BM25 score, and the order
+    stays BM25's where the articles weigh the same."""
+    from bot.engine.index import Hit
+    from bot.engine.retrieval import with_article_evidence
+
+    hits = [Hit(10.0, 0, []), Hit(9.0, 5, []), Hit(5.5, 9, []), Hit(5.0, 6, [])]
+    articles = np.array([0, 3, 7, 3])  # passages 5 and 6 are one article's
+    ranked = with_article_evidence(hits, articles, limit=3, weight=0.6)
+    assert [h.position for h in ranked] == [0, 5, 6]
+    assert [h.score for h in ranked] == [10.0, 9.0, 5.0]
+    assert with_article_evidence(hits, articles, limit=4, weight=0.0) == hits
+    assert with_article_evidence([], np.array([], dtype=np.int64), limit=3) == []
