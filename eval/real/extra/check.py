@@ -15,7 +15,7 @@ Pages searched: SET_FOLDER/pages/, eval/real/extra/pages/, eval/real/pages/, cor
 where rebuilt, eval/train/pages/ (relative to the project root, found from this file's location).
 
 When a question's id names its page by number, as in eval/train/ and eval/train2/
-("tr-07-..." or "t2-07-..." for pages/07-*.txt), a fact must have at least one evidence
+("tr-07-", "t2-07-" ... "t5-07-" for pages/07-*.txt), a fact must have at least one evidence
 string in that page. With --overlaps, every fact evidence string that occurs in more than
 one page is listed too (fine when intended).
 """
@@ -35,9 +35,10 @@ SHARED_DIRS = [
     os.path.join(ROOT, "eval", "train2", "pages"),
     os.path.join(ROOT, "eval", "train3", "pages"),
     os.path.join(ROOT, "eval", "train4", "pages"),
+    os.path.join(ROOT, "eval", "train5", "pages"),
 ]
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-PAGE_NUMBER = re.compile(r"^t[r234]-(\d{2})-")
+PAGE_NUMBER = re.compile(r"^t[r2345]-(\d{2})-")
 
 
 def norm(text):
