@@ -132,7 +132,8 @@ class Index:
         return counts
 
     def articles_of(self, positions: Sequence[int]) -> np.ndarray:
-        """The article of each passage at `positions`, as its place in corpus order."""
+        """A number for the article of each passage at `positions`: the same exactly when
+        two passages share an article, rising in corpus order."""
         places = np.asarray(positions, dtype=np.int64)
         return np.searchsorted(self._article_starts, places, side="right") - 1
 

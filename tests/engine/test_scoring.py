@@ -259,8 +259,8 @@ def test_each_passage_knows_its_article_from_the_files_and_from_the_store(tmp_pa
 
 def test_a_fact_passage_ranks_with_its_articles_best_passage():
     """A passage of the article that matches the question best overtakes a slightly better
-    one from an article that matches it once; each keeps its own BM25 score, and the order
-    stays BM25's where the articles weigh the same."""
+    one from an article that matches it once; each keeps its own BM25 score, and with no
+    weight on the article the order is BM25's."""
     from bot.engine.index import Hit
     from bot.engine.retrieval import with_article_evidence
 
