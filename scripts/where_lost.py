@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.engine.answer import Engine
 from bot.engine.judge import question_features
-from bot.evaluation import fold, judge, load_questions
+from bot.evaluation import MAX_QUOTES, fold, judge, load_questions
 
 
 def main() -> int:
@@ -72,8 +72,9 @@ def main() -> int:
 
 
 def reachable(question: dict, texts: list[str]) -> bool:
-    """Whether some five of these candidate quotes would pass the question (by the eval's
-    rules, ignoring how the quotes are rated): a near miss always can (by silence)."""
+    """Whether some five of these candidate quotes could pass the question by the eval's
+    rules, however they are rated (a bound: the eval's cut at 1,800 characters is not
+    applied). A near miss always can, by silence."""
     folded = [fold(text) for text in texts]
     if question["kind"] == "none":
         return True
@@ -85,7 +86,7 @@ def reachable(question: dict, texts: list[str]) -> bool:
         {n for n, aliases in entities.items() if any(a in t for a in aliases)} for t in folded
     ]
     named: set[str] = set()
-    for _ in range(5):  # greedy: each quote the one naming most not yet named
+    for _ in range(MAX_QUOTES):  # greedy: each quote the one naming most not yet named
         named |= max(covers, key=lambda c: len(c - named), default=set())
     return len(named) >= question.get("min_entities", 1)
 
